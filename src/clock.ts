@@ -1,0 +1,80 @@
+/**
+ * The seam for time. Everything in recq that waits or stamps a time goes through a `Clock`,
+ * and XState actors get the same clock, so tests advance time instead of sleeping.
+ */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Wall-clock time and Node timers. Timers are unref'd so they never keep a process alive. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const handle = setTimeout(fn, ms);
+    handle.unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+interface PendingTimer {
+  id: number;
+  due: number;
+  fn: () => void;
+}
+
+/**
+ * A clock that only moves when told to. Timers due at or before the new time fire in due
+ * order during `advance`.
+ *
+ * @example
+ * const clock = new SimulatedClock(0);
+ * const system = await createSystem({ db, components, clock });
+ * clock.advance(30_000); // fires every timer due within the next 30 s
+ */
+export class SimulatedClock implements Clock {
+  #now: number;
+  #nextId = 1;
+  #timers = new Map<number, PendingTimer>();
+
+  constructor(start = 0) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): number {
+    const id = this.#nextId++;
+    this.#timers.set(id, { id, due: this.#now + Math.max(0, ms), fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    const target = this.#now + ms;
+    for (;;) {
+      let next: PendingTimer | undefined;
+      for (const timer of this.#timers.values()) {
+        if (timer.due <= target && (!next || timer.due < next.due || (timer.due === next.due && timer.id < next.id))) next = timer;
+      }
+      if (!next) break;
+      this.#timers.delete(next.id);
+      this.#now = Math.max(this.#now, next.due);
+      next.fn();
+    }
+    this.#now = target;
+  }
+
+  /** How many timers are waiting. */
+  get pending(): number {
+    return this.#timers.size;
+  }
+}

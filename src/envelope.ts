@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidEnvelopeError, InvalidEventError, PayloadTooLargeError } from './errors.ts';
+import { assertTopic } from './topic.ts';
+
+/** An XState-style event: an object with a string `type` and any JSON fields. */
+export interface EventObject {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** What the SSS stores for every committed event. */
+export interface Envelope<TEvent extends EventObject = EventObject> {
+  /** Global position in the log: 1-based, gap-free, assigned at commit. */
+  seq: number;
+  /** Idempotency key: appending an id that exists returns the existing seq. */
+  id: string;
+  topic: string;
+  key?: string;
+  /** Commit time, in milliseconds since the epoch (from the system clock). */
+  time: number;
+  event: TEvent;
+  /** Id of the event whose processing emitted this one. */
+  causation?: string;
+  correlationId?: string;
+}
+
+/** The envelope fields that travel with an event into an actor, as `event.meta`. */
+export interface EventMeta {
+  seq: number;
+  id: string;
+  topic: string;
+  key?: string;
+  time: number;
+}
+
+/** An event as a component's actor receives it: the published object plus `meta`. */
+export type DeliveredEvent<TEvent extends EventObject = EventObject> = TEvent & { meta: EventMeta };
+
+/** What a producer hands to the SSS. */
+export interface AppendInput {
+  topic: string;
+  event: EventObject;
+  key?: string;
+  id?: string;
+  causation?: string;
+  correlationId?: string;
+}
+
+/** The outcome of one append. */
+export interface AppendResult {
+  seq: number;
+  id: string;
+  /** True when an event with this id was already in the log; nothing was appended. */
+  duplicate: boolean;
+}
+
+/** An append that passed validation, with its event already serialized. */
+export interface PreparedAppend {
+  id: string;
+  topic: string;
+  key: string | null;
+  json: string;
+  causation: string | null;
+  correlationId: string | null;
+}
+
+/** Default limit on an event's JSON size. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+const MAX_ID_LENGTH = 512;
+
+function optionalString(field: string, value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidEnvelopeError(field, value, 'expected a non-empty string');
+  if (value.length > MAX_ID_LENGTH) throw new InvalidEnvelopeError(field, value, `it is longer than ${MAX_ID_LENGTH} characters`);
+  return value;
+}
+
+/**
+ * Validates one append and serializes its event. Throws a typed error naming the bad value;
+ * nothing is written until every append of a call has passed.
+ */
+export function prepareAppend(input: unknown, maxPayloadBytes: number): PreparedAppend {
+  if (typeof input !== 'object' || input === null) throw new InvalidEnvelopeError('input', input, 'expected { topic, event, key?, id? }');
+  const { topic, event, key, id, causation, correlationId } = input as Record<string, unknown>;
+  assertTopic(topic);
+  assertEvent(event);
+  let json: string;
+  try {
+    json = JSON.stringify(event);
+  } catch (error) {
+    throw new InvalidEventError(event, `it cannot be stored as JSON (${(error as Error).message})`);
+  }
+  // Most payloads are far below the limit; only count bytes when the string could be near it.
+  if (json.length * 3 > maxPayloadBytes) {
+    const bytes = Buffer.byteLength(json);
+    if (bytes > maxPayloadBytes) throw new PayloadTooLargeError(topic, bytes, maxPayloadBytes);
+  }
+  return {
+    id: optionalString('id', id) ?? randomUUID(),
+    topic,
+    key: optionalString('key', key),
+    json,
+    causation: optionalString('causation', causation),
+    correlationId: optionalString('correlationId', correlationId),
+  };
+}
+
+/**
+ * Checks that `event` is a plain object with a non-empty string `type` and no `meta` field
+ * (recq adds `meta` on delivery).
+ */
+export function assertEvent(event: unknown): asserts event is EventObject {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new InvalidEventError(
+      event,
+      `expected an object with a string "type", got ${Array.isArray(event) ? 'an array' : event === null ? 'null' : typeof event}`,
+    );
+  }
+  const type = (event as { type?: unknown }).type;
+  if (typeof type !== 'string' || type.length === 0) throw new InvalidEventError(event, 'it has no "type" (a non-empty string)');
+  if ('meta' in event) throw new InvalidEventError(event, '"meta" is reserved: recq adds it on delivery with seq, id, topic, key and time');
+}

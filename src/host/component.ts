@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import type { AnyActorLogic, AnyStateMachine } from 'xstate';
+import type { Envelope, EventObject } from '../envelope.ts';
+import { InvalidComponentError } from '../errors.ts';
+import { assertPattern } from '../topic.ts';
+
+/** How often a consumer checkpoints: after `maxEvents` events, or `maxDelayMs` after the first uncommitted one. */
+export interface CheckpointPolicy {
+  maxEvents: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Everything `defineComponent` accepts.
+ *
+ * @typeParam TLogic - an XState machine, or `fromStore(...)` logic from `@xstate/store`.
+ */
+export interface ComponentConfig<TLogic extends AnyActorLogic = AnyActorLogic> {
+  /** Unique in the system; letters, digits, `_` and `-`. Names the consumer and prefixes emitted ids. */
+  name: string;
+  logic: TLogic;
+  /** Topic patterns (NATS wildcards: `*` one token, `>` the rest). */
+  subscribe: string | readonly string[];
+  /**
+   * Makes the component keyed: one actor per key. `true` uses the envelope's key; a function
+   * picks the key from the envelope.
+   */
+  key?: true | ((envelope: Envelope) => string | undefined);
+  /** The logic version stored with snapshots. Default: a hash of the machine definition. */
+  version?: string;
+  /** Upgrades a snapshot written by another logic version. */
+  migrate?: (snapshot: unknown, fromVersion: string) => unknown;
+  /** Where emitted events go. Default: topic = the event's `type`, key = the emitting actor's key. */
+  emits?: {
+    topic?: (event: EventObject) => string;
+    key?: (event: EventObject, actorKey: string | undefined) => string | undefined;
+  };
+  /** Input for a new actor. Default: `{ key }` (key is undefined for a singleton). */
+  input?: (key: string | undefined) => unknown;
+  checkpoint?: Partial<CheckpointPolicy>;
+  /** Drop an idle keyed actor from memory after this long (it stays in the CSS). */
+  passivateAfterMs?: number;
+}
+
+/** A validated component, ready for `createSystem`. */
+export interface Component<TLogic extends AnyActorLogic = AnyActorLogic> {
+  readonly name: string;
+  readonly logic: TLogic;
+  readonly patterns: readonly string[];
+  readonly keyed: boolean;
+  readonly keyOf: (envelope: Envelope) => string | undefined;
+  readonly version: string;
+  readonly migrate: ((snapshot: unknown, fromVersion: string) => unknown) | undefined;
+  readonly topicOf: (event: EventObject) => string;
+  readonly emittedKeyOf: (event: EventObject, actorKey: string | undefined) => string | undefined;
+  readonly inputOf: (key: string | undefined) => unknown;
+  readonly checkpoint: Partial<CheckpointPolicy>;
+  readonly passivateAfterMs: number | undefined;
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Declares a component: XState logic plus the topics it consumes.
+ *
+ * @example
+ * const counter = defineComponent({
+ *   name: 'counter',
+ *   logic: counterMachine,
+ *   subscribe: ['counts.*'],
+ *   key: true, // one actor per event key
+ * });
+ */
+export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentConfig<TLogic>): Component<TLogic> {
+  if (typeof config !== 'object' || config === null) throw new InvalidComponentError(config, 'expected { name, logic, subscribe }');
+  const { name, logic } = config;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new InvalidComponentError(name, 'name must be 1-64 letters, digits, "_" or "-"');
+  }
+  if (typeof logic !== 'object' || logic === null || typeof (logic as { transition?: unknown }).transition !== 'function') {
+    throw new InvalidComponentError(name, 'logic must be XState actor logic (a machine from setup(...).createMachine, or fromStore(...))');
+  }
+  const patterns = typeof config.subscribe === 'string' ? [config.subscribe] : [...(config.subscribe ?? [])];
+  if (patterns.length === 0) throw new InvalidComponentError(name, 'subscribe must list at least one topic pattern');
+  for (const pattern of patterns) assertPattern(pattern);
+  if (config.key !== undefined && config.key !== true && typeof config.key !== 'function') {
+    throw new InvalidComponentError(name, 'key must be true (use the envelope key) or a function (envelope) => string');
+  }
+  if (config.version !== undefined && (typeof config.version !== 'string' || config.version.length === 0)) {
+    throw new InvalidComponentError(name, 'version must be a non-empty string');
+  }
+  if (config.migrate !== undefined && typeof config.migrate !== 'function') throw new InvalidComponentError(name, 'migrate must be a function');
+  if (isMachine(logic)) assertNamedChildren(name, logic);
+  const keyOption = config.key;
+  const keyOf = keyOption === undefined ? () => undefined : keyOption === true ? (envelope: Envelope) => envelope.key : keyOption;
+  return {
+    name,
+    logic,
+    patterns,
+    keyed: keyOption !== undefined,
+    keyOf,
+    version: config.version ?? logicVersion(logic),
+    migrate: config.migrate,
+    topicOf: config.emits?.topic ?? ((event) => event.type),
+    emittedKeyOf: config.emits?.key ?? ((_event, actorKey) => actorKey),
+    inputOf: config.input ?? ((key) => ({ key })),
+    checkpoint: config.checkpoint ?? {},
+    passivateAfterMs: config.passivateAfterMs,
+  };
+}
+
+function isMachine(logic: AnyActorLogic): logic is AnyStateMachine {
+  return typeof (logic as { definition?: unknown }).definition === 'object' && 'root' in logic;
+}
+
+/** A stable hash of a machine's definition; other logic gets version "1" unless given one. */
+export function logicVersion(logic: AnyActorLogic): string {
+  if (!isMachine(logic)) return '1';
+  return createHash('sha256').update(JSON.stringify(logic.definition)).digest('hex').slice(0, 12);
+}
+
+interface StateNodeLike {
+  id: string;
+  invoke: readonly { src: unknown }[];
+  states: Record<string, StateNodeLike>;
+}
+
+/** Inline (unnamed) invoked actors cannot be restored from a snapshot, so they are refused. */
+function assertNamedChildren(component: string, machine: AnyStateMachine): void {
+  const named = machine.implementations.actors ?? {};
+  const walk = (node: StateNodeLike): void => {
+    for (const invocation of node.invoke) {
+      if (typeof invocation.src === 'string' && invocation.src.startsWith('xstate.invoke.') && !(invocation.src in named)) {
+        throw new InvalidComponentError(
+          component,
+          `state "${node.id}" invokes an inline actor, which cannot be restored from a snapshot. Name it in setup({ actors: { myActor } }) and invoke it with src: 'myActor'`,
+        );
+      }
+    }
+    for (const child of Object.values(node.states)) walk(child);
+  };
+  walk(machine.root as unknown as StateNodeLike);
+}

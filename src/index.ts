@@ -1,0 +1,12 @@
+export { type Clock, SimulatedClock, systemClock } from './clock.ts';
+export type { DeadLetter, HostState } from './css/consumer-store.ts';
+export type { Durability } from './db.ts';
+export type { AppendInput, AppendResult, DeliveredEvent, Envelope, EventMeta, EventObject } from './envelope.ts';
+export * from './errors.ts';
+export { type CheckpointPolicy, type Component, type ComponentConfig, defineComponent } from './host/component.ts';
+export type { ActorView } from './host/component-host.ts';
+export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
+export type { ReadQuery } from './sss/event-log.ts';
+export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';
+export { type ConsumerStatus, createSystem, type PublishOptions, System, type SystemOptions, type SystemStatus } from './system.ts';
+export { assertPattern, assertTopic, compilePattern } from './topic.ts';

@@ -1,0 +1,277 @@
+import type { Statement } from 'better-sqlite3';
+import type { Clock } from '../clock.ts';
+import type { SqliteDatabase } from '../db.ts';
+import {
+  type AppendInput,
+  type AppendResult,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type Envelope,
+  type EventObject,
+  type PreparedAppend,
+  prepareAppend,
+} from '../envelope.ts';
+import { RecqError, StorageError } from '../errors.ts';
+import { assertPattern, compilePatterns, patternToGlob } from '../topic.ts';
+import { createEventLogSchema } from './schema.ts';
+
+/** Which events to read: those after `after`, up to `until`, matching any of `patterns`. */
+export interface ReadQuery {
+  /** Read events with seq greater than this (default 0). */
+  after?: number;
+  /** Read events with seq at most this (default: the head). */
+  until?: number;
+  /** NATS-style topic patterns; default: every topic. */
+  patterns?: readonly string[];
+  /** Most events to return (default 1000). */
+  limit?: number;
+}
+
+export interface EventLogOptions {
+  clock: Clock;
+  maxPayloadBytes?: number;
+  /** Runs first in every write transaction; throws to refuse the write (lease fencing). */
+  fence?: () => void;
+}
+
+type CommitListener = (envelopes: readonly Envelope[]) => void;
+
+interface QueuedAppend {
+  prepared: PreparedAppend[];
+  resolve: (results: AppendResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+interface EventRow {
+  seq: number;
+  id: string;
+  topic: string;
+  key: string | null;
+  time: number;
+  event: string;
+  causation: string | null;
+  correlation_id: string | null;
+}
+
+const DEFAULT_READ_LIMIT = 1000;
+
+/**
+ * The System State Store: one ordered, append-only log of events in SQLite.
+ *
+ * Appends that arrive together are committed in one transaction (group commit). Each commit
+ * is announced to `onCommit` listeners in seq order, which is how the router learns of it.
+ *
+ * @example
+ * const log = new EventLog(db, { clock: systemClock });
+ * const { seq } = await log.append({ topic: 'orders.placed', event: { type: 'order.placed' }, key: 'o1' });
+ * const page = log.read({ after: 0, patterns: ['orders.*'] });
+ */
+export class EventLog {
+  readonly maxPayloadBytes: number;
+  readonly #db: SqliteDatabase;
+  readonly #clock: Clock;
+  readonly #fence: (() => void) | undefined;
+  readonly #insert: Statement;
+  readonly #seqOfId: Statement;
+  readonly #bySeq: Statement;
+  readonly #readStatements = new Map<string, Statement>();
+  readonly #listeners: CommitListener[] = [];
+  #head: number;
+  #queue: QueuedAppend[] = [];
+  #flushScheduled = false;
+  #inTransaction = false;
+  #committed: Envelope[] = [];
+  #closed = false;
+
+  constructor(db: SqliteDatabase, options: EventLogOptions) {
+    this.#db = db;
+    this.#clock = options.clock;
+    this.#fence = options.fence;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    createEventLogSchema(db);
+    this.#insert = db.prepare(
+      'INSERT INTO events (seq, id, topic, key, time, event, causation, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    );
+    this.#seqOfId = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
+    this.#bySeq = db.prepare('SELECT * FROM events WHERE seq = ?');
+    this.#head = (db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get() as number) ?? 0;
+  }
+
+  /** The seq of the last committed event (0 when the log is empty). */
+  head(): number {
+    return this.#head;
+  }
+
+  /** Calls `listener` after every commit with the envelopes it added, in seq order. */
+  onCommit(listener: CommitListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const at = this.#listeners.indexOf(listener);
+      if (at >= 0) this.#listeners.splice(at, 1);
+    };
+  }
+
+  /**
+   * Appends one event. Validation errors are thrown before anything is queued; the promise
+   * resolves once the event is committed (fsync'd in the default durability mode).
+   */
+  append(input: AppendInput): Promise<AppendResult> {
+    return this.appendMany([input]).then((results) => results[0] as AppendResult);
+  }
+
+  /** Appends several events atomically: all are validated first, and all commit together. */
+  appendMany(inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+    if (this.#closed) return Promise.reject(new RecqError('LOG_CLOSED', 'The event log is closed; no more appends are accepted.'));
+    let prepared: PreparedAppend[];
+    try {
+      prepared = inputs.map((input) => prepareAppend(input, this.maxPayloadBytes));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ prepared, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every queued append now, in one transaction. */
+  flush(): void {
+    this.#flushScheduled = false;
+    const queue = this.#queue;
+    if (queue.length === 0) return;
+    this.#queue = [];
+    let results: AppendResult[][];
+    try {
+      results = this.transaction(() => queue.map((item) => this.appendWithinTransaction(item.prepared)));
+    } catch (error) {
+      const failure = error instanceof RecqError ? error : new StorageError('append events to the log', error);
+      for (const item of queue) item.reject(failure);
+      return;
+    }
+    for (let i = 0; i < queue.length; i++) (queue[i] as QueuedAppend).resolve(results[i] as AppendResult[]);
+  }
+
+  /**
+   * Runs `work` in one SQLite transaction. Events appended inside it with
+   * `appendWithinTransaction` are announced to listeners only after the commit succeeds.
+   */
+  transaction<T>(work: () => T): T {
+    if (this.#inTransaction) return work();
+    const headBefore = this.#head;
+    this.#inTransaction = true;
+    let result: T;
+    try {
+      result = this.#db.transaction(() => {
+        this.#fence?.();
+        return work();
+      })();
+    } catch (error) {
+      this.#head = headBefore;
+      this.#committed = [];
+      throw error;
+    } finally {
+      this.#inTransaction = false;
+    }
+    const committed = this.#committed;
+    if (committed.length > 0) {
+      this.#committed = [];
+      for (const listener of this.#listeners) listener(committed);
+    }
+    return result;
+  }
+
+  /**
+   * Appends validated events inside the caller's `transaction`. Used by the embedded CSS so
+   * that a consumer's emitted events and its checkpoint commit together.
+   */
+  appendWithinTransaction(prepared: readonly PreparedAppend[]): AppendResult[] {
+    if (!this.#inTransaction) throw new Error('appendWithinTransaction must run inside EventLog.transaction');
+    const time = this.#clock.now();
+    const results: AppendResult[] = new Array(prepared.length);
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i] as PreparedAppend;
+      const seq = this.#head + 1;
+      const info = this.#insert.run(seq, p.id, p.topic, p.key, time, p.json, p.causation, p.correlationId);
+      if (info.changes === 0) {
+        results[i] = { seq: this.#seqOfId.get(p.id) as number, id: p.id, duplicate: true };
+        continue;
+      }
+      this.#head = seq;
+      results[i] = { seq, id: p.id, duplicate: false };
+      const envelope: Envelope = { seq, id: p.id, topic: p.topic, time, event: JSON.parse(p.json) as EventObject };
+      if (p.key !== null) envelope.key = p.key;
+      if (p.causation !== null) envelope.causation = p.causation;
+      if (p.correlationId !== null) envelope.correlationId = p.correlationId;
+      this.#committed.push(envelope);
+    }
+    return results;
+  }
+
+  /**
+   * Reads committed events in seq order, filtered by topic patterns.
+   *
+   * @example
+   * log.read({ after: 120, patterns: ['orders.>'], limit: 500 });
+   */
+  read(query: ReadQuery = {}): Envelope[] {
+    const after = query.after ?? 0;
+    const until = query.until ?? Number.MAX_SAFE_INTEGER;
+    const limit = query.limit ?? DEFAULT_READ_LIMIT;
+    const patterns = query.patterns ?? [];
+    for (const pattern of patterns) assertPattern(pattern);
+    const statement = this.#readStatement(patterns);
+    const globs = patterns.map(patternToGlob);
+    const matches = patterns.some((p) => p.includes('*') || p.includes('>')) ? compilePatterns(patterns) : undefined;
+    const envelopes: Envelope[] = [];
+    // GLOB is a superset of the NATS match, so a page may hold rows that code filters out.
+    let cursor = after;
+    while (envelopes.length < limit) {
+      const wanted = limit - envelopes.length;
+      const rows = statement.all(cursor, until, ...globs, wanted) as EventRow[];
+      for (const row of rows) {
+        cursor = row.seq;
+        if (!matches || matches(row.topic)) envelopes.push(toEnvelope(row));
+      }
+      if (rows.length < wanted || !matches) break;
+    }
+    return envelopes;
+  }
+
+  /** The envelope at `seq`, if there is one. */
+  get(seq: number): Envelope | undefined {
+    const row = this.#bySeq.get(seq) as EventRow | undefined;
+    return row && toEnvelope(row);
+  }
+
+  /** The seq of the event with this id, if the log holds it. */
+  seqOf(id: string): number | undefined {
+    return this.#seqOfId.get(id) as number | undefined;
+  }
+
+  /** Commits what is queued, then refuses further appends. */
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+
+  #readStatement(patterns: readonly string[]): Statement {
+    const cacheKey = String(patterns.length);
+    let statement = this.#readStatements.get(cacheKey);
+    if (!statement) {
+      const filter = patterns.length === 0 ? '' : ` AND (${patterns.map(() => 'topic GLOB ?').join(' OR ')})`;
+      statement = this.#db.prepare(`SELECT * FROM events WHERE seq > ? AND seq <= ?${filter} ORDER BY seq LIMIT ?`);
+      this.#readStatements.set(cacheKey, statement);
+    }
+    return statement;
+  }
+}
+
+function toEnvelope(row: EventRow): Envelope {
+  const envelope: Envelope = { seq: row.seq, id: row.id, topic: row.topic, time: row.time, event: JSON.parse(row.event) as EventObject };
+  if (row.key !== null) envelope.key = row.key;
+  if (row.causation !== null) envelope.causation = row.causation;
+  if (row.correlation_id !== null) envelope.correlationId = row.correlation_id;
+  return envelope;
+}

@@ -1,0 +1,27 @@
+import type { Envelope } from '../envelope.ts';
+import type { Lease } from '../supervisor/leases.ts';
+import type { ReadQuery } from './event-log.ts';
+
+/** What a host gets back when it registers a consumer with the supervisor. */
+export interface Registration {
+  /** The consumer's lease; its epoch fences the host's commits. */
+  lease: Lease;
+  /** The log head when the route was registered: live deliveries start after it. */
+  watermark: number;
+}
+
+/**
+ * A host's access to the SSS: direct calls in the embedded deployment, request/reply to the
+ * supervisor in the distributed one. Every call may be retried: reads and registrations are
+ * safe to repeat, and heartbeats carry the epoch they renew.
+ */
+export interface LogAccess {
+  read(query: ReadQuery): Promise<Envelope[]>;
+  head(): Promise<number>;
+  /** Takes the consumer's lease and starts routing its topics to it. */
+  register(consumer: string, patterns: readonly string[], owner: string): Promise<Registration>;
+  /** Renews the lease; rejects with `StaleEpochError` if another owner has taken it. */
+  heartbeat(lease: Lease): Promise<void>;
+  /** Stops routing to the consumer and gives its lease up. */
+  unregister(lease: Lease): Promise<void>;
+}

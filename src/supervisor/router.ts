@@ -1,0 +1,53 @@
+import type { Envelope } from '../envelope.ts';
+import { compilePatterns, type TopicMatcher } from '../topic.ts';
+import type { Transport } from '../transport/transport.ts';
+
+interface Route {
+  consumer: string;
+  match: TopicMatcher;
+  lastRouted: number;
+}
+
+/**
+ * Routes each committed event to every registered consumer whose patterns match its topic,
+ * stamping it with `prev` so the host can see gaps, then announces it once on its topic.
+ */
+export class Router {
+  readonly #transport: Transport;
+  #routes: Route[] = [];
+
+  constructor(transport: Transport) {
+    this.#transport = transport;
+  }
+
+  /**
+   * Starts routing to `consumer` from after `watermark` (the log head at registration).
+   * Re-registering replaces the route, so a restarted host starts from a fresh watermark.
+   */
+  register(consumer: string, patterns: readonly string[], watermark: number): void {
+    const route: Route = { consumer, match: compilePatterns(patterns), lastRouted: watermark };
+    this.#routes = [...this.#routes.filter((r) => r.consumer !== consumer), route];
+  }
+
+  unregister(consumer: string): void {
+    this.#routes = this.#routes.filter((r) => r.consumer !== consumer);
+  }
+
+  /** Seq of the last event routed to `consumer`, or undefined if it is not registered. */
+  lastRouted(consumer: string): number | undefined {
+    return this.#routes.find((r) => r.consumer === consumer)?.lastRouted;
+  }
+
+  /** Routes committed envelopes, in seq order. */
+  route(envelopes: readonly Envelope[]): void {
+    const routes = this.#routes;
+    for (const envelope of envelopes) {
+      for (const route of routes) {
+        if (!route.match(envelope.topic)) continue;
+        this.#transport.route(route.consumer, { envelope, prev: route.lastRouted });
+        route.lastRouted = envelope.seq;
+      }
+      this.#transport.announce(envelope);
+    }
+  }
+}

@@ -1,0 +1,408 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Actor, createActor } from 'xstate';
+import { type RestartPolicy, type SupervisorReport, supervisorMachine } from '../actors/supervisor.machine.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { ConsumerStore, type DeadLetter } from './css/consumer-store.ts';
+import { type Durability, openDatabase, type SqliteDatabase } from './db.ts';
+import type { AppendInput, AppendResult, Envelope, EventObject } from './envelope.ts';
+import { InvalidOptionError, RecqError, StaleEpochError, SystemStoppedError, UnknownComponentError } from './errors.ts';
+import type { CheckpointPolicy, Component } from './host/component.ts';
+import { type ActorView, ComponentHost } from './host/component-host.ts';
+import { consoleLogger, type Logger } from './logger.ts';
+import { EventLog, type ReadQuery } from './sss/event-log.ts';
+import { type Lease, LeaseTable } from './supervisor/leases.ts';
+import { LocalLogAccess } from './supervisor/local-log-access.ts';
+import { Router } from './supervisor/router.ts';
+import { type ConsumerView, createSystemView, type SystemView } from './supervisor/system-view.ts';
+import { MemoryTransport } from './transport/memory.ts';
+
+/** Options of `createSystem`. Everything but `components` has a default. */
+export interface SystemOptions {
+  /** The SQLite file holding the SSS and (embedded) every CSS. Default `./recq.db`. */
+  db?: string;
+  components: readonly Component[];
+  /** Time source for timestamps, checkpoints, leases, restarts and actors' delayed events. */
+  clock?: Clock;
+  durability?: Durability;
+  /** Largest event, as JSON bytes. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Default checkpoint policy (components may override). Default 1000 events or 10 ms. */
+  checkpoint?: Partial<CheckpointPolicy>;
+  /** Drop idle keyed actors from memory after this long. Default 60 s. */
+  passivateAfterMs?: number;
+  /** Lease time-to-live; leases are renewed every third of it. Default 15 s. */
+  leaseTtlMs?: number;
+  restart?: Partial<RestartPolicy>;
+  /** Events per page when catching up from the log. Default 1000. */
+  readPageSize?: number;
+  logger?: Logger;
+  /** This process's identity in leases. Default `host:pid:random`. */
+  owner?: string;
+}
+
+/** Options of one publish. */
+export interface PublishOptions {
+  key?: string;
+  /** Idempotency key; default a random UUID. Publishing an id again returns its first seq. */
+  id?: string;
+  causation?: string;
+  correlationId?: string;
+}
+
+/** A consumer's progress, as `status()` reports it. */
+export interface ConsumerStatus extends ConsumerView {
+  component: string;
+  keyed: boolean;
+  storedActors: number;
+}
+
+export interface SystemStatus {
+  supervisor: string;
+  head: number;
+  consumers: ConsumerStatus[];
+}
+
+const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 30_000, maxRestarts: 5, windowMs: 60_000 };
+
+/**
+ * A running recq system: the supervisor with its log and router, and one host per component.
+ */
+export class System {
+  readonly view: SystemView;
+  readonly #db: SqliteDatabase;
+  readonly #log: EventLog;
+  readonly #leases: LeaseTable;
+  readonly #router: Router;
+  readonly #transport: MemoryTransport;
+  readonly #store: ConsumerStore;
+  readonly #components: Map<string, Component>;
+  readonly #hosts = new Map<string, ComponentHost>();
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #logLease: Lease;
+  readonly #leaseTtlMs: number;
+  readonly #startErrors = new Map<string, unknown>();
+  #supervisor!: Actor<typeof supervisorMachine>;
+  #leaseTimer: unknown;
+  #waiters: (() => void)[] = [];
+  #stopped = false;
+  #stopping: Promise<void> | undefined;
+
+  /** Use `createSystem`. */
+  constructor(options: SystemOptions) {
+    const components = validateComponents(options.components);
+    this.#components = new Map(components.map((c) => [c.name, c]));
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? consoleLogger('warn');
+    this.#leaseTtlMs = positive('leaseTtlMs', options.leaseTtlMs ?? 15_000);
+    const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const checkpoint: CheckpointPolicy = {
+      maxEvents: positive('checkpoint.maxEvents', options.checkpoint?.maxEvents ?? 1000),
+      maxDelayMs: nonNegative('checkpoint.maxDelayMs', options.checkpoint?.maxDelayMs ?? 10),
+    };
+    const passivateAfterMs = positive('passivateAfterMs', options.passivateAfterMs ?? 60_000);
+    const readPageSize = positive('readPageSize', options.readPageSize ?? 1000);
+    const restart = { ...DEFAULT_RESTART, ...options.restart };
+
+    this.#db = openDatabase(options.db ?? './recq.db', options.durability ?? 'full');
+    try {
+      this.#leases = new LeaseTable(this.#db, this.#clock);
+      this.#logLease = this.#leases.acquire('log', owner, this.#leaseTtlMs);
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+    const logLease = this.#logLease;
+    this.#log = new EventLog(this.#db, {
+      clock: this.#clock,
+      ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: positive('maxPayloadBytes', options.maxPayloadBytes) }),
+      fence: () => this.#leases.assertCurrent(logLease),
+    });
+    this.#transport = new MemoryTransport();
+    this.#router = new Router(this.#transport);
+    this.#log.onCommit((envelopes) => this.#router.route(envelopes));
+    this.#store = new ConsumerStore(this.#db, this.#log, this.#clock);
+    this.view = createSystemView();
+    const access = new LocalLogAccess(this.#log, this.#leases, this.#router, this.#leaseTtlMs);
+
+    this.#supervisor = createActor(supervisorMachine, {
+      clock: this.#clock,
+      input: {
+        consumers: components.map((c) => c.name),
+        policy: restart,
+        now: () => this.#clock.now(),
+        random: Math.random,
+        report: (report) => this.#onReport(report),
+        createWork: (consumer) => {
+          const component = this.#components.get(consumer) as Component;
+          const host = new ComponentHost({
+            component,
+            consumer,
+            owner,
+            store: this.#store,
+            log: access,
+            transport: this.#transport,
+            clock: this.#clock,
+            logger: this.#logger,
+            checkpoint: { ...checkpoint, ...component.checkpoint },
+            passivateAfterMs: component.passivateAfterMs ?? passivateAfterMs,
+            leaseTtlMs: this.#leaseTtlMs,
+            readPageSize,
+            maxPayloadBytes: this.#log.maxPayloadBytes,
+            fence: (lease) => () => this.#leases.assertCurrent(lease),
+            onProgress: () => this.#progress(consumer),
+          });
+          this.#hosts.set(consumer, host);
+          return host;
+        },
+      },
+    });
+  }
+
+  /** Starts the supervisor and resolves once every host is live; rejects if one fails to start. */
+  async start(): Promise<this> {
+    this.#supervisor.subscribe({ next: (snapshot) => this.view.trigger.supervisor({ state: String(snapshot.value) }), error: () => {} });
+    this.#supervisor.start();
+    this.#scheduleLogLease();
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#supervisor.getSnapshot().value !== 'starting') {
+          subscription.unsubscribe();
+          resolve();
+        }
+      };
+      const subscription = this.#supervisor.subscribe(check);
+      check();
+    });
+    if (this.#startErrors.size > 0) {
+      const [consumer, error] = [...this.#startErrors][0] as [string, unknown];
+      await this.stop();
+      if (error instanceof RecqError) throw error;
+      throw new RecqError('START_FAILED', `consumer ${consumer} failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    return this;
+  }
+
+  /**
+   * Publishes one event. Resolves with its seq once it is committed to the log.
+   *
+   * @example
+   * const { seq } = await system.publish('orders.placed', { type: 'order.placed', total: 30 }, { key: 'o-1' });
+   */
+  publish(topic: string, event: EventObject, options: PublishOptions = {}): Promise<AppendResult> {
+    if (this.#stopped) return Promise.reject(new SystemStoppedError('publish'));
+    return this.#log.append({ topic, event, ...options });
+  }
+
+  /** Publishes several events atomically (all validated first, committed together). */
+  publishMany(inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+    if (this.#stopped) return Promise.reject(new SystemStoppedError('publish'));
+    return this.#log.appendMany(inputs);
+  }
+
+  /**
+   * The current snapshot (value, context, status) of a component's actor.
+   *
+   * @example
+   * const order = await system.query('order', 'o-1');
+   * order.value; // 'awaitingPayment'
+   */
+  async query(component: string, key?: string): Promise<ActorView> {
+    const definition = this.#components.get(component);
+    if (!definition) throw new UnknownComponentError(component, [...this.#components.keys()]);
+    const host = this.#hosts.get(component);
+    if (!host) throw new RecqError('NOT_STARTED', `component ${component} has not started`);
+    return host.query(definition.keyed ? key : undefined);
+  }
+
+  /** Reads committed events from the log, in seq order. */
+  events(query: ReadQuery = {}): Envelope[] {
+    return this.#log.read(query);
+  }
+
+  /** The seq of the last committed event. */
+  head(): number {
+    return this.#log.head();
+  }
+
+  /** Follows committed events whose topic matches `pattern` (no delivery guarantee; for observers). */
+  observe(pattern: string, handler: (envelope: Envelope) => void): () => void {
+    return this.#transport.observe(pattern, handler);
+  }
+
+  /** Parked events, optionally of one component. */
+  deadLetters(component?: string): DeadLetter[] {
+    if (component !== undefined && !this.#components.has(component)) throw new UnknownComponentError(component, [...this.#components.keys()]);
+    return this.#store.deadLetters(component);
+  }
+
+  /** Per consumer: offset, head, lag, actors, host state, restarts. */
+  status(): SystemStatus {
+    const head = this.#log.head();
+    const hosts = this.#supervisor.getSnapshot().context.hosts;
+    return {
+      supervisor: String(this.#supervisor.getSnapshot().value),
+      head,
+      consumers: [...this.#components.values()].map((component) => ({
+        ...this.#consumerView(component.name),
+        component: component.name,
+        keyed: component.keyed,
+        storedActors: this.#store.countSnapshots(component.name),
+        restarts: hosts[component.name]?.failures.length ?? 0,
+      })),
+    };
+  }
+
+  /**
+   * Resolves when every event in the log has been applied and checkpointed by every consumer,
+   * including events emitted along the way. Rejects if a consumer is down for good.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      if (this.#stopped) throw new SystemStoppedError('wait for the system to settle');
+      this.#log.flush();
+      const hosts = this.#supervisor.getSnapshot().context.hosts;
+      let quiet = true;
+      for (const [consumer, record] of Object.entries(hosts)) {
+        if (record.status === 'failed' || record.status === 'fenced') {
+          throw new RecqError('CONSUMER_DOWN', `consumer ${consumer} is ${record.status} and will not settle: ${record.lastError ?? 'no error recorded'}`);
+        }
+        const host = this.#hosts.get(consumer);
+        if (!host?.isSettled(this.#router.lastRouted(consumer) ?? Number.POSITIVE_INFINITY)) {
+          quiet = false;
+          host?.requestCommit();
+        }
+      }
+      if (quiet) return;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        // A backstop in case a host is waiting on a restart: look again shortly.
+        setTimeout(resolve, 50).unref();
+      });
+    }
+  }
+
+  /** Commits what every host has applied, stops the hosts and closes the database. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#log.flush();
+    this.#stopped = true;
+    this.#supervisor.send({ type: 'stop' });
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#supervisor.getSnapshot().status === 'done') {
+          subscription.unsubscribe();
+          resolve();
+        }
+      };
+      const subscription = this.#supervisor.subscribe({ next: check, complete: check, error: () => resolve() });
+      check();
+    });
+    this.#clock.clearTimeout(this.#leaseTimer);
+    this.#log.close();
+    try {
+      this.#leases.release(this.#logLease);
+    } catch {
+      // Another owner has it already; nothing to give back.
+    }
+    await this.#transport.close();
+    this.#db.close();
+  }
+
+  #progress(consumer: string): void {
+    const host = this.#hosts.get(consumer);
+    if (host) this.view.trigger.consumer({ head: this.#log.head(), view: this.#consumerView(consumer) });
+    const waiters = this.#waiters;
+    if (waiters.length > 0) {
+      this.#waiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #consumerView(consumer: string): ConsumerView {
+    const host = this.#hosts.get(consumer);
+    const record = this.#supervisor.getSnapshot().context.hosts[consumer];
+    const routed = this.#router.lastRouted(consumer);
+    return {
+      consumer,
+      hostState: host?.state ?? 'restoring',
+      offset: host?.offset ?? 0,
+      committedOffset: host?.committedOffset ?? 0,
+      lag: routed === undefined || !host ? 0 : Math.max(0, routed - host.offset),
+      activeActors: host?.activeActors ?? 0,
+      deadLetters: 0,
+      restarts: record?.failures.length ?? 0,
+      lastError: record?.lastError,
+    };
+  }
+
+  #onReport(report: SupervisorReport): void {
+    this.#logger[report.level](report.message, report.consumer === undefined ? {} : { consumer: report.consumer });
+    if (report.error !== undefined && report.consumer !== undefined && this.#supervisor.getSnapshot().value === 'starting') {
+      if (!this.#startErrors.has(report.consumer)) this.#startErrors.set(report.consumer, report.error);
+    }
+  }
+
+  #scheduleLogLease(): void {
+    this.#leaseTimer = this.#clock.setTimeout(
+      () => {
+        if (this.#stopped) return;
+        try {
+          this.#leases.renew(this.#logLease, this.#leaseTtlMs);
+        } catch (error) {
+          if (error instanceof StaleEpochError) {
+            this.#logger.error('this process lost the lease on the log; stopping', { error });
+            void this.stop();
+            return;
+          }
+          this.#logger.warn('could not renew the lease on the log; retrying', { error });
+        }
+        this.#scheduleLogLease();
+      },
+      Math.max(1, Math.floor(this.#leaseTtlMs / 3)),
+    );
+  }
+}
+
+/**
+ * Opens (or creates) a system on a SQLite file and starts every component's host. Resolves once
+ * every consumer is live: restored, caught up with the log, and receiving new events.
+ *
+ * @example
+ * const system = await createSystem({ db: './shop.db', components: [orders, payments] });
+ * await system.publish('orders.placed', { type: 'order.placed', orderId: 'o-1' }, { key: 'o-1' });
+ * await system.settled();
+ * console.log(await system.query('orders', 'o-1'));
+ * await system.stop();
+ */
+export async function createSystem(options: SystemOptions): Promise<System> {
+  return new System(options).start();
+}
+
+function validateComponents(components: unknown): Component[] {
+  if (!Array.isArray(components)) throw new InvalidOptionError('components', components, 'expected an array of defineComponent(...) results');
+  const seen = new Set<string>();
+  for (const component of components as Component[]) {
+    if (typeof component !== 'object' || component === null || typeof component.name !== 'string' || !Array.isArray(component.patterns)) {
+      throw new InvalidOptionError('components', component, 'each component must come from defineComponent(...)');
+    }
+    if (seen.has(component.name)) throw new InvalidOptionError('components', component.name, 'two components have this name; names must be unique');
+    seen.add(component.name);
+  }
+  return components as Component[];
+}
+
+function positive(option: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidOptionError(option, value, 'expected a positive number');
+  return value;
+}
+
+function nonNegative(option: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidOptionError(option, value, 'expected a number ≥ 0');
+  return value;
+}

@@ -1,0 +1,120 @@
+import { InvalidPatternError, InvalidTopicError } from './errors.ts';
+
+/** Longest topic or pattern, in characters. */
+export const MAX_TOPIC_LENGTH = 255;
+/** Most tokens in a topic or pattern. */
+export const MAX_TOPIC_TOKENS = 16;
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+function checkShape(value: unknown, fail: (reason: string) => Error): string[] {
+  if (typeof value !== 'string') throw fail(`expected a string, got ${value === null ? 'null' : typeof value}`);
+  if (value.length === 0) throw fail('it is empty');
+  if (value.length > MAX_TOPIC_LENGTH) throw fail(`it is ${value.length} characters, over the limit of ${MAX_TOPIC_LENGTH}`);
+  const tokens = value.split('.');
+  if (tokens.length > MAX_TOPIC_TOKENS) throw fail(`it has ${tokens.length} tokens, over the limit of ${MAX_TOPIC_TOKENS}`);
+  return tokens;
+}
+
+/**
+ * Checks that `topic` is a publishable topic: dot-separated tokens of `[A-Za-z0-9_-]`.
+ * Wildcards are not allowed in topics.
+ *
+ * @example
+ * assertTopic('orders.placed'); // ok
+ * assertTopic('orders.*');      // throws InvalidTopicError
+ */
+export function assertTopic(topic: unknown): asserts topic is string {
+  const tokens = checkShape(topic, (reason) => new InvalidTopicError(topic, reason));
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    if (token.length === 0) throw new InvalidTopicError(topic, `token ${i + 1} is empty`);
+    if (!TOKEN.test(token)) {
+      const what =
+        token === '*' || token === '>' ? 'wildcards belong in subscriptions, not in topics' : `token "${token}" has a character outside [A-Za-z0-9_-]`;
+      throw new InvalidTopicError(topic, what);
+    }
+  }
+}
+
+/**
+ * Checks that `pattern` is a valid subscription: topic tokens, `*` for exactly one token,
+ * `>` as the last token for one or more tokens (NATS semantics).
+ *
+ * @example
+ * assertPattern('orders.*');   // ok
+ * assertPattern('orders.>.x'); // throws InvalidPatternError
+ */
+export function assertPattern(pattern: unknown): asserts pattern is string {
+  const tokens = checkShape(pattern, (reason) => new InvalidPatternError(pattern, reason));
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    if (token.length === 0) throw new InvalidPatternError(pattern, `token ${i + 1} is empty`);
+    if (token === '*') continue;
+    if (token === '>') {
+      if (i !== tokens.length - 1) throw new InvalidPatternError(pattern, "'>' may only be the last token");
+      continue;
+    }
+    if (!TOKEN.test(token)) {
+      throw new InvalidPatternError(pattern, `token "${token}" mixes wildcards with other characters or has a character outside [A-Za-z0-9_-]`);
+    }
+  }
+}
+
+/** A compiled test of topics against one pattern. */
+export type TopicMatcher = (topic: string) => boolean;
+
+/**
+ * Compiles a validated pattern into a matcher.
+ *
+ * @example
+ * const match = compilePattern('orders.>');
+ * match('orders.placed.eu'); // true
+ * match('orders');           // false: '>' needs at least one token
+ */
+export function compilePattern(pattern: string): TopicMatcher {
+  assertPattern(pattern);
+  if (!pattern.includes('*') && !pattern.includes('>')) return (topic) => topic === pattern;
+  const tokens = pattern.split('.');
+  const last = tokens[tokens.length - 1];
+  const tail = last === '>';
+  const fixed = tail ? tokens.length - 1 : tokens.length;
+  return (topic) => {
+    const parts = topic.split('.');
+    if (tail ? parts.length <= fixed : parts.length !== fixed) return false;
+    for (let i = 0; i < fixed; i++) {
+      const token = tokens[i];
+      if (token !== '*' && token !== parts[i]) return false;
+    }
+    return true;
+  };
+}
+
+/**
+ * Compiles a set of patterns into one matcher that accepts a topic matching any of them.
+ * Results are cached per topic, since a system sees few distinct topics and many events.
+ */
+export function compilePatterns(patterns: readonly string[]): TopicMatcher {
+  const matchers = patterns.map(compilePattern);
+  const cache = new Map<string, boolean>();
+  return (topic) => {
+    let hit = cache.get(topic);
+    if (hit === undefined) {
+      hit = matchers.some((match) => match(topic));
+      if (cache.size > 10_000) cache.clear();
+      cache.set(topic, hit);
+    }
+    return hit;
+  };
+}
+
+/**
+ * A SQLite GLOB that accepts every topic the pattern matches (and possibly more), so the log
+ * can narrow a read in SQL before the exact match runs in code.
+ */
+export function patternToGlob(pattern: string): string {
+  return pattern
+    .split('.')
+    .map((token) => (token === '*' ? '*' : token === '>' ? '?*' : token))
+    .join('.');
+}
