@@ -9,4 +9,5 @@ export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logge
 export type { ReadQuery } from './sss/event-log.ts';
 export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';
 export { type ConsumerStatus, createSystem, type PublishOptions, System, type SystemOptions, type SystemStatus } from './system.ts';
+export { defineSystem, type RunContext, type SystemDefinition } from './define-system.ts';
 export { assertPattern, assertTopic, compilePattern } from './topic.ts';
