@@ -1,15 +1,19 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { InvalidEnvelopeError, InvalidEventError, PayloadTooLargeError } from './errors.ts';
 import { assertTopic } from './topic.ts';
 
-/** An XState-style event: an object with a string `type` and any JSON fields. */
+/** An XState-style event: an object with a string `type` and any JSON-serializable fields. */
 export interface EventObject {
   type: string;
+}
+
+/** An event read back from the log: its fields are known only at run time. */
+export interface StoredEvent extends EventObject {
   [field: string]: unknown;
 }
 
 /** What the SSS stores for every committed event. */
-export interface Envelope<TEvent extends EventObject = EventObject> {
+export interface Envelope<TEvent extends EventObject = StoredEvent> {
   /** Global position in the log: 1-based, gap-free, assigned at commit. */
   seq: number;
   /** Idempotency key: appending an id that exists returns the existing seq. */
@@ -34,12 +38,12 @@ export interface EventMeta {
 }
 
 /** An event as a component's actor receives it: the published object plus `meta`. */
-export type DeliveredEvent<TEvent extends EventObject = EventObject> = TEvent & { meta: EventMeta };
+export type DeliveredEvent<TEvent extends EventObject = StoredEvent> = TEvent & { meta: EventMeta };
 
 /** What a producer hands to the SSS. */
-export interface AppendInput {
+export interface AppendInput<TEvent extends EventObject = EventObject> {
   topic: string;
-  event: EventObject;
+  event: TEvent;
   key?: string;
   id?: string;
   causation?: string;
@@ -62,6 +66,17 @@ export interface PreparedAppend {
   json: string;
   causation: string | null;
   correlationId: string | null;
+}
+
+// Default ids are a per-process random prefix plus a counter: unique across processes, and
+// increasing within one, so the log's id index grows at its right edge instead of at random.
+const idPrefix = `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+let idCounter = 0;
+
+/** A new event id, unique across processes. */
+export function newEventId(): string {
+  idCounter++;
+  return `${idPrefix}-${idCounter.toString(36).padStart(8, '0')}`;
 }
 
 /** Default limit on an event's JSON size. */
@@ -96,7 +111,7 @@ export function prepareAppend(input: unknown, maxPayloadBytes: number): Prepared
     if (bytes > maxPayloadBytes) throw new PayloadTooLargeError(topic, bytes, maxPayloadBytes);
   }
   return {
-    id: optionalString('id', id) ?? randomUUID(),
+    id: optionalString('id', id) ?? newEventId(),
     topic,
     key: optionalString('key', key),
     json,

@@ -1,7 +1,8 @@
 export { type Clock, SimulatedClock, systemClock } from './clock.ts';
 export type { DeadLetter, HostState } from './css/consumer-store.ts';
 export type { Durability } from './db.ts';
-export type { AppendInput, AppendResult, DeliveredEvent, Envelope, EventMeta, EventObject } from './envelope.ts';
+export { defineSystem, type RunContext, type SystemDefinition } from './define-system.ts';
+export type { AppendInput, AppendResult, DeliveredEvent, Envelope, EventMeta, EventObject, StoredEvent } from './envelope.ts';
 export * from './errors.ts';
 export { type CheckpointPolicy, type Component, type ComponentConfig, defineComponent } from './host/component.ts';
 export type { ActorView } from './host/component-host.ts';
@@ -9,5 +10,6 @@ export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logge
 export type { ReadQuery } from './sss/event-log.ts';
 export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';
 export { type ConsumerStatus, createSystem, type PublishOptions, System, type SystemOptions, type SystemStatus } from './system.ts';
-export { defineSystem, type RunContext, type SystemDefinition } from './define-system.ts';
 export { assertPattern, assertTopic, compilePattern } from './topic.ts';
+export { MemoryTransport } from './transport/memory.ts';
+export type { Delivery, Transport } from './transport/transport.ts';

@@ -16,6 +16,7 @@ import { LocalLogAccess } from './supervisor/local-log-access.ts';
 import { Router } from './supervisor/router.ts';
 import { type ConsumerView, createSystemView, type SystemView } from './supervisor/system-view.ts';
 import { MemoryTransport } from './transport/memory.ts';
+import type { Transport } from './transport/transport.ts';
 
 /** Options of `createSystem`. Everything but `components` has a default. */
 export interface SystemOptions {
@@ -39,6 +40,11 @@ export interface SystemOptions {
   logger?: Logger;
   /** This process's identity in leases. Default `host:pid:random`. */
   owner?: string;
+  /**
+   * Carries routed deliveries and observer announcements. Default: the in-process bus. Hosts
+   * never depend on it for correctness: a lost delivery is a gap they fill from the log.
+   */
+  transport?: Transport;
 }
 
 /** Options of one publish. */
@@ -74,7 +80,7 @@ export class System {
   readonly #log: EventLog;
   readonly #leases: LeaseTable;
   readonly #router: Router;
-  readonly #transport: MemoryTransport;
+  readonly #transport: Transport;
   readonly #store: ConsumerStore;
   readonly #components: Map<string, Component>;
   readonly #hosts = new Map<string, ComponentHost>();
@@ -119,7 +125,7 @@ export class System {
       ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: positive('maxPayloadBytes', options.maxPayloadBytes) }),
       fence: () => this.#leases.assertCurrent(logLease),
     });
-    this.#transport = new MemoryTransport();
+    this.#transport = options.transport ?? new MemoryTransport();
     this.#router = new Router(this.#transport);
     this.#log.onCommit((envelopes) => this.#router.route(envelopes));
     this.#store = new ConsumerStore(this.#db, this.#log, this.#clock);
@@ -190,13 +196,13 @@ export class System {
    * @example
    * const { seq } = await system.publish('orders.placed', { type: 'order.placed', total: 30 }, { key: 'o-1' });
    */
-  publish(topic: string, event: EventObject, options: PublishOptions = {}): Promise<AppendResult> {
+  publish<TEvent extends EventObject>(topic: string, event: TEvent, options: PublishOptions = {}): Promise<AppendResult> {
     if (this.#stopped) return Promise.reject(new SystemStoppedError('publish'));
     return this.#log.append({ topic, event, ...options });
   }
 
   /** Publishes several events atomically (all validated first, committed together). */
-  publishMany(inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+  publishMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[]): Promise<AppendResult[]> {
     if (this.#stopped) return Promise.reject(new SystemStoppedError('publish'));
     return this.#log.appendMany(inputs);
   }
@@ -269,8 +275,10 @@ export class System {
           throw new RecqError('CONSUMER_DOWN', `consumer ${consumer} is ${record.status} and will not settle: ${record.lastError ?? 'no error recorded'}`);
         }
         const host = this.#hosts.get(consumer);
-        if (!host?.isSettled(this.#router.lastRouted(consumer) ?? Number.POSITIVE_INFINITY)) {
+        const lastRouted = this.#router.lastRouted(consumer);
+        if (!host || lastRouted === undefined || !host.isSettled(lastRouted)) {
           quiet = false;
+          if (lastRouted !== undefined) host?.sync(lastRouted);
           host?.requestCommit();
         }
       }
@@ -295,7 +303,7 @@ export class System {
     this.#supervisor.send({ type: 'stop' });
     await new Promise<void>((resolve) => {
       const check = () => {
-        if (this.#supervisor.getSnapshot().status === 'done') {
+        if (this.#supervisor.getSnapshot().value === 'stopped') {
           subscription.unsubscribe();
           resolve();
         }
@@ -303,6 +311,7 @@ export class System {
       const subscription = this.#supervisor.subscribe({ next: check, complete: check, error: () => resolve() });
       check();
     });
+    this.#supervisor.stop();
     this.#clock.clearTimeout(this.#leaseTimer);
     this.#log.close();
     try {

@@ -25,6 +25,7 @@ function checkShape(value: unknown, fail: (reason: string) => Error): string[] {
  * assertTopic('orders.*');      // throws InvalidTopicError
  */
 export function assertTopic(topic: unknown): asserts topic is string {
+  if (typeof topic === 'string' && validTopics.has(topic)) return;
   const tokens = checkShape(topic, (reason) => new InvalidTopicError(topic, reason));
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
@@ -35,7 +36,12 @@ export function assertTopic(topic: unknown): asserts topic is string {
       throw new InvalidTopicError(topic, what);
     }
   }
+  if (validTopics.size >= 10_000) validTopics.clear();
+  validTopics.add(topic as string);
 }
+
+// A system sees few distinct topics and many events: remember the ones already checked.
+const validTopics = new Set<string>();
 
 /**
  * Checks that `pattern` is a valid subscription: topic tokens, `*` for exactly one token,

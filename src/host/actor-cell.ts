@@ -1,7 +1,7 @@
 import { type Actor, type AnyActorLogic, createActor } from 'xstate';
 import type { Clock } from '../clock.ts';
 import type { StoredSnapshot } from '../css/consumer-store.ts';
-import type { Envelope, EventObject, PreparedAppend } from '../envelope.ts';
+import type { Envelope, PreparedAppend, StoredEvent } from '../envelope.ts';
 import { prepareAppend } from '../envelope.ts';
 import { SnapshotRestoreError, VersionMismatchError } from '../errors.ts';
 import type { Component } from './component.ts';
@@ -74,7 +74,7 @@ export class ActorCell {
       ...(snapshot === undefined ? {} : { snapshot: snapshot as never }),
     });
     const cell = new ActorCell(component, owner, key, actor, stored?.seq ?? 0, clock.now());
-    actor.on('*', (event) => cell.#onEmit(event as EventObject));
+    actor.on('*', (event) => cell.#onEmit(event as StoredEvent));
     actor.subscribe({
       next: () => {
         if (cell.#current === undefined) owner.changedOutsideProcessing(cell);
@@ -143,7 +143,7 @@ export class ActorCell {
     this.actor.stop();
   }
 
-  #onEmit(event: EventObject): void {
+  #onEmit(event: StoredEvent): void {
     // Outside processing (a child finished, say), the emit is attributed to the last event
     // under "async": a child re-run after a restore then emits the same id, and is dropped.
     const source = this.#current;
@@ -154,14 +154,14 @@ export class ActorCell {
       this.#emitIndex = 0;
     }
     const n = this.#emitIndex++;
-    const { meta: _meta, ...payload } = event as EventObject & { meta?: unknown };
+    const { meta: _meta, ...payload } = event as StoredEvent & { meta?: unknown };
     const component = this.#component;
     try {
       const prepared = prepareAppend(
         {
-          topic: component.topicOf(payload as EventObject),
+          topic: component.topicOf(payload as StoredEvent),
           event: payload,
-          key: component.emittedKeyOf(payload as EventObject, this.key),
+          key: component.emittedKeyOf(payload as StoredEvent, this.key),
           id: `${component.name}/${this.key ?? '_'}/${seq}/${source ? n : `async/${n}`}`,
           causation: source?.id,
           correlationId: source ? (source.correlationId ?? source.id) : undefined,

@@ -43,6 +43,12 @@ export interface HostOptions {
 
 type HostSignal = { type: 'work' } | { type: 'commit.due' };
 
+/** A routed delivery, or (without an envelope) a note that the route has reached `prev`. */
+interface InboxItem {
+  envelope: Envelope | undefined;
+  prev: number;
+}
+
 /**
  * Runs one consumer: keeps its actors, applies events in seq order, and checkpoints offset,
  * snapshots, dead letters and emitted events together. The host machine in
@@ -61,7 +67,7 @@ export class ComponentHost implements HostWork, CellOwner {
   #dirty: ActorCell[] = [];
   #deadLetters: DeadLetter[] = [];
   #pending = 0;
-  #inbox: Delivery[] = [];
+  #inbox: InboxItem[] = [];
   #inboxHead = 0;
   #lease: Lease | undefined;
   #watermark = 0;
@@ -134,11 +140,10 @@ export class ComponentHost implements HostWork, CellOwner {
     const room = Math.max(1, this.#o.checkpoint.maxEvents - this.#pending);
     const end = Math.min(this.#inbox.length, this.#inboxHead + room);
     for (; this.#inboxHead < end; ) {
-      const delivery = this.#inbox[this.#inboxHead++] as Delivery;
-      const { envelope, prev } = delivery;
-      if (envelope.seq <= this.offset) continue;
+      const { envelope, prev } = this.#inbox[this.#inboxHead++] as InboxItem;
+      if (envelope && envelope.seq <= this.offset) continue;
       if (prev > this.offset) await this.#readThrough(prev);
-      if (envelope.seq > this.offset) this.#apply(envelope);
+      if (envelope && envelope.seq > this.offset) this.#apply(envelope);
     }
     if (this.#inboxHead === this.#inbox.length) {
       this.#inbox = [];
@@ -220,6 +225,17 @@ export class ComponentHost implements HostWork, CellOwner {
 
   #deliver(delivery: Delivery): void {
     this.#inbox.push(delivery);
+    if (this.state === 'live') this.#wake({ type: 'work' });
+  }
+
+  /**
+   * Tells the host that its route has reached `lastRouted`. If that is past what it has
+   * applied and nothing is waiting in the inbox, the last deliveries were lost: read them
+   * from the log.
+   */
+  sync(lastRouted: number): void {
+    if (lastRouted <= this.offset || this.#inboxHead < this.#inbox.length) return;
+    this.#inbox.push({ envelope: undefined, prev: lastRouted });
     if (this.state === 'live') this.#wake({ type: 'work' });
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AnyActorLogic, AnyStateMachine } from 'xstate';
-import type { Envelope, EventObject } from '../envelope.ts';
+import type { Envelope, StoredEvent } from '../envelope.ts';
 import { InvalidComponentError } from '../errors.ts';
 import { assertPattern } from '../topic.ts';
 
@@ -32,8 +32,8 @@ export interface ComponentConfig<TLogic extends AnyActorLogic = AnyActorLogic> {
   migrate?: (snapshot: unknown, fromVersion: string) => unknown;
   /** Where emitted events go. Default: topic = the event's `type`, key = the emitting actor's key. */
   emits?: {
-    topic?: (event: EventObject) => string;
-    key?: (event: EventObject, actorKey: string | undefined) => string | undefined;
+    topic?: (event: StoredEvent) => string;
+    key?: (event: StoredEvent, actorKey: string | undefined) => string | undefined;
   };
   /** Input for a new actor. Default: `{ key }` (key is undefined for a singleton). */
   input?: (key: string | undefined) => unknown;
@@ -51,8 +51,8 @@ export interface Component<TLogic extends AnyActorLogic = AnyActorLogic> {
   readonly keyOf: (envelope: Envelope) => string | undefined;
   readonly version: string;
   readonly migrate: ((snapshot: unknown, fromVersion: string) => unknown) | undefined;
-  readonly topicOf: (event: EventObject) => string;
-  readonly emittedKeyOf: (event: EventObject, actorKey: string | undefined) => string | undefined;
+  readonly topicOf: (event: StoredEvent) => string;
+  readonly emittedKeyOf: (event: StoredEvent, actorKey: string | undefined) => string | undefined;
   readonly inputOf: (key: string | undefined) => unknown;
   readonly checkpoint: Partial<CheckpointPolicy>;
   readonly passivateAfterMs: number | undefined;

@@ -9,6 +9,7 @@ import {
   type EventObject,
   type PreparedAppend,
   prepareAppend,
+  type StoredEvent,
 } from '../envelope.ts';
 import { RecqError, StorageError } from '../errors.ts';
 import { assertPattern, compilePatterns, patternToGlob } from '../topic.ts';
@@ -114,12 +115,12 @@ export class EventLog {
    * Appends one event. Validation errors are thrown before anything is queued; the promise
    * resolves once the event is committed (fsync'd in the default durability mode).
    */
-  append(input: AppendInput): Promise<AppendResult> {
+  append<TEvent extends EventObject>(input: AppendInput<TEvent>): Promise<AppendResult> {
     return this.appendMany([input]).then((results) => results[0] as AppendResult);
   }
 
   /** Appends several events atomically: all are validated first, and all commit together. */
-  appendMany(inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+  appendMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[]): Promise<AppendResult[]> {
     if (this.#closed) return Promise.reject(new RecqError('LOG_CLOSED', 'The event log is closed; no more appends are accepted.'));
     let prepared: PreparedAppend[];
     try {
@@ -200,7 +201,7 @@ export class EventLog {
       }
       this.#head = seq;
       results[i] = { seq, id: p.id, duplicate: false };
-      const envelope: Envelope = { seq, id: p.id, topic: p.topic, time, event: JSON.parse(p.json) as EventObject };
+      const envelope: Envelope = { seq, id: p.id, topic: p.topic, time, event: JSON.parse(p.json) as StoredEvent };
       if (p.key !== null) envelope.key = p.key;
       if (p.causation !== null) envelope.causation = p.causation;
       if (p.correlationId !== null) envelope.correlationId = p.correlationId;
@@ -269,7 +270,7 @@ export class EventLog {
 }
 
 function toEnvelope(row: EventRow): Envelope {
-  const envelope: Envelope = { seq: row.seq, id: row.id, topic: row.topic, time: row.time, event: JSON.parse(row.event) as EventObject };
+  const envelope: Envelope = { seq: row.seq, id: row.id, topic: row.topic, time: row.time, event: JSON.parse(row.event) as StoredEvent };
   if (row.key !== null) envelope.key = row.key;
   if (row.causation !== null) envelope.causation = row.causation;
   if (row.correlation_id !== null) envelope.correlationId = row.correlation_id;

@@ -20,8 +20,12 @@ export interface LogAccess {
   head(): Promise<number>;
   /** Takes the consumer's lease and starts routing its topics to it. */
   register(consumer: string, patterns: readonly string[], owner: string): Promise<Registration>;
-  /** Renews the lease; rejects with `StaleEpochError` if another owner has taken it. */
-  heartbeat(lease: Lease): Promise<void>;
+  /**
+   * Renews the lease and returns the seq of the last event routed to the consumer, so a host
+   * that lost the last deliveries can tell. Rejects with `StaleEpochError` if another owner
+   * has taken the lease.
+   */
+  heartbeat(lease: Lease): Promise<number>;
   /** Stops routing to the consumer and gives its lease up. */
   unregister(lease: Lease): Promise<void>;
 }

@@ -33,8 +33,9 @@ export class LocalLogAccess implements LogAccess {
     return { lease, watermark };
   }
 
-  async heartbeat(lease: Lease): Promise<void> {
+  async heartbeat(lease: Lease): Promise<number> {
     this.#leases.renew(lease, this.#leaseTtlMs);
+    return this.#router.lastRouted(consumerOf(lease)) ?? 0;
   }
 
   async unregister(lease: Lease): Promise<void> {

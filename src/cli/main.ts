@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { RecqError } from '../errors.ts';
+import { type Command, UsageError } from './args.ts';
+import { eventsCommand } from './events.ts';
+import { runCommand } from './run.ts';
+import { statusCommand } from './status.ts';
+
+const COMMANDS: readonly Command[] = [runCommand, statusCommand, eventsCommand];
+
+/** After a command ends, how long code it loaded may keep the process alive before it exits anyway. */
+const EXIT_GRACE_MS = 500;
+
+const HELP = `recq: durable XState actors over an ordered event log
+
+Usage:
+  recq run <module> [--db FILE] [--fresh] [-- args...]
+  recq status [--db FILE] [--json]
+  recq events [--db FILE] [--topic PATTERN ...] [--after SEQ] [--limit N] [--follow] [--json]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join('\n')}
+
+Options:
+  -h, --help     show this help; "recq <command> --help" for a command's options
+  -v, --version  print the version
+
+The database file defaults to ./recq.db. status and events open it read-only.
+Exit codes: 0 done, 1 failed, 2 bad command line, 130/143 run interrupted by SIGINT/SIGTERM.
+`;
+
+/** Runs one command line and resolves with the process exit code. */
+async function cli(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined) {
+      process.stderr.write(HELP);
+      return 2;
+    }
+    if (name === '-h' || name === '--help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (name === '-v' || name === '--version') {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    if (name === 'help') return rest[0] === undefined ? cli(['--help']) : cli([rest[0], '--help']);
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      const what = name.startsWith('-') ? `unknown option ${JSON.stringify(name)}` : `unknown command ${JSON.stringify(name)}`;
+      throw new UsageError(`${what}. Commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    }
+    return await command.run(rest);
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof UsageError) {
+    const help = error.command === undefined ? 'recq --help' : `recq ${error.command} --help`;
+    process.stderr.write(`recq: ${error.message}\nRun "${help}" for usage.\n`);
+    return 2;
+  }
+  if (isRecqError(error)) {
+    process.stderr.write(`recq: ${error.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`recq: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
+
+/**
+ * A system module may import recq from its built package while the CLI runs from source, so
+ * a `RecqError` from the module can be another copy of the class: recognise it by name too.
+ */
+function isRecqError(error: unknown): error is RecqError {
+  if (error instanceof RecqError) return true;
+  for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === 'RecqError') return true;
+  }
+  return false;
+}
+
+function version(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return typeof manifest === 'object' && manifest !== null && 'version' in manifest ? String(manifest.version) : 'unknown';
+}
+
+// A reader that goes away (`recq events | head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+const code = await cli(process.argv.slice(2));
+process.exitCode = code;
+setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compilePattern, createSystem, type Delivery, type Envelope, MemoryTransport, type System, silentLogger, type Transport } from '../../src/index.ts';
+import { everything, readTables, recorder, seeded, tally, tempDir } from './fixtures.ts';
+
+const topics = ['inv.a', 'inv.b', 'inv.b.deep', 'other.x'];
+
+/** Publishes `count` events over several topics and keys, mixing batches and single publishes. */
+async function publishMixed(system: System, count: number, seed: number): Promise<void> {
+  const random = seeded(seed);
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < count; ) {
+    const batch = 1 + Math.floor(random() * 40);
+    const inputs = [];
+    for (let j = 0; j < batch && i < count; j++, i++) {
+      inputs.push({ topic: topics[Math.floor(random() * topics.length)] as string, event: { type: 'add', amount: i }, key: `k${Math.floor(random() * 10)}` });
+    }
+    pending.push(inputs.length === 1 ? system.publish(inputs[0]!.topic, inputs[0]!.event, { key: inputs[0]!.key }) : system.publishMany(inputs));
+    if (random() < 0.2) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+}
+
+/** What each consumer must have applied: the matching seqs of the log, in order. */
+function expectedSeqs(log: Envelope[], pattern: string, key?: string): number[] {
+  const match = compilePattern(pattern);
+  return log.filter((e) => match(e.topic) && (key === undefined || e.key === key)).map((e) => e.seq);
+}
+
+async function assertOrderedAndComplete(system: System): Promise<void> {
+  const log = system.events({ limit: 1_000_000 });
+  const all = await system.query('everything');
+  expect((all.context as { seqs: number[] }).seqs).toEqual(expectedSeqs(log, 'inv.>'));
+  for (let k = 0; k < 10; k++) {
+    const expected = expectedSeqs(log, 'inv.*', `k${k}`);
+    if (expected.length === 0) continue;
+    const view = await system.query('recorder', `k${k}`);
+    const seqs = (view.context as { seqs: number[] }).seqs;
+    expect(seqs).toEqual(expected);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] as number);
+  }
+  const recorded = log.filter((e) => e.topic === 'recorded.add').length;
+  expect((await system.query('tally')).context).toMatchObject({ total: recorded });
+}
+
+/** The in-process bus, losing a share of routed deliveries (as NATS core may). */
+class LossyTransport extends MemoryTransport implements Transport {
+  dropped = 0;
+  readonly #random: () => number;
+  readonly #share: number;
+  constructor(seed: number, share: number) {
+    super();
+    this.#random = seeded(seed);
+    this.#share = share;
+  }
+  override route(consumer: string, delivery: Delivery): void {
+    if (this.#random() < this.#share) {
+      this.dropped++;
+      return;
+    }
+    super.route(consumer, delivery);
+  }
+}
+
+describe('invariant 1: order', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let system: System | undefined;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(async () => {
+    await system?.stop();
+    system = undefined;
+    tmp.remove();
+  });
+
+  it('applies the matching events of each consumer in strictly increasing seq, none skipped', async () => {
+    system = await createSystem({ db: tmp.file('order.db'), components: [recorder({ maxEvents: 13 }), everything(), tally()], logger: silentLogger });
+    await publishMixed(system, 1500, 11);
+    await system.settled();
+    await assertOrderedAndComplete(system);
+    // Events on topics no consumer matches are in the log but in nobody's state.
+    expect(system.events({ patterns: ['other.x'] }).length).toBeGreaterThan(0);
+  });
+
+  it('keeps order for events published while a consumer is still catching up', async () => {
+    const file = tmp.file('catchup.db');
+    system = await createSystem({ db: file, components: [recorder()], logger: silentLogger });
+    await publishMixed(system, 800, 5);
+    await system.stop();
+    // The new consumers start from seq 0 and catch up while new events keep arriving.
+    system = await createSystem({ db: file, components: [recorder(), everything(), tally()], readPageSize: 50, logger: silentLogger });
+    await publishMixed(system, 400, 6);
+    await system.settled();
+    await assertOrderedAndComplete(system);
+  });
+});
+
+describe('invariant 4: nothing lost', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let system: System | undefined;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(async () => {
+    await system?.stop();
+    system = undefined;
+    tmp.remove();
+  });
+
+  it('has an acknowledged event on disk before the publish resolves', async () => {
+    const file = tmp.file('ack.db');
+    system = await createSystem({ db: file, components: [recorder()], logger: silentLogger });
+    const { seq, id } = await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
+    const onDisk = readTables(file).events.find((row) => row.seq === seq);
+    expect(onDisk).toMatchObject({ id, topic: 'inv.a', key: 'k1' });
+  });
+
+  it('fills every gap from the log when the transport loses deliveries', async () => {
+    const transport = new LossyTransport(3, 0.3);
+    system = await createSystem({ db: tmp.file('lossy.db'), components: [recorder({ maxEvents: 9 }), everything(), tally()], transport, logger: silentLogger });
+    await publishMixed(system, 1200, 21);
+    await system.settled();
+    expect(transport.dropped).toBeGreaterThan(100);
+    await assertOrderedAndComplete(system);
+  });
+
+  it('notices lost deliveries at the tail of a route, with nothing after them', async () => {
+    const transport = new LossyTransport(4, 1);
+    system = await createSystem({ db: tmp.file('tail.db'), components: [everything()], transport, logger: silentLogger });
+    await system.publish('inv.a', { type: 'add', amount: 5 }, { key: 'k1' });
+    await system.settled();
+    expect(transport.dropped).toBe(1);
+    expect((await system.query('everything')).context).toMatchObject({ seqs: [1], sum: 5 });
+  });
+});
