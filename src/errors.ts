@@ -20,6 +20,7 @@ export class RecqError extends Error {
 }
 
 const shown = (value: unknown): string => {
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'symbol' || typeof value === 'function') return String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
   try {
     const text = JSON.stringify(value);

@@ -4,12 +4,13 @@ import { type Actor, createActor } from 'xstate';
 import { type RestartPolicy, type SupervisorReport, supervisorMachine } from '../actors/supervisor.machine.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { ConsumerStore, type DeadLetter } from './css/consumer-store.ts';
-import { type Durability, openDatabase, type SqliteDatabase } from './db.ts';
-import type { AppendInput, AppendResult, Envelope, EventObject } from './envelope.ts';
+import { DURABILITY_MODES, type Durability, openDatabase, type SqliteDatabase } from './db.ts';
+import { type AppendInput, type AppendResult, DEFAULT_MAX_PAYLOAD_BYTES, type Envelope, type EventObject } from './envelope.ts';
 import { InvalidOptionError, RecqError, StaleEpochError, SystemStoppedError, UnknownComponentError } from './errors.ts';
 import type { CheckpointPolicy, Component } from './host/component.ts';
 import { type ActorView, ComponentHost } from './host/component-host.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { checkpointProblem, numberProblem } from './options.ts';
 import { EventLog, type ReadQuery } from './sss/event-log.ts';
 import { type Lease, LeaseTable } from './supervisor/leases.ts';
 import { LocalLogAccess } from './supervisor/local-log-access.ts';
@@ -101,15 +102,22 @@ export class System {
     this.#components = new Map(components.map((c) => [c.name, c]));
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? consoleLogger('warn');
-    this.#leaseTtlMs = positive('leaseTtlMs', options.leaseTtlMs ?? 15_000);
+    // Every option is checked before the file is opened, so a bad one changes nothing.
+    this.#leaseTtlMs = checked('leaseTtlMs', options.leaseTtlMs ?? 15_000, { min: 0, exclusive: true });
     const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    const checkpoint: CheckpointPolicy = {
-      maxEvents: positive('checkpoint.maxEvents', options.checkpoint?.maxEvents ?? 1000),
-      maxDelayMs: nonNegative('checkpoint.maxDelayMs', options.checkpoint?.maxDelayMs ?? 10),
-    };
-    const passivateAfterMs = positive('passivateAfterMs', options.passivateAfterMs ?? 60_000);
-    const readPageSize = positive('readPageSize', options.readPageSize ?? 1000);
+    const problem = checkpointProblem(options.checkpoint);
+    if (problem) throw new InvalidOptionError(problem.field, problem.value, problem.reason);
+    const checkpoint: CheckpointPolicy = { maxEvents: 1000, maxDelayMs: 10, ...options.checkpoint };
+    const passivateAfterMs = checked('passivateAfterMs', options.passivateAfterMs ?? 60_000, { min: 0, exclusive: true });
+    const readPageSize = checked('readPageSize', options.readPageSize ?? 1000, { integer: true, min: 1 });
+    const maxPayloadBytes = checked('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { integer: true, min: 1 });
     const restart = { ...DEFAULT_RESTART, ...options.restart };
+    for (const field of ['initialDelayMs', 'maxDelayMs', 'maxRestarts', 'windowMs'] as const) {
+      checked(`restart.${field}`, restart[field], { min: 0, integer: field === 'maxRestarts' });
+    }
+    if (options.durability !== undefined && !DURABILITY_MODES.includes(options.durability)) {
+      throw new InvalidOptionError('durability', options.durability, `expected one of ${DURABILITY_MODES.join(', ')}`);
+    }
 
     this.#db = openDatabase(options.db ?? './recq.db', options.durability ?? 'full');
     try {
@@ -122,10 +130,13 @@ export class System {
     const logLease = this.#logLease;
     this.#log = new EventLog(this.#db, {
       clock: this.#clock,
-      ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: positive('maxPayloadBytes', options.maxPayloadBytes) }),
+      maxPayloadBytes,
       fence: () => this.#leases.assertCurrent(logLease),
+      onListenerError: (error) => this.#logger.error('a commit listener failed; the commit itself stands', { error }),
     });
-    this.#transport = options.transport ?? new MemoryTransport();
+    this.#transport =
+      options.transport ??
+      new MemoryTransport({ onObserverError: (error, envelope) => this.#logger.error('an observer failed', { seq: envelope.seq, error }) });
     this.#router = new Router(this.#transport);
     this.#log.onCommit((envelopes) => this.#router.route(envelopes));
     this.#store = new ConsumerStore(this.#db, this.#log, this.#clock);
@@ -215,6 +226,10 @@ export class System {
    * order.value; // 'awaitingPayment'
    */
   async query(component: string, key?: string): Promise<ActorView> {
+    this.#assertRunning('query');
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0)) {
+      throw new InvalidOptionError('key', key, 'a query key must be a non-empty string, or undefined for a singleton');
+    }
     const definition = this.#components.get(component);
     if (!definition) throw new UnknownComponentError(component, [...this.#components.keys()]);
     const host = this.#hosts.get(component);
@@ -224,11 +239,13 @@ export class System {
 
   /** Reads committed events from the log, in seq order. */
   events(query: ReadQuery = {}): Envelope[] {
+    this.#assertRunning('read events');
     return this.#log.read(query);
   }
 
   /** The seq of the last committed event. */
   head(): number {
+    this.#assertRunning('read the head');
     return this.#log.head();
   }
 
@@ -239,12 +256,14 @@ export class System {
 
   /** Parked events, optionally of one component. */
   deadLetters(component?: string): DeadLetter[] {
+    this.#assertRunning('list dead letters');
     if (component !== undefined && !this.#components.has(component)) throw new UnknownComponentError(component, [...this.#components.keys()]);
     return this.#store.deadLetters(component);
   }
 
   /** Per consumer: offset, head, lag, actors, host state, restarts. */
   status(): SystemStatus {
+    this.#assertRunning('read the status');
     const head = this.#log.head();
     const hosts = this.#supervisor.getSnapshot().context.hosts;
     return {
@@ -321,6 +340,10 @@ export class System {
     }
     await this.#transport.close();
     this.#db.close();
+  }
+
+  #assertRunning(action: string): void {
+    if (this.#stopped) throw new SystemStoppedError(action);
   }
 
   #progress(consumer: string): void {
@@ -406,12 +429,8 @@ function validateComponents(components: unknown): Component[] {
   return components as Component[];
 }
 
-function positive(option: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidOptionError(option, value, 'expected a positive number');
-  return value;
-}
-
-function nonNegative(option: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidOptionError(option, value, 'expected a number ≥ 0');
+function checked(option: string, value: number, rule: Parameters<typeof numberProblem>[1]): number {
+  const problem = numberProblem(value, rule);
+  if (problem) throw new InvalidOptionError(option, value, problem);
   return value;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AnyActorLogic, AnyStateMachine } from 'xstate';
 import type { Envelope, StoredEvent } from '../envelope.ts';
 import { InvalidComponentError } from '../errors.ts';
+import { checkpointProblem, numberProblem } from '../options.ts';
 import { assertPattern } from '../topic.ts';
 
 /** How often a consumer checkpoints: after `maxEvents` events, or `maxDelayMs` after the first uncommitted one. */
@@ -90,6 +91,10 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
     throw new InvalidComponentError(name, 'version must be a non-empty string');
   }
   if (config.migrate !== undefined && typeof config.migrate !== 'function') throw new InvalidComponentError(name, 'migrate must be a function');
+  const checkpoint = checkpointProblem(config.checkpoint);
+  if (checkpoint) throw new InvalidComponentError(name, `${checkpoint.field} = ${String(checkpoint.value)}: ${checkpoint.reason}`);
+  const passivate = config.passivateAfterMs === undefined ? undefined : numberProblem(config.passivateAfterMs, { min: 0, exclusive: true });
+  if (passivate) throw new InvalidComponentError(name, `passivateAfterMs = ${String(config.passivateAfterMs)}: ${passivate}`);
   if (isMachine(logic)) assertNamedChildren(name, logic);
   const keyOption = config.key;
   const keyOf = keyOption === undefined ? () => undefined : keyOption === true ? (envelope: Envelope) => envelope.key : keyOption;

@@ -32,6 +32,8 @@ export interface EventLogOptions {
   maxPayloadBytes?: number;
   /** Runs first in every write transaction; throws to refuse the write (lease fencing). */
   fence?: () => void;
+  /** Receives what an `onCommit` listener threw; the commit itself stands. Default: stderr. */
+  onListenerError?: (error: unknown) => void;
 }
 
 type CommitListener = (envelopes: readonly Envelope[]) => void;
@@ -71,6 +73,7 @@ export class EventLog {
   readonly #db: SqliteDatabase;
   readonly #clock: Clock;
   readonly #fence: (() => void) | undefined;
+  readonly #onListenerError: (error: unknown) => void;
   readonly #insert: Statement;
   readonly #seqOfId: Statement;
   readonly #bySeq: Statement;
@@ -87,6 +90,7 @@ export class EventLog {
     this.#db = db;
     this.#clock = options.clock;
     this.#fence = options.fence;
+    this.#onListenerError = options.onListenerError ?? ((error) => console.error('recq: a commit listener failed:', error));
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     createEventLogSchema(db);
     this.#insert = db.prepare(
@@ -178,7 +182,14 @@ export class EventLog {
     const committed = this.#committed;
     if (committed.length > 0) {
       this.#committed = [];
-      for (const listener of this.#listeners) listener(committed);
+      // The commit stands whatever a listener does: its failure must not reach the appender.
+      for (const listener of this.#listeners) {
+        try {
+          listener(committed);
+        } catch (error) {
+          this.#onListenerError(error);
+        }
+      }
     }
     return result;
   }

@@ -44,8 +44,10 @@ export class Router {
     for (const envelope of envelopes) {
       for (const route of routes) {
         if (!route.match(envelope.topic)) continue;
-        this.#transport.route(route.consumer, { envelope, prev: route.lastRouted });
+        // Advance first: a delivery that fails in transit is a gap the host fills, not a stall.
+        const prev = route.lastRouted;
         route.lastRouted = envelope.seq;
+        this.#transport.route(route.consumer, { envelope, prev });
       }
       this.#transport.announce(envelope);
     }

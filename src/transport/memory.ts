@@ -18,6 +18,12 @@ interface Observer {
 export class MemoryTransport implements Transport {
   readonly #routes = new Map<string, (delivery: Delivery) => void>();
   #observers: Observer[] = [];
+  readonly #onObserverError: (error: unknown, envelope: Envelope) => void;
+
+  /** `onObserverError` receives what an observer threw (default: stderr); other observers still run. */
+  constructor(options: { onObserverError?: (error: unknown, envelope: Envelope) => void } = {}) {
+    this.#onObserverError = options.onObserverError ?? ((error, envelope) => console.error(`recq: an observer of seq ${envelope.seq} failed:`, error));
+  }
 
   route(consumer: string, delivery: Delivery): void {
     this.#routes.get(consumer)?.(delivery);
@@ -32,7 +38,12 @@ export class MemoryTransport implements Transport {
 
   announce(envelope: Envelope): void {
     for (const observer of this.#observers) {
-      if (observer.match(envelope.topic)) observer.handler(envelope);
+      if (!observer.match(envelope.topic)) continue;
+      try {
+        observer.handler(envelope);
+      } catch (error) {
+        this.#onObserverError(error, envelope);
+      }
     }
   }
 

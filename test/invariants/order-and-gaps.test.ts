@@ -82,6 +82,27 @@ describe('invariant 1: order', () => {
     expect(system.events({ patterns: ['other.x'] }).length).toBeGreaterThan(0);
   });
 
+  it('keeps every consumer complete when an observer throws', async () => {
+    const errors: string[] = [];
+    system = await createSystem({
+      db: tmp.file('observer.db'),
+      components: [everything()],
+      logger: { info: () => {}, warn: () => {}, error: (message) => errors.push(message) },
+    });
+    system.observe('inv.b', () => {
+      throw new Error('dashboard down');
+    });
+    const results = await Promise.all([
+      system.publish('inv.a', { type: 'add', amount: 1 }),
+      system.publish('inv.b', { type: 'add', amount: 2 }),
+      system.publish('inv.a', { type: 'add', amount: 3 }),
+    ]);
+    expect(results.map((r) => r.seq)).toEqual([1, 2, 3]);
+    await system.settled();
+    expect((await system.query('everything')).context).toMatchObject({ seqs: [1, 2, 3], sum: 6 });
+    expect(errors).toEqual(['an observer failed']);
+  });
+
   it('keeps order for events published while a consumer is still catching up', async () => {
     const file = tmp.file('catchup.db');
     system = await createSystem({ db: file, components: [recorder()], logger: silentLogger });
