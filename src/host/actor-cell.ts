@@ -33,6 +33,8 @@ export class ActorCell {
   /** The failure of the event being processed, if the actor errored. */
   failure: unknown;
   #current: Envelope | undefined;
+  /** Set while the actor starts or stops: those snapshot changes are not the actor's doing. */
+  #quiet = false;
   #emitSeq = -1;
   #emitIndex = 0;
   readonly #component: Component;
@@ -77,17 +79,19 @@ export class ActorCell {
     actor.on('*', (event) => cell.#onEmit(event as StoredEvent));
     actor.subscribe({
       next: () => {
-        if (cell.#current === undefined) owner.changedOutsideProcessing(cell);
+        if (cell.#current === undefined && !cell.#quiet) owner.changedOutsideProcessing(cell);
       },
       error: (error) => {
         cell.failure = error;
       },
     });
     cell.#current = first;
+    cell.#quiet = first === undefined;
     try {
       actor.start();
     } finally {
       cell.#current = undefined;
+      cell.#quiet = false;
     }
     if (actor.getSnapshot().status === 'error') {
       const error = (actor.getSnapshot() as { error?: unknown }).error ?? cell.failure;
@@ -140,6 +144,7 @@ export class ActorCell {
   }
 
   stop(): void {
+    this.#quiet = true;
     this.actor.stop();
   }
 

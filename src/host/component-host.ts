@@ -169,6 +169,7 @@ export class ComponentHost implements HostWork, CellOwner {
 
   async shutDown(): Promise<void> {
     const { clock, log } = this.#o;
+    this.#signal = undefined;
     clock.clearTimeout(this.#commitTimer);
     clock.clearTimeout(this.#heartbeatTimer);
     clock.clearTimeout(this.#sweepTimer);
