@@ -29,7 +29,7 @@ export interface SystemOptions {
   durability?: Durability;
   /** Largest event, as JSON bytes. Default 1 MiB. */
   maxPayloadBytes?: number;
-  /** Default checkpoint policy (components may override). Default 1000 events or 10 ms. */
+  /** Default checkpoint policy (components may override). Default 10,000 events or 10 ms. */
   checkpoint?: Partial<CheckpointPolicy>;
   /** Drop idle keyed actors from memory after this long. Default 60 s. */
   passivateAfterMs?: number;
@@ -107,7 +107,7 @@ export class System {
     const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const problem = checkpointProblem(options.checkpoint);
     if (problem) throw new InvalidOptionError(problem.field, problem.value, problem.reason);
-    const checkpoint: CheckpointPolicy = { maxEvents: 1000, maxDelayMs: 10, ...options.checkpoint };
+    const checkpoint: CheckpointPolicy = { maxEvents: 10_000, maxDelayMs: 10, ...options.checkpoint };
     const passivateAfterMs = checked('passivateAfterMs', options.passivateAfterMs ?? 60_000, { min: 0, exclusive: true });
     const readPageSize = checked('readPageSize', options.readPageSize ?? 1000, { integer: true, min: 1 });
     const maxPayloadBytes = checked('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { integer: true, min: 1 });

@@ -29,19 +29,27 @@ export const DB_OPTION = { db: { type: 'string' } } as const satisfies Options;
 /** The file used when neither `--db` nor the system module names one. */
 export const DEFAULT_DB = './recq.db';
 
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+
+interface CommandConfig<T extends Options> {
+  args: string[];
+  options: T & typeof HELP_OPTION;
+  strict: true;
+  allowPositionals: boolean;
+  tokens: true;
+}
+
+/** Flag values, positionals and tokens of one command line. */
+export type ParsedCommand<T extends Options> = ReturnType<typeof parseArgs<CommandConfig<T>>>;
+
 /**
  * `parseArgs` in strict mode with `--help` added, turning its errors into `UsageError`s that
  * name the command, so every bad command line ends the same way.
  */
-export function parseCommandArgs<const T extends Options>(command: string, argv: readonly string[], options: T, allowPositionals = false) {
+export function parseCommandArgs<const T extends Options>(command: string, argv: readonly string[], options: T, allowPositionals = false): ParsedCommand<T> {
+  const config: CommandConfig<T> = { args: [...argv], options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals, tokens: true };
   try {
-    return parseArgs({
-      args: [...argv],
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals,
-      tokens: true,
-    });
+    return parseArgs(config);
   } catch (error) {
     if (error instanceof TypeError && typeof (error as { code?: unknown }).code === 'string') {
       throw new UsageError(error.message, command);

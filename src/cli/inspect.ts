@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openDatabase, type SqliteDatabase } from '../db.ts';
-import type { Envelope, EventObject } from '../envelope.ts';
+import type { Envelope, StoredEvent } from '../envelope.ts';
 import { RecqError } from '../errors.ts';
 import { compilePatterns, patternToGlob, type TopicMatcher } from '../topic.ts';
 
@@ -226,7 +226,7 @@ function parsePatterns(json: string): string[] | undefined {
 }
 
 function toEnvelope(row: EventRow): Envelope {
-  const envelope: Envelope = { seq: row.seq, id: row.id, topic: row.topic, time: row.time, event: JSON.parse(row.event) as EventObject };
+  const envelope: Envelope = { seq: row.seq, id: row.id, topic: row.topic, time: row.time, event: JSON.parse(row.event) as StoredEvent };
   if (row.key !== null) envelope.key = row.key;
   if (row.causation !== null) envelope.causation = row.causation;
   if (row.correlation_id !== null) envelope.correlationId = row.correlation_id;

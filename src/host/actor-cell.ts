@@ -1,7 +1,7 @@
 import { type Actor, type AnyActorLogic, createActor } from 'xstate';
 import type { Clock } from '../clock.ts';
 import type { StoredSnapshot } from '../css/consumer-store.ts';
-import type { Envelope, PreparedAppend, StoredEvent } from '../envelope.ts';
+import type { Envelope, EventMeta, PreparedAppend, StoredEvent } from '../envelope.ts';
 import { prepareAppend } from '../envelope.ts';
 import { SnapshotRestoreError, VersionMismatchError } from '../errors.ts';
 import type { Component } from './component.ts';
@@ -108,7 +108,9 @@ export class ActorCell {
    */
   process(envelope: Envelope): boolean {
     if (this.failure !== undefined) return false;
-    const delivered = { ...envelope.event, meta: { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time } };
+    // Object.assign, not a spread: a spread followed by a new field is ten times slower in V8.
+    const delivered = Object.assign({}, envelope.event) as StoredEvent & { meta: EventMeta };
+    delivered.meta = { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time };
     this.#current = envelope;
     try {
       this.actor.send(delivered);
@@ -117,8 +119,9 @@ export class ActorCell {
     } finally {
       this.#current = undefined;
     }
-    if (this.failure === undefined && this.actor.getSnapshot().status === 'error') {
-      this.failure = (this.actor.getSnapshot() as { error?: unknown }).error ?? new Error('actor ended in status error');
+    if (this.failure === undefined) {
+      const snapshot = this.actor.getSnapshot() as { status: string; error?: unknown };
+      if (snapshot.status === 'error') this.failure = snapshot.error ?? new Error('actor ended in status error');
     }
     if (this.failure !== undefined) return false;
     this.lastSeq = envelope.seq;
@@ -159,7 +162,12 @@ export class ActorCell {
       this.#emitIndex = 0;
     }
     const n = this.#emitIndex++;
-    const { meta: _meta, ...payload } = event as StoredEvent & { meta?: unknown };
+    let payload = event;
+    if ('meta' in event) {
+      // An emit that forwards a delivered event carries its meta: the log adds its own.
+      const { meta: _meta, ...rest } = event as StoredEvent & { meta?: unknown };
+      payload = rest as StoredEvent;
+    }
     const component = this.#component;
     try {
       const prepared = prepareAppend(

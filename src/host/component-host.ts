@@ -79,6 +79,8 @@ export class ComponentHost implements HostWork, CellOwner {
   #sweepTimer: unknown;
   #fencedBy: unknown;
   #woken = false;
+  /** False while the CSS holds no snapshot of this consumer: new keys then skip the lookup. */
+  #anyStored = true;
 
   constructor(options: HostOptions) {
     this.#o = options;
@@ -123,6 +125,7 @@ export class ComponentHost implements HostWork, CellOwner {
     store.adopt(this.consumer, component.version, component.patterns);
     this.offset = record.offset;
     this.committedOffset = record.offset;
+    this.#anyStored = store.countSnapshots(this.consumer) > 0;
     if (!component.keyed) this.#cells.set('', ActorCell.open(component, this, this.#o.clock, undefined, store.loadSnapshot(this.consumer, ''), undefined));
   }
 
@@ -278,7 +281,8 @@ export class ComponentHost implements HostWork, CellOwner {
       let failure: unknown;
       if (!cell) {
         try {
-          cell = ActorCell.open(component, this, clock, key, store.loadSnapshot(this.consumer, key ?? ''), envelope);
+          const stored = this.#anyStored ? store.loadSnapshot(this.consumer, key ?? '') : undefined;
+          cell = ActorCell.open(component, this, clock, key, stored, envelope);
           this.#cells.set(key ?? '', cell);
           this.#scheduleSweep();
         } catch (error) {
@@ -386,6 +390,7 @@ export class ComponentHost implements HostWork, CellOwner {
       throw error instanceof RecqError ? error : new StorageError(`checkpoint consumer ${this.consumer}`, error);
     }
     for (const cell of dirty) cell.committed();
+    if (snapshots.length > 0) this.#anyStored = true;
     this.#dirty = [];
     this.#deadLetters = [];
     this.#pending = 0;
