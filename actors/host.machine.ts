@@ -1,27 +1,39 @@
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 
+/** The coarse states a host records for `recq status` in other processes. */
+export type HostPhase = 'restoring' | 'catching-up' | 'live' | 'retrying' | 'blocked' | 'paused' | 'failed' | 'fenced' | 'stopped';
+
+/** What wakes a host machine: new work (deliveries, timers, commands) or a due checkpoint. */
+export type HostSignal = { type: 'work' } | { type: 'commit.due' };
+
 /**
  * What the host machine drives. `src/host/component-host.ts` implements it; the machine
  * decides when each step runs.
  */
 export interface HostWork {
   readonly consumer: string;
-  /** Gives the work a way to wake the machine (new deliveries, a due checkpoint). */
-  attach(send: (event: { type: 'work' } | { type: 'commit.due' }) => void): void;
-  /** Opens the CSS record, takes the lease, registers the route, restores the actors. */
+  /** Gives the work a way to wake the machine. */
+  attach(send: (event: HostSignal) => void): void;
+  /** Takes the lease, registers the route, opens the CSS record, restores the actors. */
   restore(): Promise<void>;
-  /** Processes what the log holds between the restored offset and the registration watermark. */
+  /** Queues everything between the restored offset and the registration watermark. */
   catchUp(): Promise<void>;
-  /** Processes the routed deliveries waiting in the inbox, filling any gap from the log. */
+  /** Applies the work waiting in the inbox, filling any gap from the log. */
   processBatch(): Promise<void>;
   /** Writes offset, dirty snapshots, dead letters and emitted events in one transaction. */
   commit(): Promise<void>;
+  /** Forgets the consumer's actors and rebuilds it from the log (an operator's replay). */
+  replayRequested(): boolean;
+  replay(): Promise<void>;
   /** Stops the actors and releases the route and lease. */
   shutDown(): Promise<void>;
   hasInbox(): boolean;
   commitDue(): boolean;
-  /** Records the coarse state for `recq status` in other processes. */
-  entered(state: 'restoring' | 'catching-up' | 'live' | 'failed' | 'fenced' | 'stopped'): void;
+  /** Milliseconds until a failed event is tried again, if one is waiting. */
+  retryDelay(): number | undefined;
+  isBlocked(): boolean;
+  isPaused(): boolean;
+  entered(state: HostPhase): void;
   isFencing(error: unknown): boolean;
 }
 
@@ -38,17 +50,26 @@ export type HostReport =
   | { type: 'host.fenced'; consumer: string; error: unknown }
   | { type: 'host.stopped'; consumer: string };
 
-type HostEvent = { type: 'work' } | { type: 'commit.due' } | { type: 'stop' };
+type HostEvent = HostSignal | { type: 'stop' };
 
 const step = (run: (work: HostWork) => Promise<void>) => fromPromise<void, { work: HostWork }>(({ input }) => run(input.work));
 const withWork = ({ context }: { context: HostContext }) => ({ work: context.work });
+const enter =
+  (phase: HostPhase) =>
+  ({ context }: { context: HostContext }) =>
+    context.work.entered(phase);
 
 /**
  * The component host lifecycle:
- * restoring → catching up → live ⇄ processing → committing, until stopped or failed.
+ * restoring → catching up → live (idle ⇄ processing → committing; retrying; blocked; paused;
+ * replaying), until stopped or failed.
  *
- * A host that fails reports `host.failed` and ends; its supervisor decides whether to start a
- * new one. A host whose lease was taken over reports `host.fenced` and ends without retrying.
+ * - A failed event waits in `retrying` for its backoff, after what came before it is committed.
+ * - Under the `block` policy, a consumer that gave up on an event waits in `blocked` until an
+ *   operator retries or skips the dead letter.
+ * - A paused consumer commits what it applied and waits in `paused` until resumed.
+ * - A host that fails reports `host.failed` and ends; its supervisor decides whether to start a
+ *   new one. A host whose lease was taken over reports `host.fenced` and ends.
  */
 export const hostMachine = setup({
   types: {
@@ -61,13 +82,23 @@ export const hostMachine = setup({
     catchUp: step((work) => work.catchUp()),
     processBatch: step((work) => work.processBatch()),
     commit: step((work) => work.commit()),
+    replay: step((work) => work.replay()),
     shutDown: step((work) => work.shutDown()),
   },
   guards: {
     hasInbox: ({ context }) => context.work.hasInbox(),
     commitDue: ({ context }) => context.work.commitDue(),
+    retryScheduled: ({ context }) => context.work.retryDelay() !== undefined,
+    blocked: ({ context }) => context.work.isBlocked(),
+    unblocked: ({ context }) => !context.work.isBlocked(),
+    paused: ({ context }) => context.work.isPaused(),
+    resumed: ({ context }) => !context.work.isPaused(),
+    replayRequested: ({ context }) => context.work.replayRequested(),
     stopRequested: ({ context }) => context.stopRequested,
     fenced: ({ context }) => context.work.isFencing(context.error),
+  },
+  delays: {
+    retryDelay: ({ context }) => context.work.retryDelay() ?? 0,
   },
   actions: {
     requestStop: assign({ stopRequested: true }),
@@ -84,16 +115,11 @@ export const hostMachine = setup({
   on: { stop: { actions: 'requestStop' } },
   states: {
     restoring: {
-      entry: ({ context }) => context.work.entered('restoring'),
-      invoke: {
-        src: 'restore',
-        input: withWork,
-        onDone: 'catchingUp',
-        onError: { target: 'failing', actions: 'recordError' },
-      },
+      entry: enter('restoring'),
+      invoke: { src: 'restore', input: withWork, onDone: 'catchingUp', onError: { target: 'failing', actions: 'recordError' } },
     },
     catchingUp: {
-      entry: ({ context }) => context.work.entered('catching-up'),
+      entry: enter('catching-up'),
       invoke: {
         src: 'catchUp',
         input: withWork,
@@ -105,12 +131,15 @@ export const hostMachine = setup({
       },
     },
     live: {
-      entry: ({ context }) => context.work.entered('live'),
       initial: 'idle',
       states: {
         idle: {
+          entry: enter('live'),
           always: [
             { guard: 'stopRequested', target: '#host.stopping' },
+            { guard: 'replayRequested', target: 'replaying' },
+            { guard: 'paused', target: 'paused' },
+            { guard: 'blocked', target: 'blocked' },
             { guard: 'hasInbox', target: 'processing' },
             { guard: 'commitDue', target: 'committing' },
           ],
@@ -124,37 +153,79 @@ export const hostMachine = setup({
           invoke: {
             src: 'processBatch',
             input: withWork,
-            onDone: [{ guard: 'commitDue', target: 'committing' }, { target: 'idle' }],
+            onDone: [
+              { guard: 'retryScheduled', target: 'retrying' },
+              { guard: 'blocked', target: 'blocked' },
+              { guard: 'commitDue', target: 'committing' },
+              { target: 'idle' },
+            ],
             onError: { target: '#host.failing', actions: 'recordError' },
           },
         },
         committing: {
-          invoke: {
-            src: 'commit',
-            input: withWork,
-            onDone: 'idle',
-            onError: { target: '#host.failing', actions: 'recordError' },
+          invoke: { src: 'commit', input: withWork, onDone: 'idle', onError: { target: '#host.failing', actions: 'recordError' } },
+        },
+        retrying: {
+          entry: enter('retrying'),
+          initial: 'saving',
+          states: {
+            saving: {
+              invoke: { src: 'commit', input: withWork, onDone: 'waiting', onError: { target: '#host.failing', actions: 'recordError' } },
+            },
+            waiting: {
+              after: { retryDelay: '#host.live.idle' },
+              on: { stop: '#host.stopping' },
+            },
           },
+        },
+        blocked: {
+          entry: enter('blocked'),
+          initial: 'saving',
+          states: {
+            saving: {
+              invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: { target: '#host.failing', actions: 'recordError' } },
+            },
+            holding: {
+              always: [
+                { guard: 'stopRequested', target: '#host.stopping' },
+                { guard: 'replayRequested', target: '#host.live.replaying' },
+                { guard: 'unblocked', target: '#host.live.idle' },
+              ],
+              on: { work: { target: 'holding', reenter: true }, 'commit.due': 'saving', stop: '#host.stopping' },
+            },
+          },
+        },
+        paused: {
+          entry: enter('paused'),
+          initial: 'saving',
+          states: {
+            saving: {
+              invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: { target: '#host.failing', actions: 'recordError' } },
+            },
+            holding: {
+              always: [
+                { guard: 'stopRequested', target: '#host.stopping' },
+                { guard: 'replayRequested', target: '#host.live.replaying' },
+                { guard: 'resumed', target: '#host.live.idle' },
+              ],
+              on: { work: { target: 'holding', reenter: true }, 'commit.due': 'saving', stop: '#host.stopping' },
+            },
+          },
+        },
+        replaying: {
+          invoke: { src: 'replay', input: withWork, onDone: 'idle', onError: { target: '#host.failing', actions: 'recordError' } },
         },
       },
     },
     stopping: {
-      invoke: {
-        src: 'commit',
-        input: withWork,
-        onDone: 'shuttingDown',
-        onError: { target: 'failing', actions: 'recordError' },
-      },
+      invoke: { src: 'commit', input: withWork, onDone: 'shuttingDown', onError: { target: 'failing', actions: 'recordError' } },
     },
     shuttingDown: {
       invoke: { src: 'shutDown', input: withWork, onDone: 'stopped', onError: 'stopped' },
     },
     stopped: {
       type: 'final',
-      entry: [
-        ({ context }) => context.work.entered('stopped'),
-        sendParent(({ context }): HostReport => ({ type: 'host.stopped', consumer: context.work.consumer })),
-      ],
+      entry: [enter('stopped'), sendParent(({ context }): HostReport => ({ type: 'host.stopped', consumer: context.work.consumer }))],
     },
     failing: {
       invoke: { src: 'shutDown', input: withWork, onDone: 'ended', onError: 'ended' },
@@ -164,17 +235,11 @@ export const hostMachine = setup({
     },
     fenced: {
       type: 'final',
-      entry: [
-        ({ context }) => context.work.entered('fenced'),
-        sendParent(({ context }): HostReport => ({ type: 'host.fenced', consumer: context.work.consumer, error: context.error })),
-      ],
+      entry: [enter('fenced'), sendParent(({ context }): HostReport => ({ type: 'host.fenced', consumer: context.work.consumer, error: context.error }))],
     },
     failed: {
       type: 'final',
-      entry: [
-        ({ context }) => context.work.entered('failed'),
-        sendParent(({ context }): HostReport => ({ type: 'host.failed', consumer: context.work.consumer, error: context.error })),
-      ],
+      entry: [enter('failed'), sendParent(({ context }): HostReport => ({ type: 'host.failed', consumer: context.work.consumer, error: context.error }))],
     },
   },
 });

@@ -121,6 +121,9 @@ export class UnknownKeyError extends RecqError {
 
 /** A keyed component received an event it cannot assign to a key. */
 export class MissingKeyError extends RecqError {
+  /** Retrying cannot fix it: the event is dead-lettered at once. */
+  readonly permanent = true;
+
   constructor(
     readonly component: string,
     readonly seq: number,
@@ -135,6 +138,9 @@ export class MissingKeyError extends RecqError {
 
 /** A stored snapshot was written by another logic version and the component has no `migrate`. */
 export class VersionMismatchError extends RecqError {
+  /** Retrying cannot fix it: the event is dead-lettered at once. */
+  readonly permanent = true;
+
   constructor(
     readonly component: string,
     readonly key: string | undefined,
@@ -150,6 +156,9 @@ export class VersionMismatchError extends RecqError {
 
 /** A stored snapshot that the current logic cannot start from. */
 export class SnapshotRestoreError extends RecqError {
+  /** Retrying cannot fix it: the event is dead-lettered at once. */
+  readonly permanent = true;
+
   constructor(
     readonly component: string,
     readonly key: string | undefined,
@@ -219,5 +228,45 @@ export class StorageError extends RecqError {
       `SQLite failed to ${operation}${typeof sqliteCode === 'string' ? ` (${sqliteCode})` : ''}: ${cause instanceof Error ? cause.message : String(cause)}. Nothing from this operation was committed; it is retried once the cause is fixed.`,
       { cause },
     );
+  }
+}
+
+/**
+ * Thrown from an action or guard, marks a failure that retrying cannot fix: the event is
+ * dead-lettered at once instead of being retried.
+ *
+ * @example
+ * actions: ({ event }) => {
+ *   if (!event.sku) throw new PermanentError('order has no sku');
+ * }
+ */
+export class PermanentError extends RecqError {
+  readonly permanent = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PERMANENT', message, options);
+  }
+}
+
+/** An event that failed its component's schema. It is dead-lettered, never retried. */
+export class EventRejectedError extends RecqError {
+  readonly permanent = true;
+
+  constructor(
+    readonly component: string,
+    readonly seq: number,
+    readonly issues: readonly string[],
+  ) {
+    super('EVENT_REJECTED', `Component "${component}" rejected event seq ${seq}: ${issues.join('; ')}.`);
+  }
+}
+
+/** An operator command that names a dead letter, consumer or seq that does not fit. */
+export class InvalidCommandError extends RecqError {
+  constructor(
+    readonly command: string,
+    reason: string,
+  ) {
+    super('INVALID_COMMAND', `Cannot ${command}: ${reason}.`);
   }
 }

@@ -3,12 +3,13 @@ import { hostname } from 'node:os';
 import { type Actor, createActor } from 'xstate';
 import { type RestartPolicy, type SupervisorReport, supervisorMachine } from '../actors/supervisor.machine.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { ConsumerStore, type DeadLetter } from './css/consumer-store.ts';
+import { ConsumerStore, type DeadLetter, type DeadLetterStatus } from './css/consumer-store.ts';
 import { DURABILITY_MODES, type Durability, openDatabase, type SqliteDatabase } from './db.ts';
 import { type AppendInput, type AppendResult, DEFAULT_MAX_PAYLOAD_BYTES, type Envelope, type EventObject } from './envelope.ts';
-import { InvalidOptionError, RecqError, StaleEpochError, SystemStoppedError, UnknownComponentError } from './errors.ts';
+import { InvalidCommandError, InvalidOptionError, RecqError, StaleEpochError, SystemStoppedError, UnknownComponentError } from './errors.ts';
 import type { CheckpointPolicy, Component } from './host/component.ts';
 import { type ActorView, ComponentHost } from './host/component-host.ts';
+import { DEFAULT_RETRY, type RetryPolicy, retryPolicyProblem } from './host/retry-policy.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { checkpointProblem, numberProblem } from './options.ts';
 import { EventLog, type ReadQuery } from './sss/event-log.ts';
@@ -36,6 +37,11 @@ export interface SystemOptions {
   /** Lease time-to-live; leases are renewed every third of it. Default 15 s. */
   leaseTtlMs?: number;
   restart?: Partial<RestartPolicy>;
+  /**
+   * Default retry policy for failed events (components may override): attempts, backoff, and
+   * `onExhausted: 'park' | 'block'`. Default 3 attempts from 100 ms, then park.
+   */
+  retry?: Partial<RetryPolicy>;
   /** Events per page when catching up from the log. Default 1000. */
   readPageSize?: number;
   logger?: Logger;
@@ -51,7 +57,7 @@ export interface SystemOptions {
 /** Options of one publish. */
 export interface PublishOptions {
   key?: string;
-  /** Idempotency key; default a random UUID. Publishing an id again returns its first seq. */
+  /** Idempotency key; default a new unique id. Publishing an id again returns its first seq. */
   id?: string;
   causation?: string;
   correlationId?: string;
@@ -112,6 +118,9 @@ export class System {
     const readPageSize = checked('readPageSize', options.readPageSize ?? 1000, { integer: true, min: 1 });
     const maxPayloadBytes = checked('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { integer: true, min: 1 });
     const restart = { ...DEFAULT_RESTART, ...options.restart };
+    const retryProblem = retryPolicyProblem(options.retry);
+    if (retryProblem) throw new InvalidOptionError(retryProblem.field, retryProblem.value, retryProblem.reason);
+    const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
     for (const field of ['initialDelayMs', 'maxDelayMs', 'maxRestarts', 'windowMs'] as const) {
       checked(`restart.${field}`, restart[field], { min: 0, integer: field === 'maxRestarts' });
     }
@@ -163,6 +172,8 @@ export class System {
             clock: this.#clock,
             logger: this.#logger,
             checkpoint: { ...checkpoint, ...component.checkpoint },
+            retry: { ...retry, ...component.retry },
+            random: Math.random,
             passivateAfterMs: component.passivateAfterMs ?? passivateAfterMs,
             leaseTtlMs: this.#leaseTtlMs,
             readPageSize,
@@ -254,11 +265,50 @@ export class System {
     return this.#transport.observe(pattern, handler);
   }
 
-  /** Parked events, optionally of one component. */
-  deadLetters(component?: string): DeadLetter[] {
+  /**
+   * Dead letters: events (or fired timers) that could not be applied, with their errors. All of
+   * them, or one component's; `status` narrows to `parked`, `blocking`, `retried` or `skipped`.
+   */
+  deadLetters(component?: string, status?: DeadLetterStatus): DeadLetter[] {
     this.#assertRunning('list dead letters');
-    if (component !== undefined && !this.#components.has(component)) throw new UnknownComponentError(component, [...this.#components.keys()]);
-    return this.#store.deadLetters(component);
+    if (component !== undefined) this.#definition(component);
+    return this.#store.deadLetters(component, status);
+  }
+
+  /**
+   * Applies a parked dead letter again against its actor's current state (or releases the one a
+   * blocked consumer waits on). The outcome is recorded on the letter: `retried`, or still
+   * `parked` with one more attempt and the new error.
+   */
+  retryDeadLetter(id: number): void {
+    const letter = this.#letter('retry a dead letter', id);
+    this.#runningHost(letter.consumer).retryDeadLetter(letter);
+  }
+
+  /** Marks a dead letter skipped; a consumer blocked on it goes on past it. */
+  skipDeadLetter(id: number): void {
+    const letter = this.#letter('skip a dead letter', id);
+    this.#runningHost(letter.consumer).skipDeadLetter(letter);
+  }
+
+  /** Stops a consumer after its current batch (it commits, then waits); survives restarts. */
+  pause(component: string): void {
+    this.#definition(component);
+    this.#runningHost(component).pause();
+  }
+
+  resume(component: string): void {
+    this.#definition(component);
+    this.#runningHost(component).resume();
+  }
+
+  /**
+   * Resets a consumer (its snapshots, and its offset to `from - 1`) and rebuilds it from the
+   * log. What it emits again has the ids it had the first time, so the log gains nothing twice.
+   */
+  replay(component: string, options: { from?: number } = {}): Promise<void> {
+    this.#definition(component);
+    return this.#runningHost(component).requestReplay(options.from ?? 1);
   }
 
   /** Per consumer: offset, head, lag, actors, host state, restarts. */
@@ -294,6 +344,13 @@ export class System {
           throw new RecqError('CONSUMER_DOWN', `consumer ${consumer} is ${record.status} and will not settle: ${record.lastError ?? 'no error recorded'}`);
         }
         const host = this.#hosts.get(consumer);
+        if (host?.blockedOn) {
+          throw new RecqError(
+            'CONSUMER_BLOCKED',
+            `consumer ${consumer} is blocked on seq ${host.blockedOn.seq} and will not settle: ${host.blockedOn.error}. Retry or skip the dead letter.`,
+          );
+        }
+        if (host?.isPaused()) throw new RecqError('CONSUMER_PAUSED', `consumer ${consumer} is paused and will not settle until it is resumed`);
         const lastRouted = this.#router.lastRouted(consumer);
         if (!host || lastRouted === undefined || !host.isSettled(lastRouted)) {
           quiet = false;
@@ -344,6 +401,28 @@ export class System {
 
   #assertRunning(action: string): void {
     if (this.#stopped) throw new SystemStoppedError(action);
+  }
+
+  #definition(component: string): Component {
+    const definition = this.#components.get(component);
+    if (!definition) throw new UnknownComponentError(component, [...this.#components.keys()]);
+    return definition;
+  }
+
+  #runningHost(consumer: string): ComponentHost {
+    this.#assertRunning(`control consumer ${consumer}`);
+    const host = this.#hosts.get(consumer);
+    const status = this.#supervisor.getSnapshot().context.hosts[consumer]?.status;
+    if (!host || status !== 'live') throw new InvalidCommandError(`control consumer ${consumer}`, `its host is ${status ?? 'not started'}, not live`);
+    return host;
+  }
+
+  #letter(command: string, id: number): DeadLetter {
+    this.#assertRunning(command);
+    if (!Number.isInteger(id) || id < 1) throw new InvalidCommandError(command, `a dead letter id is a positive integer, got ${String(id)}`);
+    const letter = this.#store.deadLetter(id);
+    if (!letter) throw new InvalidCommandError(command, `there is no dead letter ${id}`);
+    return letter;
   }
 
   #progress(consumer: string): void {

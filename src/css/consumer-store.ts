@@ -29,20 +29,36 @@ export interface StoredSnapshot {
   /** Seq of the last event the actor had processed when this snapshot was taken. */
   seq: number;
   snapshot: string;
+  /** The actor's pending delayed events (JSON list of `StoredTimer`), or null. */
+  timers: string | null;
 }
 
-/** An event that could not be processed, kept with its error. */
+/**
+ * - `parked`: failed for good; the consumer went on without it.
+ * - `blocking`: failed for good under the `block` policy; the consumer waits for an operator.
+ * - `retried`: an operator retried it and it was applied.
+ * - `skipped`: an operator skipped it.
+ */
+export type DeadLetterStatus = 'parked' | 'blocking' | 'retried' | 'skipped';
+
+/** An event (or fired timer) that could not be applied, kept with its error. */
 export interface DeadLetter {
+  /** Assigned when first committed; what operators name it by. */
+  id?: number;
   consumer: string;
   seq: number;
+  /** The envelope id, or `timer/<seq>/<timer id>` for a fired timer. */
   eventId: string;
   key: string | undefined;
+  topic: string;
+  /** The event as JSON. */
+  event: string;
   error: string;
   stack: string | undefined;
   attempts: number;
   firstFailedAt: number;
   lastFailedAt: number;
-  status: 'parked' | 'retried' | 'skipped';
+  status: DeadLetterStatus;
 }
 
 /** Everything a consumer commits at once. */
@@ -54,7 +70,7 @@ export interface Checkpoint {
 }
 
 /** The coarse lifecycle state a host records for `recq status` in other processes. */
-export type HostState = 'restoring' | 'catching-up' | 'live' | 'failed' | 'fenced' | 'stopped';
+export type HostState = 'restoring' | 'catching-up' | 'live' | 'retrying' | 'blocked' | 'paused' | 'failed' | 'fenced' | 'stopped';
 
 interface ConsumerRow {
   consumer: string;
@@ -65,10 +81,13 @@ interface ConsumerRow {
 }
 
 interface DeadLetterRow {
+  id: number;
   consumer: string;
   seq: number;
   event_id: string;
   key: string | null;
+  topic: string;
+  event: string;
   error: string;
   stack: string | null;
   attempts: number;
@@ -101,30 +120,31 @@ export class ConsumerStore {
     this.#clock = clock;
     createConsumerStoreSchema(db);
     this.#getConsumer = db.prepare('SELECT consumer, component, "offset", version, patterns FROM consumers WHERE consumer = ?');
-    this.#insertConsumer = db.prepare('INSERT INTO consumers (consumer, component, "offset", version, patterns, updated_at) VALUES (?, ?, 0, ?, ?, ?)');
+    this.#insertConsumer = db.prepare('INSERT INTO consumers (consumer, component, "offset", version, patterns, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
     this.#updateConsumer = db.prepare('UPDATE consumers SET version = ?, patterns = ?, updated_at = ? WHERE consumer = ?');
     this.#setOffset = db.prepare('UPDATE consumers SET "offset" = ?, updated_at = ? WHERE consumer = ?');
     this.#setHostState = db.prepare('UPDATE consumers SET host_state = ?, updated_at = ? WHERE consumer = ?');
-    this.#getSnapshot = db.prepare('SELECT key, version, seq, snapshot FROM snapshots WHERE consumer = ? AND key = ?');
+    this.#getSnapshot = db.prepare('SELECT key, version, seq, snapshot, timers FROM snapshots WHERE consumer = ? AND key = ?');
     this.#upsertSnapshot = db.prepare(
-      'INSERT INTO snapshots (consumer, key, version, seq, snapshot) VALUES (?, ?, ?, ?, ?) ON CONFLICT (consumer, key) DO UPDATE SET version = excluded.version, seq = excluded.seq, snapshot = excluded.snapshot',
+      `INSERT INTO snapshots (consumer, key, version, seq, snapshot, timers) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (consumer, key) DO UPDATE SET version = excluded.version, seq = excluded.seq, snapshot = excluded.snapshot, timers = excluded.timers`,
     );
     this.#insertDeadLetter = db.prepare(
-      `INSERT INTO dead_letters (consumer, seq, event_id, key, error, stack, attempts, first_failed_at, last_failed_at, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (consumer, seq) DO UPDATE SET error = excluded.error, stack = excluded.stack, attempts = excluded.attempts,
+      `INSERT INTO dead_letters (consumer, seq, event_id, key, topic, event, error, stack, attempts, first_failed_at, last_failed_at, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (consumer, event_id) DO UPDATE SET error = excluded.error, stack = excluded.stack, attempts = excluded.attempts,
          last_failed_at = excluded.last_failed_at, status = excluded.status`,
     );
   }
 
-  /** The consumer's record, created at offset 0 on first use. */
-  open(consumer: string, component: string, version: string, patterns: readonly string[]): ConsumerRecord {
+  /** The consumer's record, created at `startOffset` (0: the beginning of the log) on first use. */
+  open(consumer: string, component: string, version: string, patterns: readonly string[], startOffset = 0): ConsumerRecord {
     const now = this.#clock.now();
     const row = this.#getConsumer.get(consumer) as ConsumerRow | undefined;
     const patternsJson = JSON.stringify(patterns);
     if (!row) {
-      this.#insertConsumer.run(consumer, component, version, patternsJson, now);
-      return { consumer, component, offset: 0, version, patterns: [...patterns] };
+      this.#insertConsumer.run(consumer, component, startOffset, version, patternsJson, now);
+      return { consumer, component, offset: startOffset, version, patterns: [...patterns] };
     }
     return { consumer, component, offset: row.offset, version: row.version, patterns: JSON.parse(row.patterns) as string[] };
   }
@@ -155,9 +175,22 @@ export class ConsumerStore {
     this.#sink.transaction(() => {
       fence?.();
       if (checkpoint.emitted.length > 0) this.#sink.appendWithinTransaction(checkpoint.emitted);
-      for (const s of checkpoint.snapshots) this.#upsertSnapshot.run(consumer, s.key, s.version, s.seq, s.snapshot);
+      for (const s of checkpoint.snapshots) this.#upsertSnapshot.run(consumer, s.key, s.version, s.seq, s.snapshot, s.timers);
       for (const d of checkpoint.deadLetters) {
-        this.#insertDeadLetter.run(consumer, d.seq, d.eventId, d.key ?? null, d.error, d.stack ?? null, d.attempts, d.firstFailedAt, d.lastFailedAt, d.status);
+        this.#insertDeadLetter.run(
+          consumer,
+          d.seq,
+          d.eventId,
+          d.key ?? null,
+          d.topic,
+          d.event,
+          d.error,
+          d.stack ?? null,
+          d.attempts,
+          d.firstFailedAt,
+          d.lastFailedAt,
+          d.status,
+        );
       }
       this.#setOffset.run(checkpoint.offset, this.#clock.now(), consumer);
     });
@@ -167,23 +200,61 @@ export class ConsumerStore {
     this.#setHostState.run(state, this.#clock.now(), consumer);
   }
 
-  deadLetters(consumer?: string): DeadLetter[] {
-    const rows = (
-      consumer === undefined
-        ? this.#db.prepare('SELECT * FROM dead_letters ORDER BY consumer, seq').all()
-        : this.#db.prepare('SELECT * FROM dead_letters WHERE consumer = ? ORDER BY seq').all(consumer)
-    ) as DeadLetterRow[];
-    return rows.map((row) => ({
-      consumer: row.consumer,
-      seq: row.seq,
-      eventId: row.event_id,
-      key: row.key ?? undefined,
-      error: row.error,
-      stack: row.stack ?? undefined,
-      attempts: row.attempts,
-      firstFailedAt: row.first_failed_at,
-      lastFailedAt: row.last_failed_at,
-      status: row.status,
-    }));
+  /** Keys of the consumer's actors that have delayed events waiting. */
+  keysWithTimers(consumer: string): string[] {
+    return this.#db.prepare('SELECT key FROM snapshots WHERE consumer = ? AND timers IS NOT NULL').pluck().all(consumer) as string[];
   }
+
+  isPaused(consumer: string): boolean {
+    return this.#db.prepare('SELECT paused FROM consumers WHERE consumer = ?').pluck().get(consumer) === 1;
+  }
+
+  setPaused(consumer: string, paused: boolean): void {
+    this.#db.prepare('UPDATE consumers SET paused = ?, updated_at = ? WHERE consumer = ?').run(paused ? 1 : 0, this.#clock.now(), consumer);
+  }
+
+  /**
+   * Forgets every actor of the consumer and moves its offset to `offset`, in one transaction,
+   * so it rebuilds its state from the log after that point.
+   */
+  reset(consumer: string, offset: number, fence?: () => void): void {
+    this.#db.transaction(() => {
+      fence?.();
+      this.#db.prepare('DELETE FROM snapshots WHERE consumer = ?').run(consumer);
+      this.#setOffset.run(offset, this.#clock.now(), consumer);
+    })();
+  }
+
+  deadLetter(id: number): DeadLetter | undefined {
+    const row = this.#db.prepare('SELECT * FROM dead_letters WHERE id = ?').get(id) as DeadLetterRow | undefined;
+    return row && toDeadLetter(row);
+  }
+
+  /** Dead letters, oldest first; all of them, or one consumer's, or only those with `status`. */
+  deadLetters(consumer?: string, status?: DeadLetterStatus): DeadLetter[] {
+    const where = [consumer === undefined ? '' : 'consumer = @consumer', status === undefined ? '' : 'status = @status'].filter(Boolean);
+    const sql = `SELECT * FROM dead_letters${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY consumer, seq, id`;
+    const params: Record<string, string> = {};
+    if (consumer !== undefined) params.consumer = consumer;
+    if (status !== undefined) params.status = status;
+    return (this.#db.prepare(sql).all(params) as DeadLetterRow[]).map(toDeadLetter);
+  }
+}
+
+function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  return {
+    id: row.id,
+    consumer: row.consumer,
+    seq: row.seq,
+    eventId: row.event_id,
+    key: row.key ?? undefined,
+    topic: row.topic,
+    event: row.event,
+    error: row.error,
+    stack: row.stack ?? undefined,
+    attempts: row.attempts,
+    firstFailedAt: row.first_failed_at,
+    lastFailedAt: row.last_failed_at,
+    status: row.status,
+  };
 }

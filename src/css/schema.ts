@@ -14,6 +14,7 @@ export function createConsumerStoreSchema(db: SqliteDatabase): void {
       version TEXT NOT NULL,
       patterns TEXT NOT NULL,
       host_state TEXT NOT NULL DEFAULT 'stopped',
+      paused INTEGER NOT NULL DEFAULT 0,
       updated_at INTEGER NOT NULL
     );
     CREATE TABLE IF NOT EXISTS snapshots (
@@ -22,6 +23,7 @@ export function createConsumerStoreSchema(db: SqliteDatabase): void {
       version TEXT NOT NULL,
       seq INTEGER NOT NULL,
       snapshot TEXT NOT NULL,
+      timers TEXT,
       PRIMARY KEY (consumer, key)
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS dead_letters (
@@ -30,13 +32,15 @@ export function createConsumerStoreSchema(db: SqliteDatabase): void {
       seq INTEGER NOT NULL,
       event_id TEXT NOT NULL,
       key TEXT,
+      topic TEXT NOT NULL,
+      event TEXT NOT NULL,
       error TEXT NOT NULL,
       stack TEXT,
       attempts INTEGER NOT NULL,
       first_failed_at INTEGER NOT NULL,
       last_failed_at INTEGER NOT NULL,
-      status TEXT NOT NULL DEFAULT 'parked',
-      UNIQUE (consumer, seq)
+      status TEXT NOT NULL,
+      UNIQUE (consumer, event_id)
     );
   `);
 }

@@ -5,6 +5,7 @@ import type { Envelope, EventMeta, PreparedAppend, StoredEvent } from '../envelo
 import { prepareAppend } from '../envelope.ts';
 import { SnapshotRestoreError, VersionMismatchError } from '../errors.ts';
 import type { Component } from './component.ts';
+import { DurableTimers, type PendingTimer, type StoredTimer } from './durable-timers.ts';
 
 /** What a cell reports to its host. */
 export interface CellOwner {
@@ -12,7 +13,16 @@ export interface CellOwner {
   changedOutsideProcessing(cell: ActorCell): void;
   /** An event emitted outside processing could not be published (bad topic, too large). */
   emitRefused(cell: ActorCell, error: unknown): void;
+  /** One of the cell's delayed events fell due; the host applies it in turn. */
+  timerDue(cell: ActorCell, timer: PendingTimer): void;
   readonly maxPayloadBytes: number;
+}
+
+/** What the actor is processing: its emitted events get ids under `idPrefix`. */
+interface Source {
+  idPrefix: string;
+  causation: string | undefined;
+  correlationId: string | undefined;
 }
 
 /**
@@ -22,9 +32,11 @@ export interface CellOwner {
 export class ActorCell {
   readonly key: string | undefined;
   readonly actor: Actor<AnyActorLogic>;
+  readonly timers: DurableTimers;
   /** Seq of the last event this actor processed. */
   lastSeq: number;
   lastActive: number;
+  /** The host's mark that the cell is in its commit list. */
   dirty = false;
   /** Events processed since the last checkpoint, replayed if a later one fails. */
   uncommitted: Envelope[] = [];
@@ -32,27 +44,36 @@ export class ActorCell {
   emitted: PreparedAppend[] = [];
   /** The failure of the event being processed, if the actor errored. */
   failure: unknown;
-  #current: Envelope | undefined;
+  #current: Source | undefined;
   /** Set while the actor starts or stops: those snapshot changes are not the actor's doing. */
   #quiet = false;
-  #emitSeq = -1;
+  #emitSlot = '';
   #emitIndex = 0;
   readonly #component: Component;
   readonly #owner: CellOwner;
 
-  private constructor(component: Component, owner: CellOwner, key: string | undefined, actor: Actor<AnyActorLogic>, lastSeq: number, now: number) {
+  private constructor(
+    component: Component,
+    owner: CellOwner,
+    key: string | undefined,
+    actor: Actor<AnyActorLogic>,
+    timers: DurableTimers,
+    lastSeq: number,
+    now: number,
+  ) {
     this.#component = component;
     this.#owner = owner;
     this.key = key;
     this.actor = actor;
+    this.timers = timers;
     this.lastSeq = lastSeq;
     this.lastActive = now;
   }
 
   /**
    * Creates the actor for `key` from its stored snapshot, or fresh if there is none. A fresh
-   * actor starts while `first` is being processed, so what its entry actions emit is
-   * attributed to that event.
+   * actor starts while `first` is being processed, so what its entry actions emit or schedule
+   * is attributed to that event. A restored actor gets its pending delayed events back.
    */
   static open(
     component: Component,
@@ -70,36 +91,46 @@ export class ActorCell {
         snapshot = component.migrate(snapshot, stored.version);
       }
     }
+    let cell: ActorCell | undefined;
+    const timers = new DurableTimers(clock, (timer) => {
+      if (cell) owner.timerDue(cell, timer);
+    });
     const actor = createActor(component.logic, {
-      clock,
+      clock: timers.clock,
       input: component.inputOf(key),
       ...(snapshot === undefined ? {} : { snapshot: snapshot as never }),
     });
-    const cell = new ActorCell(component, owner, key, actor, stored?.seq ?? 0, clock.now());
-    actor.on('*', (event) => cell.#onEmit(event as StoredEvent));
+    timers.attach(actor);
+    const opened = new ActorCell(component, owner, key, actor, timers, stored?.seq ?? 0, clock.now());
+    cell = opened;
+    actor.on('*', (event) => opened.#onEmit(event as StoredEvent));
     actor.subscribe({
       next: () => {
-        if (cell.#current === undefined && !cell.#quiet) owner.changedOutsideProcessing(cell);
+        if (opened.#current === undefined && !opened.#quiet) owner.changedOutsideProcessing(opened);
       },
       error: (error) => {
-        cell.failure = error;
+        opened.failure = error;
       },
     });
-    cell.#current = first;
-    cell.#quiet = first === undefined;
+    if (first) {
+      opened.#current = opened.#sourceOf(first);
+      timers.scheduledBy(first.seq, first.id);
+    }
+    opened.#quiet = first === undefined;
     try {
       actor.start();
+      if (stored?.timers) timers.restore(JSON.parse(stored.timers) as StoredTimer[]);
     } finally {
-      cell.#current = undefined;
-      cell.#quiet = false;
+      opened.#current = undefined;
+      opened.#quiet = false;
     }
     if (actor.getSnapshot().status === 'error') {
-      const error = (actor.getSnapshot() as { error?: unknown }).error ?? cell.failure;
+      const error = (actor.getSnapshot() as { error?: unknown }).error ?? opened.failure;
       if (stored) throw new SnapshotRestoreError(component.name, key, (snapshot as { value?: unknown })?.value, error);
       // A fresh actor that fails on start fails the event that created it.
-      cell.failure = error;
+      opened.failure = error;
     }
-    return cell;
+    return opened;
   }
 
   /**
@@ -111,35 +142,34 @@ export class ActorCell {
     // Object.assign, not a spread: a spread followed by a new field is ten times slower in V8.
     const delivered = Object.assign({}, envelope.event) as StoredEvent & { meta: EventMeta };
     delivered.meta = { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time };
-    this.#current = envelope;
-    try {
-      this.actor.send(delivered);
-    } catch (error) {
-      this.failure = error;
-    } finally {
-      this.#current = undefined;
-    }
-    if (this.failure === undefined) {
-      const snapshot = this.actor.getSnapshot() as { status: string; error?: unknown };
-      if (snapshot.status === 'error') this.failure = snapshot.error ?? new Error('actor ended in status error');
-    }
-    if (this.failure !== undefined) return false;
+    this.timers.scheduledBy(envelope.seq, envelope.id);
+    if (!this.#run(this.#sourceOf(envelope), () => this.actor.send(delivered))) return false;
     this.lastSeq = envelope.seq;
     this.uncommitted.push(envelope);
     return true;
   }
 
-  /** The persisted snapshot as JSON, with the seq it reflects. */
+  /** Delivers a due delayed event. What it emits gets ids under `component/key/timer/<seq>/<id>`. */
+  fireTimer(timer: PendingTimer): boolean {
+    if (this.failure !== undefined) return false;
+    const { scheduledSeq, id, causation } = timer.stored;
+    const source: Source = { idPrefix: `${this.#component.name}/${this.key ?? '_'}/timer/${scheduledSeq}/${id}`, causation, correlationId: causation };
+    return this.#run(source, () => this.timers.fire(timer));
+  }
+
+  /** The persisted snapshot as JSON, with the seq it reflects and the delayed events still pending. */
   persist(): StoredSnapshot {
+    const timers = this.timers.stored();
     return {
       key: this.key ?? '',
       version: this.#component.version,
       seq: this.lastSeq,
       snapshot: JSON.stringify(this.actor.getPersistedSnapshot()),
+      timers: timers.length > 0 ? JSON.stringify(timers) : null,
     };
   }
 
-  /** Forgets what was checkpointed. `dirty` is the host's mark that the cell is in its commit list. */
+  /** Forgets what was checkpointed. */
   committed(): void {
     this.dirty = false;
     this.uncommitted = [];
@@ -151,14 +181,37 @@ export class ActorCell {
     this.actor.stop();
   }
 
+  #sourceOf(envelope: Envelope): Source {
+    return {
+      idPrefix: `${this.#component.name}/${this.key ?? '_'}/${envelope.seq}`,
+      causation: envelope.id,
+      correlationId: envelope.correlationId ?? envelope.id,
+    };
+  }
+
+  #run(source: Source, work: () => void): boolean {
+    this.#current = source;
+    try {
+      work();
+    } catch (error) {
+      this.failure = error;
+    } finally {
+      this.#current = undefined;
+    }
+    if (this.failure === undefined) {
+      const snapshot = this.actor.getSnapshot() as { status: string; error?: unknown };
+      if (snapshot.status === 'error') this.failure = snapshot.error ?? new Error('actor ended in status error');
+    }
+    return this.failure === undefined;
+  }
+
   #onEmit(event: StoredEvent): void {
     // Outside processing (a child finished, say), the emit is attributed to the last event
     // under "async": a child re-run after a restore then emits the same id, and is dropped.
     const source = this.#current;
-    const seq = source ? source.seq : this.lastSeq;
-    const slot = source ? seq : -seq - 1;
-    if (slot !== this.#emitSeq) {
-      this.#emitSeq = slot;
+    const prefix = source ? source.idPrefix : `${this.#component.name}/${this.key ?? '_'}/${this.lastSeq}/async`;
+    if (prefix !== this.#emitSlot) {
+      this.#emitSlot = prefix;
       this.#emitIndex = 0;
     }
     const n = this.#emitIndex++;
@@ -172,12 +225,12 @@ export class ActorCell {
     try {
       const prepared = prepareAppend(
         {
-          topic: component.topicOf(payload as StoredEvent),
+          topic: component.topicOf(payload),
           event: payload,
-          key: component.emittedKeyOf(payload as StoredEvent, this.key),
-          id: `${component.name}/${this.key ?? '_'}/${seq}/${source ? n : `async/${n}`}`,
-          causation: source?.id,
-          correlationId: source ? (source.correlationId ?? source.id) : undefined,
+          key: component.emittedKeyOf(payload, this.key),
+          id: `${prefix}/${n}`,
+          causation: source?.causation,
+          correlationId: source?.correlationId,
         },
         this.#owner.maxPayloadBytes,
       );

@@ -1,14 +1,28 @@
-import type { HostWork } from '../../actors/host.machine.ts';
+import type { HostSignal, HostWork } from '../../actors/host.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { ConsumerStore, DeadLetter, HostState, StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope } from '../envelope.ts';
-import { MissingKeyError, RecqError, StaleEpochError, StorageError, UnknownKeyError, VersionMismatchError } from '../errors.ts';
+import {
+  EventRejectedError,
+  InvalidCommandError,
+  MissingKeyError,
+  RecqError,
+  StaleEpochError,
+  StorageError,
+  UnknownKeyError,
+  VersionMismatchError,
+} from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import type { Lease } from '../supervisor/leases.ts';
 import type { Delivery, Transport } from '../transport/transport.ts';
-import { ActorCell, type CellOwner } from './actor-cell.ts';
+import type { ActorCell, CellOwner } from './actor-cell.ts';
+import { ActorTable } from './actor-table.ts';
 import type { CheckpointPolicy, Component } from './component.ts';
+import type { PendingTimer } from './durable-timers.ts';
+import { deadLetterOf, type FailedInput, FailureTracker, inputOfEnvelope } from './failures.ts';
+import { Inbox, type InboxItem } from './inbox.ts';
+import type { RetryPolicy } from './retry-policy.ts';
 
 /** What `query` returns: an actor's current state. */
 export interface ActorView {
@@ -31,6 +45,8 @@ export interface HostOptions {
   clock: Clock;
   logger: Logger;
   checkpoint: CheckpointPolicy;
+  retry: RetryPolicy;
+  random: () => number;
   passivateAfterMs: number;
   leaseTtlMs: number;
   readPageSize: number;
@@ -41,18 +57,13 @@ export interface HostOptions {
   onProgress: () => void;
 }
 
-type HostSignal = { type: 'work' } | { type: 'commit.due' };
-
-/** A routed delivery, or (without an envelope) a note that the route has reached `prev`. */
-interface InboxItem {
-  envelope: Envelope | undefined;
-  prev: number;
-}
+/** How one piece of work ended: applied (or skipped), waiting for a retry, or blocked for an operator. */
+type Outcome = 'done' | 'retry' | 'blocked';
 
 /**
- * Runs one consumer: keeps its actors, applies events in seq order, and checkpoints offset,
- * snapshots, dead letters and emitted events together. The host machine in
- * `actors/host.machine.ts` decides when each step below runs.
+ * Runs one consumer: keeps its actors, applies events in seq order, retries and dead-letters
+ * failures, fires durable timers, and checkpoints offset, snapshots, dead letters and emitted
+ * events together. The host machine in `actors/host.machine.ts` decides when each step runs.
  */
 export class ComponentHost implements HostWork, CellOwner {
   readonly consumer: string;
@@ -63,14 +74,17 @@ export class ComponentHost implements HostWork, CellOwner {
   committedOffset = 0;
   state: HostState = 'restoring';
   readonly #o: HostOptions;
-  readonly #cells = new Map<string, ActorCell>();
-  #dirty: ActorCell[] = [];
-  #deadLetters: DeadLetter[] = [];
+  readonly #actors: ActorTable;
+  readonly #failures: FailureTracker;
+  readonly #inbox = new Inbox();
+  /** Dead letters to write with the next checkpoint, by event id. */
+  readonly #letters = new Map<string, DeadLetter>();
+  /** Dead letters an operator is retrying, by event id: their outcome is recorded. */
+  readonly #retrying = new Map<string, DeadLetter>();
   #pending = 0;
-  #inbox: InboxItem[] = [];
-  #inboxHead = 0;
   #lease: Lease | undefined;
-  #watermark = 0;
+  /** Highest seq known to be routed to this consumer. */
+  #routedThrough = 0;
   #unroute: (() => void) | undefined;
   #signal: ((event: HostSignal) => void) | undefined;
   #commitTimer: unknown;
@@ -79,22 +93,27 @@ export class ComponentHost implements HostWork, CellOwner {
   #sweepTimer: unknown;
   #fencedBy: unknown;
   #woken = false;
-  /** False while the CSS holds no snapshot of this consumer: new keys then skip the lookup. */
-  #anyStored = true;
+  #retryAt: number | undefined;
+  #blockedOn: DeadLetter | undefined;
+  #paused = false;
+  #replayRequest: { from: number; resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   constructor(options: HostOptions) {
     this.#o = options;
     this.consumer = options.consumer;
     this.component = options.component;
     this.maxPayloadBytes = options.maxPayloadBytes;
+    this.#actors = new ActorTable(options.component, options.consumer, options.store, options.clock, this, options.logger);
+    this.#failures = new FailureTracker(options.retry, options.random);
   }
 
-  /** Connects the host machine, so deliveries and timers can wake it. */
+  /** Connects the host machine, so deliveries, timers and commands can wake it. */
   attach(send: (event: HostSignal) => void): void {
     this.#signal = send;
   }
 
   entered(state: HostState): void {
+    if (state === this.state) return;
     this.state = state;
     try {
       this.#o.store.setHostState(this.consumer, state);
@@ -113,51 +132,64 @@ export class ComponentHost implements HostWork, CellOwner {
     this.#unroute = transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
     const registration = await log.register(this.consumer, component.patterns, this.#o.owner);
     this.#lease = registration.lease;
-    this.#watermark = registration.watermark;
+    this.#routedThrough = registration.watermark;
     this.#scheduleHeartbeat();
-    const record = store.open(this.consumer, component.name, component.version, component.patterns);
+    const record = store.open(
+      this.consumer,
+      component.name,
+      component.version,
+      component.patterns,
+      component.startFrom === 'head' ? registration.watermark : 0,
+    );
     if (!component.migrate) {
       const other = store.otherVersions(this.consumer, component.version)[0];
-      if (other !== undefined) {
-        throw new VersionMismatchError(component.name, undefined, other, component.version);
-      }
+      if (other !== undefined) throw new VersionMismatchError(component.name, undefined, other, component.version);
     }
     store.adopt(this.consumer, component.version, component.patterns);
     this.offset = record.offset;
     this.committedOffset = record.offset;
-    this.#anyStored = store.countSnapshots(this.consumer) > 0;
-    if (!component.keyed) this.#cells.set('', ActorCell.open(component, this, this.#o.clock, undefined, store.loadSnapshot(this.consumer, ''), undefined));
+    this.#paused = store.isPaused(this.consumer);
+    this.#actors.restore();
+    this.#scheduleSweep();
   }
 
+  /** Queues a read of everything up to the registration watermark; `processBatch` applies it. */
   async catchUp(): Promise<void> {
-    await this.#readThrough(this.#watermark);
+    this.#inbox.push({ kind: 'sync', prev: this.#routedThrough });
   }
 
   hasInbox(): boolean {
-    return this.#inboxHead < this.#inbox.length || this.#fencedBy !== undefined;
+    return this.#inbox.size > 0 || this.#fencedBy !== undefined;
   }
 
   async processBatch(): Promise<void> {
-    this.#woken = false;
+    this.#retryAt = undefined;
     if (this.#fencedBy !== undefined) throw this.#fencedBy;
-    const room = Math.max(1, this.#o.checkpoint.maxEvents - this.#pending);
-    const end = Math.min(this.#inbox.length, this.#inboxHead + room);
-    for (; this.#inboxHead < end; ) {
-      const { envelope, prev } = this.#inbox[this.#inboxHead++] as InboxItem;
-      if (envelope && envelope.seq <= this.offset) continue;
-      if (prev > this.offset) await this.#readThrough(prev);
-      if (envelope && envelope.seq > this.offset) this.#apply(envelope);
-    }
-    if (this.#inboxHead === this.#inbox.length) {
-      this.#inbox = [];
-      this.#inboxHead = 0;
+    while (this.#pending < this.#o.checkpoint.maxEvents) {
+      const item = this.#inbox.peek();
+      if (!item) break;
+      const outcome = await this.#handle(item);
+      if (outcome !== 'done') break;
+      this.#inbox.shift();
     }
     this.#o.onProgress();
   }
 
   commitDue(): boolean {
-    if (this.offset === this.committedOffset && this.#dirty.length === 0 && this.#deadLetters.length === 0) return false;
-    return this.#pending >= this.#o.checkpoint.maxEvents || this.#commitRequested || this.#o.checkpoint.maxDelayMs === 0;
+    if (!this.#hasUncommitted()) return false;
+    return this.#pending >= this.#o.checkpoint.maxEvents || this.#commitRequested || this.#o.checkpoint.maxDelayMs === 0 || this.#retryAt !== undefined;
+  }
+
+  retryDelay(): number | undefined {
+    return this.#retryAt === undefined ? undefined : Math.max(0, this.#retryAt - this.#o.clock.now());
+  }
+
+  isBlocked(): boolean {
+    return this.#blockedOn !== undefined;
+  }
+
+  isPaused(): boolean {
+    return this.#paused;
   }
 
   /** Asks for a checkpoint as soon as the current batch ends (used by `settled()` and `stop()`). */
@@ -178,8 +210,7 @@ export class ComponentHost implements HostWork, CellOwner {
     clock.clearTimeout(this.#sweepTimer);
     this.#unroute?.();
     this.#unroute = undefined;
-    for (const cell of this.#cells.values()) cell.stop();
-    this.#cells.clear();
+    this.#actors.clear();
     const lease = this.#lease;
     this.#lease = undefined;
     if (lease && this.#fencedBy === undefined) await log.unregister(lease).catch(() => {});
@@ -187,24 +218,22 @@ export class ComponentHost implements HostWork, CellOwner {
 
   /** True when every routed event is applied and checkpointed. */
   isSettled(lastRouted: number): boolean {
-    return (
-      this.state === 'live' &&
-      this.#inboxHead >= this.#inbox.length &&
-      this.offset >= lastRouted &&
-      this.committedOffset === this.offset &&
-      this.#dirty.length === 0 &&
-      this.#deadLetters.length === 0
-    );
+    return this.state === 'live' && this.#inbox.size === 0 && this.offset >= lastRouted && !this.#hasUncommitted();
   }
 
   /** Number of actors in memory. */
   get activeActors(): number {
-    return this.#cells.size;
+    return this.#actors.size;
+  }
+
+  /** The dead letter this consumer is blocked on, if any. */
+  get blockedOn(): DeadLetter | undefined {
+    return this.#blockedOn;
   }
 
   /** The current state of the actor for `key` (in memory if active, else from the CSS). */
   query(key: string | undefined): ActorView {
-    const cell = this.#cells.get(key ?? '');
+    const cell = this.#actors.get(key);
     if (cell) {
       const snapshot = cell.actor.getSnapshot() as { value?: unknown; context?: unknown; status: ActorView['status'] };
       return { component: this.component.name, key, value: snapshot.value, context: snapshot.context, status: snapshot.status, seq: cell.lastSeq };
@@ -214,32 +243,135 @@ export class ComponentHost implements HostWork, CellOwner {
     return viewOfStored(this.component.name, key, stored);
   }
 
+  /**
+   * Tells the host that its route has reached `lastRouted`. If that is past what it has
+   * applied and nothing is waiting in the inbox, the last deliveries were lost: read them.
+   */
+  sync(lastRouted: number): void {
+    this.#routedThrough = Math.max(this.#routedThrough, lastRouted);
+    if (lastRouted <= this.offset || this.#inbox.size > 0 || this.#paused) return;
+    this.#push({ kind: 'sync', prev: lastRouted });
+  }
+
+  /** Stops applying events (after the current batch) until `resume`; survives restarts. */
+  pause(): void {
+    this.#o.store.setPaused(this.consumer, true);
+    this.#paused = true;
+    this.#wake({ type: 'work' });
+  }
+
+  resume(): void {
+    this.#o.store.setPaused(this.consumer, false);
+    this.#paused = false;
+    this.#inbox.push({ kind: 'sync', prev: this.#routedThrough });
+    this.#wake({ type: 'work' });
+  }
+
+  /**
+   * Applies a parked dead letter again, against the actor's current state, or releases the
+   * letter a blocked consumer waits on; the outcome is recorded on the letter.
+   */
+  retryDeadLetter(letter: DeadLetter): void {
+    this.#assertOwnLetter('retry a dead letter', letter);
+    if (this.#blockedOn?.eventId === letter.eventId) {
+      this.#retrying.set(letter.eventId, { ...this.#blockedOn, id: letter.id });
+      this.#blockedOn = undefined;
+      this.#failures.reset();
+      this.#wake({ type: 'work' });
+      return;
+    }
+    if (letter.status !== 'parked') throw new InvalidCommandError('retry a dead letter', `dead letter ${letter.id} is ${letter.status}, not parked`);
+    if (letter.id === undefined) throw new InvalidCommandError('retry a dead letter', 'it has no id yet');
+    this.#push({ kind: 'dead-letter', id: letter.id });
+  }
+
+  /** Marks a dead letter skipped; a consumer blocked on it goes on past it. */
+  skipDeadLetter(letter: DeadLetter): void {
+    this.#assertOwnLetter('skip a dead letter', letter);
+    if (letter.status !== 'parked' && letter.status !== 'blocking') {
+      throw new InvalidCommandError('skip a dead letter', `dead letter ${letter.id} is ${letter.status}; only parked or blocking letters can be skipped`);
+    }
+    this.#letters.set(letter.eventId, { ...letter, status: 'skipped' });
+    if (this.#blockedOn?.eventId === letter.eventId) {
+      this.#blockedOn = undefined;
+      this.#pending++;
+      this.#advance(letter.seq);
+      this.#wake({ type: 'work' });
+    } else {
+      this.requestCommit();
+    }
+  }
+
+  /**
+   * Forgets every actor and moves the offset to `from - 1`, then rebuilds from the log once
+   * the host is between batches. Emitted events come out with the ids they had before, so the
+   * log gains nothing twice. Resolves when the reset is committed.
+   */
+  requestReplay(from: number): Promise<void> {
+    if (!Number.isInteger(from) || from < 1) throw new InvalidCommandError('replay', `--from must be a seq ≥ 1, got ${String(from)}`);
+    if (this.#replayRequest) throw new InvalidCommandError('replay', `consumer ${this.consumer} is already being replayed`);
+    return new Promise((resolve, reject) => {
+      this.#replayRequest = { from, resolve, reject };
+      this.#wake({ type: 'work' });
+    });
+  }
+
+  replayRequested(): boolean {
+    return this.#replayRequest !== undefined;
+  }
+
+  async replay(): Promise<void> {
+    const request = this.#replayRequest;
+    if (!request) return;
+    this.#replayRequest = undefined;
+    try {
+      const lease = this.#lease;
+      if (!lease) throw new RecqError('NOT_REGISTERED', `consumer ${this.consumer} has no lease; it cannot replay`);
+      this.#o.store.reset(this.consumer, request.from - 1, this.#o.fence(lease));
+      this.#actors.clear();
+      this.#inbox.clear();
+      this.#letters.clear();
+      this.#retrying.clear();
+      this.#failures.reset();
+      this.#blockedOn = undefined;
+      this.#retryAt = undefined;
+      this.#pending = 0;
+      this.offset = request.from - 1;
+      this.committedOffset = request.from - 1;
+      this.#actors.restore();
+      this.#inbox.push({ kind: 'sync', prev: this.#routedThrough });
+      this.#o.logger.info(`consumer ${this.consumer} replays from seq ${request.from}`);
+      request.resolve();
+    } catch (error) {
+      request.reject(error);
+      throw error;
+    }
+  }
+
   changedOutsideProcessing(cell: ActorCell): void {
-    this.#markDirty(cell);
+    this.#actors.markDirty(cell);
     this.#pending++;
     this.#armCommitTimer();
   }
 
   emitRefused(cell: ActorCell, error: unknown): void {
-    this.#o.logger.error(`component ${this.component.name} emitted an event that cannot be published; it was dropped`, {
-      key: cell.key,
-      error,
-    });
+    this.#o.logger.error(`component ${this.component.name} emitted an event that cannot be published; it was dropped`, { key: cell.key, error });
+  }
+
+  timerDue(cell: ActorCell, timer: PendingTimer): void {
+    this.#push({ kind: 'timer', key: cell.key ?? '', timer });
+  }
+
+  #push(item: InboxItem): void {
+    this.#inbox.push(item);
+    this.#wake({ type: 'work' });
   }
 
   #deliver(delivery: Delivery): void {
-    this.#inbox.push(delivery);
-    if (this.state === 'live') this.#wake({ type: 'work' });
-  }
-
-  /**
-   * Tells the host that its route has reached `lastRouted`. If that is past what it has
-   * applied and nothing is waiting in the inbox, the last deliveries were lost: read them
-   * from the log.
-   */
-  sync(lastRouted: number): void {
-    if (lastRouted <= this.offset || this.#inboxHead < this.#inbox.length) return;
-    this.#inbox.push({ envelope: undefined, prev: lastRouted });
+    this.#routedThrough = Math.max(this.#routedThrough, delivery.envelope.seq);
+    // A paused consumer reads what it missed from the log on resume instead of queueing it.
+    if (this.#paused) return;
+    this.#inbox.push({ kind: 'event', envelope: delivery.envelope, prev: delivery.prev });
     if (this.state === 'live') this.#wake({ type: 'work' });
   }
 
@@ -249,20 +381,215 @@ export class ComponentHost implements HostWork, CellOwner {
       this.#woken = true;
     }
     const signal = this.#signal;
-    if (signal) queueMicrotask(() => signal(event));
+    if (!signal) return;
+    queueMicrotask(() => {
+      if (event.type === 'work') this.#woken = false;
+      signal(event);
+    });
+  }
+
+  async #handle(item: InboxItem): Promise<Outcome> {
+    switch (item.kind) {
+      case 'event': {
+        const { envelope, prev } = item;
+        if (envelope.seq <= this.offset) return 'done';
+        if (prev > this.offset) {
+          const outcome = await this.#readThrough(prev);
+          if (outcome !== 'done') return outcome;
+        }
+        return envelope.seq > this.offset ? this.#applyInOrder(envelope) : 'done';
+      }
+      case 'sync':
+        return this.#readThrough(item.prev);
+      case 'timer':
+        return this.#fireTimer(item.key, item.timer);
+      case 'dead-letter':
+        await this.#applyDeadLetter(item.id);
+        return 'done';
+    }
   }
 
   /** Applies every matching event in (offset, until] from the log, then moves the offset to `until`. */
-  async #readThrough(until: number): Promise<void> {
+  async #readThrough(until: number): Promise<Outcome> {
     const { log, component, readPageSize } = this.#o;
     while (this.offset < until) {
       const page = await log.read({ after: this.offset, until, patterns: component.patterns, limit: readPageSize });
       for (const envelope of page) {
-        this.#apply(envelope);
+        const outcome = this.#applyInOrder(envelope);
+        if (outcome !== 'done') return outcome;
         if (this.#pending >= this.#o.checkpoint.maxEvents) this.#commitNow();
       }
       if (page.length < readPageSize) this.#advance(until);
     }
+    return 'done';
+  }
+
+  /** Applies the next event of the consumer's order; on failure retries later, parks or blocks. */
+  #applyInOrder(envelope: Envelope): Outcome {
+    const failure = this.#apply(envelope);
+    const key = this.component.keyOf(envelope);
+    if (failure === undefined) {
+      this.#failures.succeeded(envelope.id);
+      this.#resolveRetried(envelope.id);
+      this.#pending++;
+      this.#advance(envelope.seq);
+      return 'done';
+    }
+    const now = this.#o.clock.now();
+    const verdict = this.#failures.failed(inputOfEnvelope(envelope, key), failure.error, now);
+    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    if (verdict.action === 'retry') {
+      this.#retryAt = now + verdict.delayMs;
+      this.#o.logger.warn(
+        `component ${this.component.name} failed on seq ${envelope.seq} (attempt ${verdict.attempts}); retrying in ${verdict.delayMs} ms: ${message}`,
+        { key },
+      );
+      return 'retry';
+    }
+    const letter = this.#withRetriedId(envelope.id, { ...verdict.letter, consumer: this.consumer });
+    this.#letters.set(letter.eventId, letter);
+    if (verdict.action === 'block') {
+      this.#blockedOn = letter;
+      this.#o.logger.error(
+        `component ${this.component.name} is blocked on seq ${envelope.seq} after ${letter.attempts} attempts: ${message}. Retry or skip the dead letter to go on.`,
+        { key },
+      );
+      this.requestCommit();
+      return 'blocked';
+    }
+    this.#o.logger.warn(`component ${this.component.name} parked seq ${envelope.seq} after ${letter.attempts} attempts: ${message}`, {
+      key,
+      topic: envelope.topic,
+    });
+    this.#pending++;
+    this.#advance(envelope.seq);
+    return 'done';
+  }
+
+  /** Validates and applies one event to its actor. Returns the failure, after rolling the actor back. */
+  #apply(envelope: Envelope): { error: unknown } | undefined {
+    const { component, clock } = this.#o;
+    const key = component.keyOf(envelope);
+    if (component.keyed && (typeof key !== 'string' || key.length === 0)) return { error: new MissingKeyError(component.name, envelope.seq, envelope.topic) };
+    const rejected = this.#validate(envelope);
+    if (rejected) return { error: rejected };
+    let cell: ActorCell;
+    try {
+      cell = this.#actors.activate(key, envelope);
+    } catch (error) {
+      return { error };
+    }
+    if (cell.process(envelope)) {
+      cell.lastActive = clock.now();
+      this.#actors.markDirty(cell);
+      this.#scheduleSweep();
+      return undefined;
+    }
+    const error = cell.failure;
+    this.#actors.rollBack(cell);
+    return { error };
+  }
+
+  #validate(envelope: Envelope): EventRejectedError | undefined {
+    const schema = this.component.schema;
+    if (!schema) return undefined;
+    const result = schema['~standard'].validate(envelope.event);
+    if (result instanceof Promise)
+      return new EventRejectedError(this.component.name, envelope.seq, ['the schema validates asynchronously, which recq does not support']);
+    if (!result.issues) return undefined;
+    return new EventRejectedError(
+      this.component.name,
+      envelope.seq,
+      result.issues.map((issue) => {
+        const path = issue.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
+        return path ? `${path}: ${issue.message}` : issue.message;
+      }),
+    );
+  }
+
+  #fireTimer(key: string, timer: PendingTimer): Outcome {
+    const cell = this.#actors.get(key);
+    if (!cell || timer.cancelled || !cell.timers.pending.has(timer)) return 'done';
+    const eventId = `timer/${timer.stored.scheduledSeq}/${timer.stored.id}`;
+    if (cell.fireTimer(timer)) {
+      cell.lastActive = this.#o.clock.now();
+      this.#actors.markDirty(cell);
+      this.#resolveRetried(eventId);
+      this.#pending++;
+      this.#armCommitTimer();
+      return 'done';
+    }
+    // A failing timer is not retried on a backoff (it would fire again from the checkpoint at
+    // once): it is parked, and dropped from the actor rolled back to its checkpoint.
+    const error = cell.failure;
+    const restored = this.#actors.rollBack(cell);
+    restored?.timers.drop(timer.stored.id, timer.stored.scheduledSeq);
+    const now = this.#o.clock.now();
+    const input: FailedInput = { seq: timer.stored.scheduledSeq, eventId, key: cell.key, topic: 'timer', event: JSON.stringify(timer.stored) };
+    const letter = this.#withRetriedId(eventId, { ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer: this.consumer });
+    this.#letters.set(eventId, letter);
+    this.#o.logger.warn(`component ${this.component.name} parked timer ${timer.stored.id}: ${letter.error}`, { key: cell.key });
+    this.#pending++;
+    this.#armCommitTimer();
+    return 'done';
+  }
+
+  /** An operator's retry of a parked letter: applied against the actor's current state. */
+  async #applyDeadLetter(id: number): Promise<void> {
+    const letter = this.#o.store.deadLetter(id);
+    if (!letter || letter.status !== 'parked') return;
+    this.#retrying.set(letter.eventId, letter);
+    if (letter.eventId.startsWith('timer/')) {
+      const cell = this.#actors.activate(letter.key, undefined);
+      cell.timers.restore([{ ...JSON.parse(letter.event), due: this.#o.clock.now() }]);
+      return;
+    }
+    const [envelope] = await this.#o.log.read({ after: letter.seq - 1, until: letter.seq, limit: 1 });
+    if (!envelope) {
+      this.#retrying.delete(letter.eventId);
+      this.#o.logger.error(`dead letter ${id} names seq ${letter.seq}, which the log does not hold`);
+      return;
+    }
+    const failure = this.#apply(envelope);
+    const now = this.#o.clock.now();
+    if (failure === undefined) {
+      this.#resolveRetried(envelope.id);
+      this.#pending++;
+      this.#armCommitTimer();
+      return;
+    }
+    this.#retrying.delete(letter.eventId);
+    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    this.#letters.set(letter.eventId, {
+      ...letter,
+      attempts: letter.attempts + 1,
+      lastFailedAt: now,
+      error: message,
+      stack: failure.error instanceof Error ? failure.error.stack : undefined,
+    });
+    this.#armCommitTimer();
+  }
+
+  /** A retried dead letter was applied: record it as retried. */
+  #resolveRetried(eventId: string): void {
+    const letter = this.#retrying.get(eventId);
+    if (!letter) return;
+    this.#retrying.delete(eventId);
+    this.#letters.set(eventId, { ...letter, attempts: letter.attempts + 1, lastFailedAt: letter.lastFailedAt, status: 'retried' });
+    this.#armCommitTimer();
+  }
+
+  /** A letter that fails again keeps the id (and history) of the one an operator retried. */
+  #withRetriedId(eventId: string, letter: DeadLetter): DeadLetter {
+    const retried = this.#retrying.get(eventId);
+    if (!retried) return letter;
+    this.#retrying.delete(eventId);
+    return { ...letter, id: retried.id, attempts: retried.attempts + letter.attempts, firstFailedAt: retried.firstFailedAt };
+  }
+
+  #assertOwnLetter(command: string, letter: DeadLetter): void {
+    if (letter.consumer !== this.consumer)
+      throw new InvalidCommandError(command, `dead letter ${letter.id} belongs to ${letter.consumer}, not ${this.consumer}`);
   }
 
   #advance(seq: number): void {
@@ -271,128 +598,27 @@ export class ComponentHost implements HostWork, CellOwner {
     this.#armCommitTimer();
   }
 
-  #apply(envelope: Envelope): void {
-    const { component, store, clock } = this.#o;
-    const key = component.keyOf(envelope);
-    if (component.keyed && (typeof key !== 'string' || key.length === 0)) {
-      this.#park(envelope, undefined, new MissingKeyError(component.name, envelope.seq, envelope.topic));
-    } else {
-      let cell = this.#cells.get(key ?? '');
-      let failure: unknown;
-      if (!cell) {
-        try {
-          const stored = this.#anyStored ? store.loadSnapshot(this.consumer, key ?? '') : undefined;
-          cell = ActorCell.open(component, this, clock, key, stored, envelope);
-          this.#cells.set(key ?? '', cell);
-          this.#scheduleSweep();
-        } catch (error) {
-          failure = error;
-        }
-      }
-      if (cell?.process(envelope)) {
-        cell.lastActive = clock.now();
-        this.#markDirty(cell);
-      } else {
-        failure ??= cell?.failure;
-        if (cell) this.#rollBack(cell);
-        this.#park(envelope, key, failure);
-      }
-    }
-    this.#pending++;
-    this.#advance(envelope.seq);
-  }
-
-  #markDirty(cell: ActorCell): void {
-    if (cell.dirty) return;
-    cell.dirty = true;
-    this.#dirty.push(cell);
-  }
-
-  /**
-   * Restores a failed actor to its last checkpoint and re-applies the events it processed
-   * since, so that only the failing event is lost to it (and parked).
-   */
-  #rollBack(failed: ActorCell): void {
-    const { component, store, clock } = this.#o;
-    failed.stop();
-    const key = failed.key ?? '';
-    this.#cells.delete(key);
-    this.#dirty = this.#dirty.filter((c) => c !== failed);
-    const replay = failed.uncommitted;
-    const stored = store.loadSnapshot(this.consumer, key);
-    // The failing event was this key's first: there is nothing to go back to.
-    if (!stored && replay.length === 0) return;
-    let cell: ActorCell;
-    try {
-      cell = ActorCell.open(component, this, clock, failed.key, stored, replay[0]);
-    } catch (error) {
-      this.#o.logger.error(`component ${component.name} could not reopen an actor after a failure`, { key: failed.key, error });
-      return;
-    }
-    this.#cells.set(key, cell);
-    for (const envelope of replay) {
-      if (cell.process(envelope)) {
-        this.#markDirty(cell);
-      } else {
-        this.#o.logger.error(`component ${component.name} failed differently on replay; the event is parked`, { key: failed.key, seq: envelope.seq });
-        this.#rollBack(cell);
-        this.#park(envelope, failed.key, cell.failure);
-        return;
-      }
-    }
-  }
-
-  #park(envelope: Envelope, key: string | undefined, error: unknown): void {
-    const now = this.#o.clock.now();
-    const message = error instanceof Error ? error.message : String(error);
-    this.#deadLetters.push({
-      consumer: this.consumer,
-      seq: envelope.seq,
-      eventId: envelope.id,
-      key,
-      error: message,
-      stack: error instanceof Error ? error.stack : undefined,
-      attempts: 1,
-      firstFailedAt: now,
-      lastFailedAt: now,
-      status: 'parked',
-    });
-    this.#o.logger.warn(`component ${this.component.name} parked event seq ${envelope.seq}: ${message}`, { key, topic: envelope.topic });
+  #hasUncommitted(): boolean {
+    return this.offset !== this.committedOffset || this.#actors.hasDirty || this.#letters.size > 0;
   }
 
   #commitNow(): void {
     if (this.#fencedBy !== undefined) throw this.#fencedBy;
-    if (this.offset === this.committedOffset && this.#dirty.length === 0 && this.#deadLetters.length === 0) {
+    if (!this.#hasUncommitted()) {
       this.#commitRequested = false;
       return;
     }
     const lease = this.#lease;
     if (!lease) throw new RecqError('NOT_REGISTERED', `consumer ${this.consumer} has no lease; it cannot commit`);
-    const dirty = this.#dirty;
-    const snapshots: StoredSnapshot[] = [];
-    const emitted = [];
-    for (const cell of dirty) {
-      try {
-        snapshots.push(cell.persist());
-      } catch (error) {
-        throw new RecqError(
-          'SNAPSHOT_NOT_SERIALIZABLE',
-          `component ${this.component.name} key ${JSON.stringify(cell.key ?? null)} has a snapshot that is not JSON: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-      for (const e of cell.emitted) emitted.push(e);
-    }
+    const { snapshots, emitted } = this.#actors.collect();
     try {
-      this.#o.store.commit(this.consumer, { offset: this.offset, snapshots, emitted, deadLetters: this.#deadLetters }, this.#o.fence(lease));
+      this.#o.store.commit(this.consumer, { offset: this.offset, snapshots, emitted, deadLetters: [...this.#letters.values()] }, this.#o.fence(lease));
     } catch (error) {
       if (error instanceof StaleEpochError) this.#fencedBy = error;
       throw error instanceof RecqError ? error : new StorageError(`checkpoint consumer ${this.consumer}`, error);
     }
-    for (const cell of dirty) cell.committed();
-    if (snapshots.length > 0) this.#anyStored = true;
-    this.#dirty = [];
-    this.#deadLetters = [];
+    this.#actors.committed();
+    this.#letters.clear();
     this.#pending = 0;
     this.committedOffset = this.offset;
     this.#commitRequested = false;
@@ -417,7 +643,10 @@ export class ComponentHost implements HostWork, CellOwner {
         const lease = this.#lease;
         if (!lease) return;
         log.heartbeat(lease).then(
-          () => this.#scheduleHeartbeat(),
+          (lastRouted) => {
+            this.sync(lastRouted);
+            this.#scheduleHeartbeat();
+          },
           (error: unknown) => {
             if (error instanceof StaleEpochError) {
               this.#fencedBy = error;
@@ -435,23 +664,12 @@ export class ComponentHost implements HostWork, CellOwner {
 
   #scheduleSweep(): void {
     const after = this.#o.passivateAfterMs;
-    if (!this.component.keyed || this.#sweepTimer !== undefined || !Number.isFinite(after)) return;
+    if (!this.component.keyed || this.#sweepTimer !== undefined || this.#actors.size === 0) return;
     this.#sweepTimer = this.#o.clock.setTimeout(() => {
       this.#sweepTimer = undefined;
-      this.#passivateIdle();
-      if (this.#cells.size > 0) this.#scheduleSweep();
+      this.#actors.passivateIdleSince(this.#o.clock.now() - after);
+      this.#scheduleSweep();
     }, after);
-  }
-
-  /** Drops checkpointed actors idle past the limit from memory; their snapshots stay in the CSS. */
-  #passivateIdle(): void {
-    const cutoff = this.#o.clock.now() - this.#o.passivateAfterMs;
-    for (const [key, cell] of this.#cells) {
-      if (!cell.dirty && cell.lastActive <= cutoff) {
-        cell.stop();
-        this.#cells.delete(key);
-      }
-    }
   }
 }
 

@@ -4,6 +4,7 @@ import type { Envelope, StoredEvent } from '../envelope.ts';
 import { InvalidComponentError } from '../errors.ts';
 import { checkpointProblem, numberProblem } from '../options.ts';
 import { assertPattern } from '../topic.ts';
+import { type RetryPolicy, retryPolicyProblem } from './retry-policy.ts';
 
 /** How often a consumer checkpoints: after `maxEvents` events, or `maxDelayMs` after the first uncommitted one. */
 export interface CheckpointPolicy {
@@ -41,7 +42,29 @@ export interface ComponentConfig<TLogic extends AnyActorLogic = AnyActorLogic> {
   checkpoint?: Partial<CheckpointPolicy>;
   /** Drop an idle keyed actor from memory after this long (it stays in the CSS). */
   passivateAfterMs?: number;
+  /** Retries and what happens after them (see `RetryPolicy`); defaults come from the system. */
+  retry?: Partial<RetryPolicy>;
+  /** Where a new consumer starts: the beginning of the log (default), or its head. */
+  startFrom?: 'beginning' | 'head';
+  /**
+   * A Standard Schema (zod, valibot, arktype, …) every event must pass before it reaches the
+   * actor. An event that fails is dead-lettered with the validation message, never retried.
+   */
+  schema?: StandardSchema;
 }
+
+/** The part of the Standard Schema interface (standardschema.dev) that recq uses. */
+export interface StandardSchema {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult | Promise<StandardResult>;
+  };
+}
+
+export type StandardResult =
+  | { readonly value: unknown; readonly issues?: undefined }
+  | { readonly issues: readonly { readonly message: string; readonly path?: readonly (PropertyKey | { readonly key: PropertyKey })[] }[] };
 
 /** A validated component, ready for `createSystem`. */
 export interface Component<TLogic extends AnyActorLogic = AnyActorLogic> {
@@ -57,6 +80,9 @@ export interface Component<TLogic extends AnyActorLogic = AnyActorLogic> {
   readonly inputOf: (key: string | undefined) => unknown;
   readonly checkpoint: Partial<CheckpointPolicy>;
   readonly passivateAfterMs: number | undefined;
+  readonly retry: Partial<RetryPolicy>;
+  readonly startFrom: 'beginning' | 'head';
+  readonly schema: StandardSchema | undefined;
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -95,6 +121,14 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
   if (checkpoint) throw new InvalidComponentError(name, `${checkpoint.field} = ${String(checkpoint.value)}: ${checkpoint.reason}`);
   const passivate = config.passivateAfterMs === undefined ? undefined : numberProblem(config.passivateAfterMs, { min: 0, exclusive: true });
   if (passivate) throw new InvalidComponentError(name, `passivateAfterMs = ${String(config.passivateAfterMs)}: ${passivate}`);
+  const retry = retryPolicyProblem(config.retry);
+  if (retry) throw new InvalidComponentError(name, `${retry.field} = ${String(retry.value)}: ${retry.reason}`);
+  if (config.startFrom !== undefined && config.startFrom !== 'beginning' && config.startFrom !== 'head') {
+    throw new InvalidComponentError(name, `startFrom = ${String(config.startFrom)}: expected 'beginning' or 'head'`);
+  }
+  if (config.schema !== undefined && typeof config.schema?.['~standard']?.validate !== 'function') {
+    throw new InvalidComponentError(name, 'schema must be a Standard Schema (an object with ["~standard"].validate), such as a zod schema');
+  }
   if (isMachine(logic)) assertNamedChildren(name, logic);
   const keyOption = config.key;
   const keyOf = keyOption === undefined ? () => undefined : keyOption === true ? (envelope: Envelope) => envelope.key : keyOption;
@@ -111,6 +145,9 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
     inputOf: config.input ?? ((key) => ({ key })),
     checkpoint: config.checkpoint ?? {},
     passivateAfterMs: config.passivateAfterMs,
+    retry: config.retry ?? {},
+    startFrom: config.startFrom ?? 'beginning',
+    schema: config.schema,
   };
 }
 

@@ -1,0 +1,193 @@
+import type { Actor, AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
+import type { Clock } from '../clock.ts';
+
+/** A delayed event as the CSS keeps it: enough to schedule it again after a restart. */
+export interface StoredTimer {
+  /** XState's id for the delayed event (`after` ids, or the `id` given to a delayed send). */
+  id: string;
+  /** Child ids from the root actor to the sender and the receiver ([] is the root itself). */
+  source: string[];
+  target: string[];
+  event: EventObject;
+  /** Clock time at which it fires. */
+  due: number;
+  /** Seq of the event whose processing scheduled it: part of the ids of what it emits. */
+  scheduledSeq: number;
+  /** Id of that event, for the causation of what the timer emits. */
+  causation: string | undefined;
+}
+
+/** A timer waiting in the clock, as this process tracks it. */
+export interface PendingTimer {
+  stored: StoredTimer;
+  /** XState's callback: removes the timer from XState's books and delivers the event. */
+  fire: () => void;
+  handle: unknown;
+  cancelled: boolean;
+}
+
+interface SchedulingContext {
+  seq: number;
+  causation: string | undefined;
+  counter: number;
+}
+
+type Scheduler = Actor<AnyActorLogic>['system']['scheduler'];
+
+/**
+ * Makes an actor's delayed events durable. XState keeps them only in memory; this records
+ * each one (sender, receiver, event, due time) as it is scheduled, forgets it when XState
+ * cancels it, and hands it to `onDue` instead of firing it from the timer callback, so the
+ * host can apply it in order with other input and checkpoint what it did.
+ *
+ * Use: pass `clock` to `createActor`, then `attach(actor)` before starting it.
+ */
+export class DurableTimers {
+  readonly pending = new Set<PendingTimer>();
+  readonly clock: Clock;
+  readonly #inner: Clock;
+  readonly #onDue: (timer: PendingTimer) => void;
+  #actor: Actor<AnyActorLogic> | undefined;
+  #scheduling: { source: AnyActorRef; target: AnyActorRef; event: EventObject; id: string } | undefined;
+  #context: SchedulingContext = { seq: 0, causation: undefined, counter: 0 };
+
+  constructor(inner: Clock, onDue: (timer: PendingTimer) => void) {
+    this.#inner = inner;
+    this.#onDue = onDue;
+    this.clock = {
+      now: () => inner.now(),
+      setTimeout: (fn, ms) => this.#setTimeout(fn, ms),
+      clearTimeout: (handle) => this.#clearTimeout(handle),
+    };
+  }
+
+  /** Hooks the actor's scheduler so that every delayed event it schedules is recorded. */
+  attach(actor: Actor<AnyActorLogic>): void {
+    this.#actor = actor;
+    const scheduler: Scheduler = actor.system.scheduler;
+    const schedule = scheduler.schedule;
+    scheduler.schedule = (source, target, event, delay, id) => {
+      // A delayed send without an id gets a deterministic one instead of XState's random one.
+      const timerId = id ?? `recq.${this.#context.seq}.${this.#context.counter++}`;
+      this.#scheduling = { source, target, event, id: timerId };
+      try {
+        schedule(source, target, event, delay, timerId);
+      } finally {
+        this.#scheduling = undefined;
+      }
+    };
+  }
+
+  /** Attributes timers scheduled from now on to the event being processed. */
+  scheduledBy(seq: number, causation: string | undefined): void {
+    if (seq !== this.#context.seq) this.#context = { seq, causation, counter: 0 };
+  }
+
+  /** Schedules stored timers again after a restore, for the time they have left. */
+  restore(timers: readonly StoredTimer[]): void {
+    const actor = this.#actor;
+    if (!actor) throw new Error('DurableTimers.restore before attach');
+    for (const timer of timers) {
+      const source = refAt(actor, timer.source);
+      const target = refAt(actor, timer.target);
+      if (!source || !target) continue;
+      const saved = this.#context;
+      this.#context = { seq: timer.scheduledSeq, causation: timer.causation, counter: 0 };
+      try {
+        actor.system.scheduler.schedule(source, target, timer.event, Math.max(0, timer.due - this.#inner.now()), timer.id);
+      } finally {
+        this.#context = saved;
+      }
+    }
+  }
+
+  /** Cancels a pending timer through XState, as if the actor had left the state that set it. */
+  drop(id: string, scheduledSeq: number): void {
+    const actor = this.#actor;
+    if (!actor) return;
+    for (const timer of this.pending) {
+      if (timer.stored.id !== id || timer.stored.scheduledSeq !== scheduledSeq) continue;
+      const source = refAt(actor, timer.stored.source);
+      if (source) actor.system.scheduler.cancel(source, id);
+      else this.#clearTimeout(timer);
+    }
+  }
+
+  /** The timers still waiting, for the checkpoint. */
+  stored(): StoredTimer[] {
+    const list: StoredTimer[] = [];
+    for (const timer of this.pending) list.push(timer.stored);
+    return list;
+  }
+
+  #setTimeout(fn: () => void, ms: number): unknown {
+    const scheduling = this.#scheduling;
+    const actor = this.#actor;
+    // Only XState's scheduler is made durable; any other use of the clock passes through.
+    if (!scheduling || !actor) return this.#inner.setTimeout(fn, ms);
+    const source = pathOf(actor, scheduling.source);
+    const target = pathOf(actor, scheduling.target);
+    const timer: PendingTimer = {
+      stored: {
+        id: scheduling.id,
+        source: source ?? [],
+        target: target ?? [],
+        event: scheduling.event,
+        due: this.#inner.now() + Math.max(0, ms),
+        scheduledSeq: this.#context.seq,
+        causation: this.#context.causation,
+      },
+      fire: fn,
+      handle: undefined,
+      cancelled: false,
+    };
+    // A sender or receiver outside this actor's tree cannot be found again after a restart.
+    if (source && target) this.pending.add(timer);
+    const due = () => {
+      if (!timer.cancelled) this.#onDue(timer);
+    };
+    timer.handle = ms <= 0 ? (queueMicrotask(due), undefined) : this.#inner.setTimeout(due, ms);
+    return timer;
+  }
+
+  #clearTimeout(handle: unknown): void {
+    if (!isPendingTimer(handle)) {
+      this.#inner.clearTimeout(handle);
+      return;
+    }
+    handle.cancelled = true;
+    this.pending.delete(handle);
+    if (handle.handle !== undefined) this.#inner.clearTimeout(handle.handle);
+  }
+
+  /** Runs a due timer's delivery; the caller has set up the processing context. */
+  fire(timer: PendingTimer): void {
+    this.pending.delete(timer);
+    timer.fire();
+  }
+}
+
+function isPendingTimer(handle: unknown): handle is PendingTimer {
+  return typeof handle === 'object' && handle !== null && 'stored' in handle && 'fire' in handle;
+}
+
+interface WithChildren {
+  getSnapshot(): { children?: Record<string, AnyActorRef> };
+}
+
+/** Child ids from the root to `ref`, or undefined if `ref` is not in the root's tree. */
+function pathOf(root: AnyActorRef, ref: AnyActorRef): string[] | undefined {
+  if (ref === root) return [];
+  const children = (root as unknown as WithChildren).getSnapshot().children ?? {};
+  for (const [id, child] of Object.entries(children)) {
+    const below = pathOf(child, ref);
+    if (below) return [id, ...below];
+  }
+  return undefined;
+}
+
+function refAt(root: AnyActorRef, path: readonly string[]): AnyActorRef | undefined {
+  let ref: AnyActorRef | undefined = root;
+  for (const id of path) ref = ref && (ref as unknown as WithChildren).getSnapshot().children?.[id];
+  return ref;
+}
