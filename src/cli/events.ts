@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Envelope } from '../envelope.ts';
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, parseCount, parsePatterns } from './args.ts';
+import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, parseCount, parsePatterns } from './command.ts';
 import { isoTime } from './format.ts';
 import { StoreReader } from './inspect.ts';
 

@@ -19,7 +19,7 @@ export interface ConsumerState {
   storedActors: number;
   /** The host state last recorded; a process that crashed leaves its last state behind. */
   hostState: string;
-  /** Parked dead letters. */
+  /** Dead letters still waiting for an operator (parked, or blocking the consumer). */
   deadLetters: number;
   updatedAt: number;
 }
@@ -121,7 +121,7 @@ export class StoreReader {
             .all() as ConsumerRow[])
         : [];
       const actors = this.#countBy('snapshots', '');
-      const parked = this.#countBy('dead_letters', "WHERE status = 'parked'");
+      const parked = this.#countBy('dead_letters', "WHERE status IN ('parked', 'blocking')");
       return {
         db: this.file,
         head,

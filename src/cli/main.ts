@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RecqError } from '../errors.ts';
-import { type Command, UsageError } from './args.ts';
+import { type Command, isRecqError, UsageError } from './command.ts';
 import { eventsCommand } from './events.ts';
 import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
@@ -70,21 +69,13 @@ function report(error: unknown): number {
   return 1;
 }
 
-/**
- * A system module may import recq from its built package while the CLI runs from source, so
- * a `RecqError` from the module can be another copy of the class: recognise it by name too.
- */
-function isRecqError(error: unknown): error is RecqError {
-  if (error instanceof RecqError) return true;
-  for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
-    if (proto.constructor?.name === 'RecqError') return true;
-  }
-  return false;
-}
-
 function version(): string {
-  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return typeof manifest === 'object' && manifest !== null && 'version' in manifest ? String(manifest.version) : 'unknown';
+  try {
+    const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    return typeof manifest === 'object' && manifest !== null && 'version' in manifest ? String(manifest.version) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 // A reader that goes away (`recq events | head`) is not an error.

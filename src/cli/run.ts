@@ -5,7 +5,7 @@ import { register as registerCommonJs } from 'tsx/cjs/api';
 import { defineSystem, type SystemDefinition } from '../define-system.ts';
 import { InvalidOptionError, RecqError } from '../errors.ts';
 import { createSystem, type System } from '../system.ts';
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, UsageError } from './args.ts';
+import { type Command, DB_OPTION, DEFAULT_DB, isRecqError, parseCommandArgs, UsageError } from './command.ts';
 import { isoTime } from './format.ts';
 import { StoreReader } from './inspect.ts';
 
@@ -66,7 +66,14 @@ async function loadDefinition(module: string): Promise<SystemDefinition> {
   // A .ts file outside a "type": "module" package is CommonJS to Node; without tsx's CommonJS
   // hook, Node 20.19+ fails on it with ERR_REQUIRE_CYCLE_MODULE.
   registerCommonJs();
-  const exported = defaultExport(await import(pathToFileURL(path).href));
+  let namespace: { default?: unknown };
+  try {
+    namespace = await import(pathToFileURL(path).href);
+  } catch (error) {
+    if (!isRecqError(error)) throw error;
+    throw new RecqError(error.code, `${module} failed to load: ${error.message}`, { cause: error });
+  }
+  const exported = defaultExport(namespace);
   if (exported === undefined) {
     throw new RecqError(
       'INVALID_SYSTEM_MODULE',
@@ -94,7 +101,14 @@ function defaultExport(namespace: { default?: unknown }): unknown {
 function deleteDatabase(db: string): void {
   const path = resolve(db);
   if (existsSync(path)) {
-    const reader = StoreReader.open(path);
+    let reader: StoreReader;
+    try {
+      reader = StoreReader.open(path);
+    } catch (error) {
+      throw new RecqError('NOT_A_RECQ_DATABASE', `--fresh refuses to delete ${path}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
     try {
       if (!reader.isRecqDatabase()) {
         throw new RecqError('NOT_A_RECQ_DATABASE', `--fresh refuses to delete ${path}: it holds tables but no recq event log. Check --db.`);
@@ -136,6 +150,9 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The system's timers are unref'd and signal handlers do not count, so a main that only
+  // awaits its signal (or a system without main) would otherwise let Node exit at once.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
   const interrupted = new Promise<Outcome>((resolve) => interrupt.signal.addEventListener('abort', () => resolve({ kind: 'interrupted' }), { once: true }));
   try {
     const { main, db: _db, ...options } = definition;
@@ -151,13 +168,10 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
           (): Outcome => ({ kind: 'done' }),
           (error: unknown): Outcome => ({ kind: 'failed', error }),
         );
-      outcome = await Promise.race([done, interrupted]);
+      outcome = await Promise.race([done, interrupted, stoppedOnItsOwn(system)]);
     } else {
       process.stderr.write(`recq: running ${target.module} on ${target.db}; stop with Ctrl-C\n`);
-      // Signal handlers and the system's unref'd timers do not keep Node alive; this does.
-      const keepAlive = setInterval(() => {}, 2 ** 30);
       outcome = await Promise.race([interrupted, stoppedOnItsOwn(system)]);
-      clearInterval(keepAlive);
     }
     await system.stop();
     if (outcome.kind === 'failed') throw outcome.error;
@@ -168,6 +182,7 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
     await system?.stop().catch(() => {});
     throw error;
   } finally {
+    clearInterval(keepAlive);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -1,4 +1,4 @@
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs } from './args.ts';
+import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs } from './command.ts';
 import { formatTable, isoTime } from './format.ts';
 import { type LeaseState, StoreReader, type StoreStatus } from './inspect.ts';
 
@@ -9,7 +9,7 @@ is safe to run while a system is running on the same file.
 
 Per consumer: component, offset (last checkpointed seq), head (last seq in the log), lag
 (events after the offset on topics the consumer subscribes to), stored actors, the host state
-last recorded, and parked dead letters.
+last recorded, and dead letters waiting for an operator (parked or blocking).
 
 Options:
   --db FILE   database file (default ${DEFAULT_DB})
