@@ -27,7 +27,7 @@ interface PendingTimer {
 
 /**
  * A clock that only moves when told to. Timers due at or before the new time fire in due
- * order during `advance`.
+ * order during `advance`; a timer set with no delay fires on the next turn of the event loop.
  *
  * @example
  * const clock = new SimulatedClock(0);
@@ -38,6 +38,7 @@ export class SimulatedClock implements Clock {
   #now: number;
   #nextId = 1;
   #timers = new Map<number, PendingTimer>();
+  #flushScheduled = false;
 
   constructor(start = 0) {
     this.#now = start;
@@ -50,6 +51,14 @@ export class SimulatedClock implements Clock {
   setTimeout(fn: () => void, ms: number): number {
     const id = this.#nextId++;
     this.#timers.set(id, { id, due: this.#now + Math.max(0, ms), fn });
+    // A timer already due fires on the next turn, as a real one would, without an advance.
+    if (ms <= 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        this.advance(0);
+      });
+    }
     return id;
   }
 

@@ -14,12 +14,12 @@ export type Durability = 'full' | 'may-lose-on-power-loss';
 export const DURABILITY_MODES: readonly Durability[] = ['full', 'may-lose-on-power-loss'];
 
 /** Opens (creating if needed) a SQLite file in WAL mode with the given durability. */
-export function openDatabase(file: string, durability: Durability = 'full', options: { readonly?: boolean } = {}): SqliteDatabase {
+export function openDatabase(file: string, durability: Durability = 'full', options: { readonly?: boolean; busyTimeoutMs?: number } = {}): SqliteDatabase {
   if (!DURABILITY_MODES.includes(durability)) {
     throw new InvalidOptionError('durability', durability, `expected one of ${DURABILITY_MODES.join(', ')}`);
   }
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);

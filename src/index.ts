@@ -1,10 +1,11 @@
 export { type Clock, SimulatedClock, systemClock } from './clock.ts';
-export type { DeadLetter, HostState } from './css/consumer-store.ts';
+export type { DeadLetter, DeadLetterStatus, HostState } from './css/consumer-store.ts';
 export type { Durability } from './db.ts';
 export { defineSystem, type RunContext, type SystemDefinition } from './define-system.ts';
 export type { AppendInput, AppendResult, DeliveredEvent, Envelope, EventMeta, EventObject, StoredEvent } from './envelope.ts';
 export * from './errors.ts';
-export { type CheckpointPolicy, type Component, type ComponentConfig, defineComponent } from './host/component.ts';
+export { type CheckpointPolicy, type Component, type ComponentConfig, defineComponent, type StandardSchema } from './host/component.ts';
+export type { RetryPolicy } from './host/retry-policy.ts';
 export type { ActorView } from './host/component-host.ts';
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
 export type { ReadQuery } from './sss/event-log.ts';

@@ -28,6 +28,8 @@ export interface SystemOptions {
   /** Time source for timestamps, checkpoints, leases, restarts and actors' delayed events. */
   clock?: Clock;
   durability?: Durability;
+  /** How long a write waits for another connection's lock before failing with `StorageError`. Default 5000 ms. */
+  busyTimeoutMs?: number;
   /** Largest event, as JSON bytes. Default 1 MiB. */
   maxPayloadBytes?: number;
   /** Default checkpoint policy (components may override). Default 10,000 events or 10 ms. */
@@ -128,7 +130,8 @@ export class System {
       throw new InvalidOptionError('durability', options.durability, `expected one of ${DURABILITY_MODES.join(', ')}`);
     }
 
-    this.#db = openDatabase(options.db ?? './recq.db', options.durability ?? 'full');
+    const busyTimeoutMs = checked('busyTimeoutMs', options.busyTimeoutMs ?? 5000, { min: 0 });
+    this.#db = openDatabase(options.db ?? './recq.db', options.durability ?? 'full', { busyTimeoutMs });
     try {
       this.#leases = new LeaseTable(this.#db, this.#clock);
       this.#logLease = this.#leases.acquire('log', owner, this.#leaseTtlMs);

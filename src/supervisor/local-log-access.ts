@@ -39,6 +39,8 @@ export class LocalLogAccess implements LogAccess {
   }
 
   async unregister(lease: Lease): Promise<void> {
+    // A stale owner must not remove the route of the one that took over.
+    this.#leases.assertCurrent(lease);
     this.#router.unregister(consumerOf(lease));
     this.#leases.release(lease);
   }
