@@ -100,6 +100,8 @@ export class System {
   readonly #startErrors = new Map<string, unknown>();
   #supervisor!: Actor<typeof supervisorMachine>;
   #leaseTimer: unknown;
+  /** Keeps the process alive while the system runs, as a server would (every other timer is unref'd). */
+  #keepAlive: NodeJS.Timeout | undefined;
   #waiters: (() => void)[] = [];
   #stopped = false;
   #stopping: Promise<void> | undefined;
@@ -195,6 +197,7 @@ export class System {
   async start(): Promise<this> {
     this.#supervisor.subscribe({ next: (snapshot) => this.view.trigger.supervisor({ state: String(snapshot.value) }), error: () => {} });
     this.#supervisor.start();
+    this.#keepAlive = setInterval(() => {}, 1 << 30);
     this.#scheduleLogLease();
     await new Promise<void>((resolve) => {
       const check = () => {
@@ -392,6 +395,7 @@ export class System {
     });
     this.#supervisor.stop();
     this.#clock.clearTimeout(this.#leaseTimer);
+    clearInterval(this.#keepAlive);
     this.#log.close();
     try {
       this.#leases.release(this.#logLease);
@@ -400,6 +404,26 @@ export class System {
     }
     await this.#transport.close();
     this.#db.close();
+  }
+
+  /**
+   * Stops at once, as a crash would: nothing applied since the last checkpoints is committed,
+   * queued publishes are refused, and leases are left to expire. For fault tests and drills;
+   * a new system on the same file recovers exactly as after a real crash.
+   */
+  async halt(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    this.#stopped = true;
+    this.#stopping = (async () => {
+      this.#log.abandon(new SystemStoppedError('publish (the system was halted)'));
+      for (const host of this.#hosts.values()) host.halt();
+      this.#supervisor.stop();
+      this.#clock.clearTimeout(this.#leaseTimer);
+      clearInterval(this.#keepAlive);
+      await this.#transport.close();
+      this.#db.close();
+    })();
+    return this.#stopping;
   }
 
   #assertRunning(action: string): void {

@@ -216,6 +216,20 @@ export class ComponentHost implements HostWork, CellOwner {
     if (lease && this.#fencedBy === undefined) await log.unregister(lease).catch(() => {});
   }
 
+  /** Drops everything at once, committing nothing: what a crash does to a host. */
+  halt(): void {
+    const { clock } = this.#o;
+    this.#signal = undefined;
+    this.#fencedBy ??= new RecqError('HALTED', `consumer ${this.consumer} was halted`);
+    clock.clearTimeout(this.#commitTimer);
+    clock.clearTimeout(this.#heartbeatTimer);
+    clock.clearTimeout(this.#sweepTimer);
+    this.#unroute?.();
+    this.#unroute = undefined;
+    this.#actors.clear();
+    this.#lease = undefined;
+  }
+
   /** True when every routed event is applied and checkpointed. */
   isSettled(lastRouted: number): boolean {
     return this.state === 'live' && this.#inbox.size === 0 && this.offset >= lastRouted && !this.#hasUncommitted();

@@ -262,6 +262,14 @@ export class EventLog {
     return this.#seqOfId.get(id) as number | undefined;
   }
 
+  /** Refuses what is queued (with `reason`) and every later append, committing nothing more. */
+  abandon(reason: Error): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    this.#closed = true;
+    for (const item of queue) item.reject(reason);
+  }
+
   /** Commits what is queued, then refuses further appends. */
   close(): void {
     this.flush();
