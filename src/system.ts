@@ -312,7 +312,7 @@ export class System {
    * Resets a consumer (its snapshots, and its offset to `from - 1`) and rebuilds it from the
    * log. What it emits again has the ids it had the first time, so the log gains nothing twice.
    */
-  replay(component: string, options: { from?: number } = {}): Promise<void> {
+  async replay(component: string, options: { from?: number } = {}): Promise<void> {
     this.#definition(component);
     return this.#runningHost(component).requestReplay(options.from ?? 1);
   }

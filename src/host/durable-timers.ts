@@ -87,7 +87,8 @@ export class DurableTimers {
   restore(timers: readonly StoredTimer[]): void {
     const actor = this.#actor;
     if (!actor) throw new Error('DurableTimers.restore before attach');
-    for (const timer of timers) {
+    // Overdue ones fire at once, so they are scheduled again in the order they fall due.
+    for (const timer of [...timers].sort((a, b) => a.due - b.due)) {
       const source = refAt(actor, timer.source);
       const target = refAt(actor, timer.target);
       if (!source || !target) continue;

@@ -1,0 +1,67 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSystem, SimulatedClock, StorageError, type System } from '../../src/index.ts';
+import { readTables, recorder, tempDir } from '../invariants/fixtures.ts';
+import { listeningLogger } from './fixtures.ts';
+
+describe('SQLite failures', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let system: System | undefined;
+  let blocker: Database.Database | undefined;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(async () => {
+    blocker?.close();
+    blocker = undefined;
+    await system?.stop();
+    system = undefined;
+    tmp.remove();
+  });
+
+  it('refuses appends with a typed error while the database is locked, and accepts them once it is free', async () => {
+    system = await createSystem({ db: tmp.file('locked.db'), components: [recorder()], busyTimeoutMs: 20, logger: listeningLogger().logger });
+    blocker = new Database(tmp.file('locked.db'));
+    blocker.exec('BEGIN IMMEDIATE');
+    const refused = system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
+    await expect(refused).rejects.toBeInstanceOf(StorageError);
+    await expect(refused).rejects.toThrow(/SQLite failed to append events to the log \(SQLITE_BUSY\).*Nothing from this operation was committed/);
+    blocker.exec('ROLLBACK');
+    expect(readTables(tmp.file('locked.db')).events).toHaveLength(0);
+    const { seq } = await system.publish('inv.a', { type: 'add', amount: 2 }, { key: 'k1' });
+    expect(seq).toBe(1);
+    await system.settled();
+    expect((await system.query('recorder', 'k1')).context).toMatchObject({ seqs: [1], sum: 2 });
+  });
+
+  it('never advances an offset when a checkpoint fails, and resumes once the cause is gone', async () => {
+    const clock = new SimulatedClock(0);
+    const log = listeningLogger();
+    system = await createSystem({
+      db: tmp.file('checkpoint.db'),
+      components: [recorder({ maxDelayMs: 1_000 })],
+      clock,
+      busyTimeoutMs: 20,
+      restart: { initialDelayMs: 1_000, maxDelayMs: 1_000, maxRestarts: 10, windowMs: 60_000 },
+      logger: log.logger,
+    });
+    await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
+    await system.settled();
+    await system.publish('inv.a', { type: 'add', amount: 2 }, { key: 'k1' });
+    // Applied in memory; its checkpoint is due when the clock reaches the commit delay.
+    while (system.status().consumers[0]?.offset !== system.head()) await new Promise((resolve) => setImmediate(resolve));
+    blocker = new Database(tmp.file('checkpoint.db'));
+    blocker.exec('BEGIN IMMEDIATE');
+    const failed = log.next(/host recorder failed \(SQLite failed to checkpoint consumer recorder \(SQLITE_BUSY\)/);
+    clock.advance(1_000);
+    await failed;
+    expect(system.status().consumers[0]).toMatchObject({ hostState: 'failed', restarts: 1 });
+    blocker.exec('ROLLBACK');
+    // Seq 2 is the recorder's own emitted event, which it does not consume.
+    expect(readTables(tmp.file('checkpoint.db')).consumers[0]?.offset).toBe(1);
+    clock.advance(1_000);
+    await system.settled();
+    expect(readTables(tmp.file('checkpoint.db')).consumers[0]?.offset).toBe(3);
+    expect((await system.query('recorder', 'k1')).context).toMatchObject({ seqs: [1, 3], sum: 3 });
+  });
+});
