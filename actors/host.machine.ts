@@ -1,7 +1,7 @@
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 
 /** The coarse states a host records for `recq status` in other processes. */
-export type HostPhase = 'restoring' | 'catching-up' | 'live' | 'retrying' | 'blocked' | 'paused' | 'failed' | 'fenced' | 'stopped';
+export type HostPhase = 'restoring' | 'standby' | 'catching-up' | 'live' | 'retrying' | 'blocked' | 'paused' | 'failed' | 'fenced' | 'stopped';
 
 /** What wakes a host machine: new work (deliveries, timers, commands) or a due checkpoint. */
 export type HostSignal = { type: 'work' } | { type: 'commit.due' };
@@ -29,6 +29,9 @@ export interface HostWork {
   shutDown(): Promise<void>;
   hasInbox(): boolean;
   commitDue(): boolean;
+  /** After another owner's lease refused the restore: how long to wait before trying again. */
+  standbyDelay(): number;
+  isLeaseHeld(error: unknown): boolean;
   /** Milliseconds until a failed event is tried again, if one is waiting. */
   retryDelay(): number | undefined;
   isBlocked(): boolean;
@@ -46,6 +49,7 @@ export interface HostContext {
 /** Events a host reports to its supervisor. */
 export type HostReport =
   | { type: 'host.live'; consumer: string }
+  | { type: 'host.standby'; consumer: string }
   | { type: 'host.failed'; consumer: string; error: unknown }
   | { type: 'host.fenced'; consumer: string; error: unknown }
   | { type: 'host.stopped'; consumer: string };
@@ -61,7 +65,7 @@ const enter =
 
 /**
  * The component host lifecycle:
- * restoring → catching up → live (idle ⇄ processing → committing; retrying; blocked; paused;
+ * restoring (⇄ standby while another worker owns the consumer) → catching up → live (idle ⇄ processing → committing; retrying; blocked; paused;
  * replaying), until stopped or failed.
  *
  * - A failed event waits in `retrying` for its backoff, after what came before it is committed.
@@ -96,9 +100,11 @@ export const hostMachine = setup({
     replayRequested: ({ context }) => context.work.replayRequested(),
     stopRequested: ({ context }) => context.stopRequested,
     fenced: ({ context }) => context.work.isFencing(context.error),
+    leaseHeld: ({ context, event }) => context.work.isLeaseHeld((event as { error?: unknown }).error),
   },
   delays: {
     retryDelay: ({ context }) => context.work.retryDelay() ?? 0,
+    standbyDelay: ({ context }) => context.work.standbyDelay(),
   },
   actions: {
     requestStop: assign({ stopRequested: true }),
@@ -116,7 +122,21 @@ export const hostMachine = setup({
   states: {
     restoring: {
       entry: enter('restoring'),
-      invoke: { src: 'restore', input: withWork, onDone: 'catchingUp', onError: { target: 'failing', actions: 'recordError' } },
+      invoke: {
+        src: 'restore',
+        input: withWork,
+        onDone: 'catchingUp',
+        onError: [
+          { guard: 'leaseHeld', target: 'standby' },
+          { target: 'failing', actions: 'recordError' },
+        ],
+      },
+    },
+    // Another worker owns the consumer; take over when its lease expires.
+    standby: {
+      entry: [enter('standby'), sendParent(({ context }): HostReport => ({ type: 'host.standby', consumer: context.work.consumer }))],
+      after: { standbyDelay: 'restoring' },
+      on: { stop: 'stopped' },
     },
     catchingUp: {
       entry: enter('catching-up'),

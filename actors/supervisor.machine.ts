@@ -11,7 +11,7 @@ export interface RestartPolicy {
   windowMs: number;
 }
 
-export type HostStatus = 'starting' | 'live' | 'restarting' | 'failed' | 'fenced' | 'stopped';
+export type HostStatus = 'starting' | 'standby' | 'live' | 'restarting' | 'failed' | 'fenced' | 'stopped';
 
 export interface HostRecord {
   status: HostStatus;
@@ -69,7 +69,8 @@ export const supervisorMachine = setup({
   },
   actors: { host: hostMachine },
   guards: {
-    allLive: ({ context }) => Object.values(context.hosts).every((h) => h.status === 'live'),
+    // A standby host (another worker owns its consumer) is healthy: it takes over when needed.
+    allLive: ({ context }) => Object.values(context.hosts).every((h) => h.status === 'live' || h.status === 'standby'),
     allEnded: ({ context }) => Object.values(context.hosts).every((h) => h.status === 'stopped' || h.status === 'failed' || h.status === 'fenced'),
   },
   actions: {
@@ -91,6 +92,11 @@ export const supervisorMachine = setup({
       if (event.type !== 'host.live') return {};
       const record = context.hosts[event.consumer];
       return record ? { hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'live' as const } } } : {};
+    }),
+    markStandby: assign(({ context, event }) => {
+      if (event.type !== 'host.standby') return {};
+      const record = context.hosts[event.consumer];
+      return record ? { hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'standby' as const } } } : {};
     }),
     markStopped: assign(({ context, event }) => {
       if (event.type !== 'host.stopped') return {};
@@ -160,6 +166,7 @@ export const supervisorMachine = setup({
   on: {
     restart: { actions: 'spawnHost' },
     'host.fenced': { target: '.degraded', actions: 'markFenced' },
+    'host.standby': { actions: 'markStandby' },
     stop: { target: '.stopping' },
   },
   states: {
@@ -173,6 +180,8 @@ export const supervisorMachine = setup({
     },
     running: {
       on: {
+        // A standby host that took over.
+        'host.live': { actions: 'markLive' },
         'host.failed': { target: 'degraded', actions: 'recordFailure' },
       },
     },

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { HostPhase } from '../../actors/host.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import type { PreparedAppend } from '../envelope.ts';
@@ -10,7 +11,7 @@ import { createConsumerStoreSchema } from './schema.ts';
  */
 export interface EmitSink {
   transaction<T>(work: () => T): T;
-  appendWithinTransaction(prepared: readonly PreparedAppend[]): unknown;
+  appendWithinTransaction(prepared: readonly PreparedAppend[], consumer: string): unknown;
 }
 
 /** A consumer's durable position. */
@@ -70,7 +71,7 @@ export interface Checkpoint {
 }
 
 /** The coarse lifecycle state a host records for `recq status` in other processes. */
-export type HostState = 'restoring' | 'catching-up' | 'live' | 'retrying' | 'blocked' | 'paused' | 'failed' | 'fenced' | 'stopped';
+export type HostState = HostPhase;
 
 interface ConsumerRow {
   consumer: string;
@@ -174,7 +175,7 @@ export class ConsumerStore {
   commit(consumer: string, checkpoint: Checkpoint, fence?: () => void): void {
     this.#sink.transaction(() => {
       fence?.();
-      if (checkpoint.emitted.length > 0) this.#sink.appendWithinTransaction(checkpoint.emitted);
+      if (checkpoint.emitted.length > 0) this.#sink.appendWithinTransaction(checkpoint.emitted, consumer);
       for (const s of checkpoint.snapshots) this.#upsertSnapshot.run(consumer, s.key, s.version, s.seq, s.snapshot, s.timers);
       for (const d of checkpoint.deadLetters) {
         this.#insertDeadLetter.run(

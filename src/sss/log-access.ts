@@ -1,4 +1,4 @@
-import type { Envelope } from '../envelope.ts';
+import type { AppendInput, AppendResult, Envelope } from '../envelope.ts';
 import type { Lease } from '../supervisor/leases.ts';
 import type { ReadQuery } from './event-log.ts';
 
@@ -15,11 +15,29 @@ export interface Registration {
  * supervisor in the distributed one. Every call may be retried: reads and registrations are
  * safe to repeat, and heartbeats carry the epoch they renew.
  */
+/** The log head, the last seq routed to each registered consumer, and the leases. */
+export interface RouteState {
+  head: number;
+  routes: Record<string, number>;
+  leases: Lease[];
+}
+
 export interface LogAccess {
+  /**
+   * Appends events: a producer's (no lease), or a relay's from a consumer's outbox, fenced by
+   * that consumer's lease (`StaleEpochError` if another owner has it now).
+   */
+  append(inputs: readonly AppendInput[], lease?: Lease): Promise<AppendResult[]>;
+  /** Reads up to `limit` events; fewer than `limit` means the range is exhausted. */
   read(query: ReadQuery): Promise<Envelope[]>;
   head(): Promise<number>;
-  /** Takes the consumer's lease and starts routing its topics to it. */
-  register(consumer: string, patterns: readonly string[], owner: string): Promise<Registration>;
+  routes(): Promise<RouteState>;
+  /**
+   * Takes the consumer's lease and starts routing its topics to it. With `current` (a lease
+   * this owner still holds), the lease is kept at its epoch: a registration again after the
+   * supervisor restarted.
+   */
+  register(consumer: string, patterns: readonly string[], owner: string, current?: Lease): Promise<Registration>;
   /**
    * Renews the lease and returns the seq of the last event routed to the consumer, so a host
    * that lost the last deliveries can tell. Rejects with `StaleEpochError` if another owner

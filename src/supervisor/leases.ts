@@ -66,6 +66,19 @@ export class LeaseTable {
       .immediate();
   }
 
+  /**
+   * Takes the lease again for an owner that still holds `current` (same epoch): it is renewed
+   * without raising the epoch. Otherwise it is acquired as usual.
+   */
+  reacquire(current: Lease, ttlMs: number): Lease {
+    const row = this.#get.get(current.resource) as LeaseRow | undefined;
+    if (row && row.epoch === current.epoch && row.owner === current.owner) {
+      this.renew(current, ttlMs);
+      return current;
+    }
+    return this.acquire(current.resource, current.owner, ttlMs);
+  }
+
   /** Extends a held lease. Throws `StaleEpochError` if another owner has taken it since. */
   renew(lease: Lease, ttlMs: number): void {
     const expiresAt = this.#clock.now() + ttlMs;

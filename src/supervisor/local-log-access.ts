@@ -1,6 +1,6 @@
-import type { Envelope } from '../envelope.ts';
+import { type AppendInput, type AppendResult, type Envelope, prepareAppend } from '../envelope.ts';
 import type { EventLog, ReadQuery } from '../sss/event-log.ts';
-import type { LogAccess, Registration } from '../sss/log-access.ts';
+import type { LogAccess, Registration, RouteState } from '../sss/log-access.ts';
 import type { Lease, LeaseTable } from './leases.ts';
 import type { Router } from './router.ts';
 
@@ -26,8 +26,26 @@ export class LocalLogAccess implements LogAccess {
     return this.#log.head();
   }
 
-  async register(consumer: string, patterns: readonly string[], owner: string): Promise<Registration> {
-    const lease = this.#leases.acquire(consumerResource(consumer), owner, this.#leaseTtlMs);
+  async routes(): Promise<RouteState> {
+    return { head: this.#log.head(), routes: this.#router.routes(), leases: this.#leases.list() };
+  }
+
+  async append(inputs: readonly AppendInput[], lease?: Lease): Promise<AppendResult[]> {
+    if (!lease) return this.#log.appendMany(inputs);
+    // A relay's events are fenced by its lease, checked in the transaction that inserts them.
+    const prepared = inputs.map((input) => prepareAppend(input, this.#log.maxPayloadBytes));
+    return this.#log.transaction(() => {
+      this.#leases.assertCurrent(lease);
+      return this.#log.appendWithinTransaction(prepared);
+    });
+  }
+
+  async register(consumer: string, patterns: readonly string[], owner: string, current?: Lease): Promise<Registration> {
+    const resource = consumerResource(consumer);
+    const lease =
+      current && current.resource === resource && current.owner === owner
+        ? this.#leases.reacquire(current, this.#leaseTtlMs)
+        : this.#leases.acquire(resource, owner, this.#leaseTtlMs);
     const watermark = this.#log.head();
     this.#router.register(consumer, patterns, watermark);
     return { lease, watermark };

@@ -147,8 +147,10 @@ export class LogService {
         return this.#read(request.query);
       case 'head':
         return this.#ok(this.#log.head());
+      case 'routes':
+        return this.#ok(await this.#local.routes());
       case 'register':
-        return this.#ok(await this.#local.register(request.consumer, request.patterns, request.owner));
+        return this.#ok(await this.#local.register(request.consumer, request.patterns, request.owner, request.lease));
       case 'heartbeat': {
         this.#assertConsumerLease(request.lease, 'heartbeat');
         const lastRouted = await this.#local.heartbeat(request.lease);

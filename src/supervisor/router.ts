@@ -38,6 +38,11 @@ export class Router {
     return this.#routes.find((r) => r.consumer === consumer)?.lastRouted;
   }
 
+  /** The last seq routed to each registered consumer. */
+  routes(): Record<string, number> {
+    return Object.fromEntries(this.#routes.map((r) => [r.consumer, r.lastRouted]));
+  }
+
   /** Routes committed envelopes, in seq order. */
   route(envelopes: readonly Envelope[]): void {
     const routes = this.#routes;

@@ -2,7 +2,7 @@ import { ErrorCode, headers, type MsgHdrs, type NatsConnection } from 'nats';
 import type { AppendInput, AppendResult, Envelope, EventObject } from '../envelope.ts';
 import { RecqError } from '../errors.ts';
 import type { ReadQuery } from '../sss/event-log.ts';
-import type { LogAccess, Registration } from '../sss/log-access.ts';
+import type { LogAccess, Registration, RouteState } from '../sss/log-access.ts';
 import type { Lease } from '../supervisor/leases.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from './subjects.ts';
 import {
@@ -110,11 +110,16 @@ export class NatsLogAccess implements LogAccess {
     return this.#call({ op: 'read', query: { ...query } });
   }
 
+  routes(): Promise<RouteState> {
+    return this.#call({ op: 'routes' });
+  }
+
   head(): Promise<number> {
     return this.#call({ op: 'head' });
   }
 
-  register(consumer: string, patterns: readonly string[], owner: string): Promise<Registration> {
+  register(consumer: string, patterns: readonly string[], owner: string, current?: Lease): Promise<Registration> {
+    if (current) return this.#call({ op: 'register', consumer, patterns: [...patterns], owner, lease: current });
     return this.#call({ op: 'register', consumer, patterns: [...patterns], owner });
   }
 

@@ -5,7 +5,7 @@ import { assertPattern, assertTopic } from '../topic.ts';
 export const DEFAULT_NAMESPACE = 'recq';
 
 /** The request/reply operations the supervisor serves on `<ns>.sss.<op>`. */
-export const SSS_OPS = ['append', 'read', 'head', 'register', 'heartbeat', 'unregister'] as const;
+export const SSS_OPS = ['append', 'read', 'head', 'routes', 'register', 'heartbeat', 'unregister'] as const;
 export type SssOp = (typeof SSS_OPS)[number];
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,32}$/;

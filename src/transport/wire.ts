@@ -13,7 +13,7 @@ import {
   SystemStoppedError,
 } from '../errors.ts';
 import type { ReadQuery } from '../sss/event-log.ts';
-import type { Registration } from '../sss/log-access.ts';
+import type { Registration, RouteState } from '../sss/log-access.ts';
 import type { Lease } from '../supervisor/leases.ts';
 import { assertPattern, assertTopic } from '../topic.ts';
 import { assertConsumer, type SssOp } from './subjects.ts';
@@ -67,7 +67,8 @@ export type SssRequest =
   | { op: 'append'; inputs: readonly unknown[]; lease?: LeaseRef }
   | { op: 'read'; query: ReadQuery }
   | { op: 'head' }
-  | { op: 'register'; consumer: string; patterns: string[]; owner: string }
+  | { op: 'routes' }
+  | { op: 'register'; consumer: string; patterns: string[]; owner: string; lease?: Lease }
   | { op: 'heartbeat'; lease: Lease }
   | { op: 'unregister'; lease: Lease };
 
@@ -82,6 +83,7 @@ export interface SssReplyValues {
   append: AppendResult[];
   read: ReadPage;
   head: number;
+  routes: RouteState;
   register: Registration;
   heartbeat: { lastRouted: number; expiresAt: number };
   unregister: null;
@@ -286,10 +288,17 @@ export function decodeRequest(op: SssOp, data: Uint8Array | string, headers: Hea
         return { op, query };
       }
       case 'head':
+      case 'routes':
         return { op };
       case 'register':
         assertConsumer(o.consumer);
-        return { op, consumer: o.consumer, patterns: read.patterns(o.patterns, 'patterns', 1), owner: read.string(o.owner, 'owner') };
+        return {
+          op,
+          consumer: o.consumer,
+          patterns: read.patterns(o.patterns, 'patterns', 1),
+          owner: read.string(o.owner, 'owner'),
+          ...(o.lease === undefined ? {} : { lease: read.lease(o.lease, 'lease') }),
+        };
       case 'heartbeat':
       case 'unregister':
         return { op, lease: read.lease(o.lease, 'lease') };
@@ -387,6 +396,16 @@ const REPLY_VALUES: { [Op in SssOp]: (value: unknown, read: Reader) => SssReplyV
     return { events, truncated: read.boolean(o.truncated, 'value.truncated') };
   },
   head: (value, read) => read.integer(value, 'value', 0),
+  routes: (value, read) => {
+    const o = read.object(value, 'value');
+    const routes: Record<string, number> = {};
+    for (const [consumer, seq] of Object.entries(read.object(o.routes, 'value.routes'))) routes[consumer] = read.integer(seq, `value.routes.${consumer}`, 0);
+    return {
+      head: read.integer(o.head, 'value.head', 0),
+      routes,
+      leases: read.array(o.leases, 'value.leases').map((l, i) => read.lease(l, `value.leases[${i}]`)),
+    };
+  },
   register: (value, read) => {
     const o = read.object(value, 'value');
     return { lease: read.lease(o.lease, 'value.lease'), watermark: read.integer(o.watermark, 'value.watermark', 0) };
