@@ -5,8 +5,8 @@ export { defineSystem, type RunContext, type SystemDefinition } from './define-s
 export type { AppendInput, AppendResult, DeliveredEvent, Envelope, EventMeta, EventObject, StoredEvent } from './envelope.ts';
 export * from './errors.ts';
 export { type CheckpointPolicy, type Component, type ComponentConfig, defineComponent, type StandardSchema } from './host/component.ts';
-export type { RetryPolicy } from './host/retry-policy.ts';
 export type { ActorView } from './host/component-host.ts';
+export type { RetryPolicy } from './host/retry-policy.ts';
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
 export type { ReadQuery } from './sss/event-log.ts';
 export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';

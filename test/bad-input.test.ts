@@ -87,7 +87,7 @@ async function expectRefused(
 ): Promise<RecqError> {
   await system.settled();
   const before = readTables(file);
-  const head = system.head();
+  const head = await system.head();
   let failure: unknown;
   try {
     await action();
@@ -101,7 +101,7 @@ async function expectRefused(
   else expect(error.code).toBe(code);
   for (const part of named) expect(error.message).toContain(part);
   await system.settled();
-  expect(system.head()).toBe(head);
+  expect(await system.head()).toBe(head);
   expect(readTables(file)).toEqual(before);
   return error;
 }
@@ -258,7 +258,7 @@ describe('bad input to a running system', () => {
     ])('appends none of a batch with %s among good inputs', async (_name, bad, expected, code, named) => {
       const good = (n: number): AppendInput => ({ topic: 'counts.up', event: { type: 'increment' }, key: 'c-9', id: `good-${n}` });
       await expectRefused(system, () => system.publishMany([good(1), good(2), bad, good(3)]), expected, code, [named]);
-      expect(system.events({ after: 0 }).filter((e) => e.id.startsWith('good-'))).toEqual([]);
+      expect((await system.events({ after: 0 })).filter((e) => e.id.startsWith('good-'))).toEqual([]);
     });
   });
 
@@ -433,8 +433,9 @@ describe('a stopped system', () => {
     await system.settled();
     await system.stop();
     await expect(system.query('counter', 'c-1')).rejects.toBeInstanceOf(SystemStoppedError);
-    expect(() => system.events()).toThrow(SystemStoppedError);
-    expect(() => system.status()).toThrow(SystemStoppedError);
+    await expect(system.events()).rejects.toBeInstanceOf(SystemStoppedError);
+    await expect(system.status()).rejects.toBeInstanceOf(SystemStoppedError);
+    await expect(system.head()).rejects.toBeInstanceOf(SystemStoppedError);
     expect(() => system.deadLetters()).toThrow(SystemStoppedError);
   });
 });

@@ -56,13 +56,17 @@ describe('supervisor', () => {
     const restarting = log.next(/host recorder failed \(.*snapshot store unavailable\); restarting in \d+ ms/);
     await system.publish('inv.a', { type: 'add', amount: 2 }, { key: 'k1' });
     await restarting;
-    expect(system.status().supervisor).toBe('degraded');
-    expect(system.status().consumers[0]).toMatchObject({ hostState: 'failed', restarts: 1, lastError: expect.stringContaining('snapshot store unavailable') });
+    expect((await system.status()).supervisor).toBe('degraded');
+    expect((await system.status()).consumers[0]).toMatchObject({
+      hostState: 'failed',
+      restarts: 1,
+      lastError: expect.stringContaining('snapshot store unavailable'),
+    });
 
     failing.on = false;
     clock.advance(1_000);
     await system.settled();
-    expect(system.status().supervisor).toBe('running');
+    expect((await system.status()).supervisor).toBe('running');
     expect((await system.query('recorder', 'k1')).context).toMatchObject({ seqs: [1, 3], sum: 3 });
   });
 
@@ -90,7 +94,7 @@ describe('supervisor', () => {
     }
     await gaveUp;
     expect(restarts).toBe(2);
-    expect(system.status().consumers[0]).toMatchObject({ hostState: 'failed', restarts: 3 });
+    expect((await system.status()).consumers[0]).toMatchObject({ hostState: 'failed', restarts: 3 });
     await expect(system.settled()).rejects.toThrow(/consumer recorder is failed and will not settle: .*snapshot store unavailable/);
   });
 });

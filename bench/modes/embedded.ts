@@ -39,7 +39,7 @@ async function runOnce(workload: Workload, durability: Durability, db: string): 
     await system.settled();
     const settled = performance.now();
 
-    const appendedAll = results.length === workload.events && results.every((r) => !r.duplicate) && system.head() === workload.events;
+    const appendedAll = results.length === workload.events && results.every((r) => !r.duplicate) && (await system.head()) === workload.events;
     const totalsRight = await totalsMatch(workload, async (key) => (await system.query('counter', key)).context);
     const row = { events: workload.events, durability, verified: appendedAll && totalsRight };
     return [

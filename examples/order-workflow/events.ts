@@ -7,7 +7,7 @@
 export type Cents = number;
 
 /** Why an order ended up cancelled. */
-export type CancelReason = 'invalid-order' | 'payment-declined' | 'shipment-failed';
+export type CancelReason = 'invalid-order' | 'payment-declined' | 'payment-timeout' | 'shipment-failed';
 
 export type OrderPlaced = {
   type: 'order.placed';

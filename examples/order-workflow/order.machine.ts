@@ -15,6 +15,9 @@ import type {
   ShipmentShipped,
 } from './events.ts';
 
+/** How long the saga waits for the bank before it cancels the order. */
+export const PAYMENT_TIMEOUT_MS = 30_000;
+
 export interface OrderContext {
   orderId: string;
   amount: Cents;
@@ -36,6 +39,9 @@ export const orderMachine = setup({
     emitted: {} as OrderEmitted,
     input: {} as { key?: string | undefined },
   },
+  delays: {
+    paymentTimeout: PAYMENT_TIMEOUT_MS,
+  },
   guards: {
     validOrder: ({ event }) => {
       assertEvent(event, 'order.placed');
@@ -49,6 +55,7 @@ export const orderMachine = setup({
     }),
     rejectOrder: assign({ reason: 'invalid-order' as const }),
     recordDecline: assign({ reason: 'payment-declined' as const }),
+    recordTimeout: assign({ reason: 'payment-timeout' as const }),
     recordShipmentFailure: assign({ reason: 'shipment-failed' as const }),
     requestPayment: emit(({ context }) => ({ type: 'payment.requested' as const, orderId: context.orderId, amount: context.amount })),
     requestShipment: emit(({ context }) => ({ type: 'shipment.requested' as const, orderId: context.orderId })),
@@ -74,8 +81,11 @@ export const orderMachine = setup({
         ],
       },
     },
-    // A payment deadline goes here as `after: { 30_000: ... }` once recq persists delayed events.
+    // The timeout is durable: it survives restarts, and an overdue one fires as soon as the saga is restored.
     awaitingPayment: {
+      after: {
+        paymentTimeout: { target: 'cancelled', actions: 'recordTimeout' },
+      },
       on: {
         'payment.succeeded': { target: 'awaitingShipment', actions: 'requestShipment' },
         'payment.failed': { target: 'cancelled', actions: 'recordDecline' },

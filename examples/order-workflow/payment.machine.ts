@@ -1,6 +1,6 @@
 import { assertEvent, assign, emit, setup } from 'xstate';
 import type { Cents, PaymentFailed, PaymentRefunded, PaymentRefundRequested, PaymentRequested, PaymentSucceeded } from './events.ts';
-import { paymentDeclines } from './rules.ts';
+import { paymentDeclines, paymentUnanswered } from './rules.ts';
 
 export interface PaymentContext {
   orderId: string;
@@ -15,7 +15,8 @@ export type PaymentEmitted = PaymentSucceeded | PaymentFailed | PaymentRefunded;
 
 /**
  * The payment provider's side of one order. A request that arrives again after the charge
- * finds no transition in `charged`, so a card is never charged twice.
+ * finds no transition in `charged`, so a card is never charged twice. A bank that never
+ * answers leaves the request `pending` for good; the saga's timeout cancels the order.
  */
 export const paymentMachine = setup({
   types: {
@@ -25,6 +26,7 @@ export const paymentMachine = setup({
     input: {} as { key?: string | undefined },
   },
   guards: {
+    bankSilent: ({ context }) => paymentUnanswered(context.orderId),
     cardDeclines: ({ context }) => paymentDeclines(context.orderId),
   },
   actions: {
@@ -46,6 +48,7 @@ export const paymentMachine = setup({
     idle: {
       on: {
         'payment.requested': [
+          { guard: 'bankSilent', target: 'pending', actions: 'recordRequest' },
           { guard: 'cardDeclines', target: 'declined', actions: ['recordRequest', 'reportDecline'] },
           { target: 'charged', actions: ['recordRequest', 'charge', 'confirmCharge'] },
         ],
@@ -56,6 +59,7 @@ export const paymentMachine = setup({
         'payment.refund-requested': { target: 'refunded', actions: ['refund', 'confirmRefund'] },
       },
     },
+    pending: {},
     declined: { type: 'final' },
     refunded: { type: 'final' },
   },

@@ -1,11 +1,14 @@
 import type { CancelReason, Cents } from './events.ts';
 
 /**
- * The simulated world: which cards decline, which parcels get lost, what each order costs.
+ * The simulated world: which banks never answer, which cards decline, which parcels get lost,
+ * what each order costs.
  * Every answer is a pure function of the order id, so a run is reproducible and a replay
  * after a crash takes the same decisions as the first attempt.
  */
 
+/** Share of orders whose bank never answers the payment request, in per mille. */
+export const PAYMENT_UNANSWERED_PER_MILLE = 30;
 /** Share of orders whose payment is declined, in per mille. */
 export const PAYMENT_DECLINE_PER_MILLE = 100;
 /** Share of paid orders whose shipment fails, in per mille. */
@@ -26,6 +29,11 @@ function perMille(orderId: string, decision: string): number {
   return fnv1a(`${decision}:${orderId}`) % 1000;
 }
 
+/** The bank never answers; only the saga's payment timeout ends such an order. Decided before a decline. */
+export function paymentUnanswered(orderId: string): boolean {
+  return perMille(orderId, 'bank-silence') < PAYMENT_UNANSWERED_PER_MILLE;
+}
+
 export function paymentDeclines(orderId: string): boolean {
   return perMille(orderId, 'payment') < PAYMENT_DECLINE_PER_MILLE;
 }
@@ -44,6 +52,7 @@ export type Outcome = { state: 'completed' } | { state: 'cancelled'; reason: Can
 
 /** The outcome the workflow must reach for an order placed with `orderAmount(orderId)`. */
 export function expectedOutcome(orderId: string): Outcome {
+  if (paymentUnanswered(orderId)) return { state: 'cancelled', reason: 'payment-timeout' };
   if (paymentDeclines(orderId)) return { state: 'cancelled', reason: 'payment-declined' };
   if (shipmentFails(orderId)) return { state: 'cancelled', reason: 'shipment-failed' };
   return { state: 'completed' };

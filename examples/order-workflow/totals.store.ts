@@ -16,7 +16,7 @@ export const initialTotals: Totals = {
   placed: 0,
   completed: 0,
   cancelled: 0,
-  cancelledBy: { 'invalid-order': 0, 'payment-declined': 0, 'shipment-failed': 0 },
+  cancelledBy: { 'invalid-order': 0, 'payment-declined': 0, 'payment-timeout': 0, 'shipment-failed': 0 },
   revenue: 0,
   refunded: 0,
 };

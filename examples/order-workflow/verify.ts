@@ -2,7 +2,7 @@ import { type ActorView, type System, UnknownKeyError } from '../../src/index.ts
 import type { CancelReason, Cents } from './events.ts';
 import type { OrderContext } from './order.machine.ts';
 import type { PaymentContext } from './payment.machine.ts';
-import { expectedOutcome, paymentDeclines } from './rules.ts';
+import { expectedOutcome, paymentDeclines, paymentUnanswered } from './rules.ts';
 import type { ShippingContext } from './shipping.machine.ts';
 import type { Totals } from './totals.store.ts';
 
@@ -49,12 +49,12 @@ export async function verifyRun(system: System, orderIds: readonly string[]): Pr
   const payments = await views(system, 'payment', orderIds);
   const shipments = await views(system, 'shipping', orderIds);
   const totals = (await system.query('totals')).context as Totals;
-  const log = scanLog(system);
+  const log = await scanLog(system);
 
   const summary: RunSummary = {
     orders: orderIds.length,
     completed: 0,
-    cancelledBy: { 'invalid-order': 0, 'payment-declined': 0, 'shipment-failed': 0 },
+    cancelledBy: { 'invalid-order': 0, 'payment-declined': 0, 'payment-timeout': 0, 'shipment-failed': 0 },
     revenue: 0,
     refunded: 0,
     events: log.events,
@@ -85,7 +85,7 @@ export async function verifyRun(system: System, orderIds: readonly string[]): Pr
   for (const orderId of orderIds) {
     const payment = payments.get(orderId)?.context as PaymentContext | undefined;
     const charges = payment?.charges ?? 0;
-    const due = paymentDeclines(orderId) ? 0 : 1;
+    const due = paymentUnanswered(orderId) || paymentDeclines(orderId) ? 0 : 1;
     if (charges !== due) wrongCharge.push(`${orderId}: charged ${charges}×, expected ${due}×`);
     if ((payment?.refunds ?? 0) > 1) wrongCharge.push(`${orderId}: refunded ${payment?.refunds}×`);
     if (payment && payment.refunds > 0) {
@@ -94,7 +94,14 @@ export async function verifyRun(system: System, orderIds: readonly string[]): Pr
     }
   }
   const charged = orderIds.filter((id) => ((payments.get(id)?.context as PaymentContext | undefined)?.charges ?? 0) > 0).length;
-  checks.push(check('every payment was charged once, or never if declined', wrongCharge, `${charged} charged, ${orderIds.length - charged} declined`));
+  const unanswered = orderIds.filter((id) => payments.get(id)?.value === 'pending').length;
+  checks.push(
+    check(
+      'every payment was charged once, or never if declined or unanswered',
+      wrongCharge,
+      `${charged} charged, ${orderIds.length - charged - unanswered} declined, ${unanswered} unanswered`,
+    ),
+  );
 
   const wrongRefund: string[] = [];
   let failedShipments = 0;
@@ -140,6 +147,23 @@ export async function verifyRun(system: System, orderIds: readonly string[]): Pr
   for (const key of log.outcomes.keys()) if (!known.has(key)) wrongOutcomeEvents.push(`${key}: an outcome for an order not in this run`);
   checks.push(check('the log has exactly one order.completed or order.cancelled per order', wrongOutcomeEvents, `${log.outcomeEvents} outcome events`));
 
+  // An order may time out only through its saga's timer; a timeout that came from anywhere else, or twice, is a bug.
+  const wrongTimeouts: string[] = [];
+  const timedOut = new Set<string>(log.timeouts.keys());
+  for (const orderId of orderIds) {
+    const expected = expectedOutcome(orderId);
+    if (expected.state === 'cancelled' && expected.reason === 'payment-timeout') timedOut.add(orderId);
+    if ((sagas.get(orderId)?.context as OrderContext | undefined)?.reason === 'payment-timeout') timedOut.add(orderId);
+  }
+  for (const orderId of timedOut) {
+    const ids = log.timeouts.get(orderId) ?? [];
+    if (ids.length !== 1) wrongTimeouts.push(`${orderId}: ${ids.length} order.cancelled (payment-timeout) events`);
+    for (const id of ids) if (!id.startsWith(`order/${orderId}/timer/`)) wrongTimeouts.push(`${orderId}: ${id} is not a timer id`);
+  }
+  checks.push(
+    check("every timed-out order has exactly one order.cancelled (payment-timeout), emitted by its saga's timer", wrongTimeouts, `${timedOut.size} timeouts`),
+  );
+
   checks.push(check('no event id appears twice, and no order step was logged twice', log.duplicates, `${log.events} events, ${log.ids} distinct ids`));
 
   const parked = system.deadLetters().map((d) => `${d.consumer} seq ${d.seq}: ${d.error}`);
@@ -172,15 +196,17 @@ interface LogScan {
   duplicates: string[];
   outcomes: Map<string, string[]>;
   outcomeEvents: number;
+  /** Per order, the ids of `order.cancelled` events with reason `payment-timeout`. */
+  timeouts: Map<string, string[]>;
 }
 
 /** Pages through the whole log once. */
-function scanLog(system: System): LogScan {
+async function scanLog(system: System): Promise<LogScan> {
   const ids = new Set<string>();
   const steps = new Set<string>();
-  const scan: LogScan = { events: 0, ids: 0, duplicates: [], outcomes: new Map(), outcomeEvents: 0 };
+  const scan: LogScan = { events: 0, ids: 0, duplicates: [], outcomes: new Map(), outcomeEvents: 0, timeouts: new Map() };
   for (let after = 0; ; ) {
-    const page = system.events({ after, limit: PAGE });
+    const page = await system.events({ after, limit: PAGE });
     for (const envelope of page) {
       scan.events++;
       if (ids.has(envelope.id)) scan.duplicates.push(`id ${envelope.id} at seq ${envelope.seq}`);
@@ -194,6 +220,11 @@ function scanLog(system: System): LogScan {
         const topics = scan.outcomes.get(envelope.key) ?? [];
         topics.push(envelope.topic);
         scan.outcomes.set(envelope.key, topics);
+      }
+      if (envelope.topic === 'order.cancelled' && envelope.key !== undefined && envelope.event.reason === 'payment-timeout') {
+        const ids = scan.timeouts.get(envelope.key) ?? [];
+        ids.push(envelope.id);
+        scan.timeouts.set(envelope.key, ids);
       }
       after = envelope.seq;
     }

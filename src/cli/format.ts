@@ -1,3 +1,5 @@
+import type { DeadLetterState } from './inspect.ts';
+
 /** A column of a text table; numbers read best right-aligned. */
 export interface Column {
   header: string;
@@ -29,4 +31,15 @@ export function formatTable(columns: readonly Column[], rows: readonly (readonly
 /** Milliseconds since the epoch as an ISO-8601 UTC time. */
 export function isoTime(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}
+
+/** A dead letter for `--json`, with its event as JSON rather than a string of it. */
+export function deadLetterJson(letter: DeadLetterState): Omit<DeadLetterState, 'event'> & { event: unknown } {
+  let event: unknown = letter.event;
+  try {
+    event = JSON.parse(letter.event);
+  } catch {
+    // Kept as the stored text: the letter is shown as it is, readable or not.
+  }
+  return { ...letter, event };
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
 import { openDatabase, type SqliteDatabase } from '../db.ts';
 import type { Envelope, StoredEvent } from '../envelope.ts';
 import { RecqError } from '../errors.ts';
@@ -30,6 +31,19 @@ export interface LeaseState {
   epoch: number;
   expiresAt: number;
   expired: boolean;
+}
+
+/** A consumer as the CSS names it, with the host state last recorded. */
+export interface ConsumerName {
+  consumer: string;
+  component: string;
+  hostState: string;
+}
+
+/** A dead letter as stored, with its id and the component of its consumer. */
+export interface DeadLetterState extends DeadLetter {
+  id: number;
+  component: string;
 }
 
 /** What `recq status` reports about a database. */
@@ -65,6 +79,23 @@ interface ConsumerRow {
   patterns: string;
   host_state: string;
   updated_at: number;
+}
+
+interface DeadLetterRow {
+  id: number;
+  consumer: string;
+  component: string | null;
+  seq: number;
+  event_id: string;
+  key: string | null;
+  topic: string;
+  event: string;
+  error: string;
+  stack: string | null;
+  attempts: number;
+  first_failed_at: number;
+  last_failed_at: number;
+  status: DeadLetterStatus;
 }
 
 interface LeaseRow {
@@ -183,6 +214,32 @@ export class StoreReader {
     return { envelopes, lastSeq };
   }
 
+  /** Every consumer in the CSS, by name (none before a system has run on the file). */
+  consumers(): ConsumerName[] {
+    if (!this.#hasTable('consumers')) return [];
+    return this.#db.prepare('SELECT consumer, component, host_state AS hostState FROM consumers ORDER BY consumer').all() as ConsumerName[];
+  }
+
+  /** Dead letters, ordered by consumer and seq; all of them, or one component's, or only those with `status`. */
+  deadLetters(filter: { component?: string; status?: DeadLetterStatus } = {}): DeadLetterState[] {
+    if (!this.#hasTable('dead_letters')) return [];
+    const where = [
+      filter.component === undefined ? '' : 'COALESCE(c.component, d.consumer) = @component',
+      filter.status === undefined ? '' : 'd.status = @status',
+    ];
+    const conditions = where.filter(Boolean);
+    const rows = this.#db
+      .prepare(`${DEAD_LETTER_SELECT}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY d.consumer, d.seq, d.id`)
+      .all({ ...(filter.component === undefined ? {} : { component: filter.component }), ...(filter.status === undefined ? {} : { status: filter.status }) });
+    return (rows as DeadLetterRow[]).map(toDeadLetter);
+  }
+
+  deadLetter(id: number): DeadLetterState | undefined {
+    if (!this.#hasTable('dead_letters')) return undefined;
+    const row = this.#db.prepare(`${DEAD_LETTER_SELECT} WHERE d.id = ?`).get(id) as DeadLetterRow | undefined;
+    return row && toDeadLetter(row);
+  }
+
   /** True for a file with no tables yet, or one that holds a recq event log. */
   isRecqDatabase(): boolean {
     return this.#hasTable('events') || this.#db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").pluck().get() === 0;
@@ -223,6 +280,27 @@ function parsePatterns(json: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+const DEAD_LETTER_SELECT = 'SELECT d.*, c.component FROM dead_letters d LEFT JOIN consumers c ON c.consumer = d.consumer';
+
+function toDeadLetter(row: DeadLetterRow): DeadLetterState {
+  return {
+    id: row.id,
+    consumer: row.consumer,
+    component: row.component ?? row.consumer,
+    seq: row.seq,
+    eventId: row.event_id,
+    key: row.key ?? undefined,
+    topic: row.topic,
+    event: row.event,
+    error: row.error,
+    stack: row.stack ?? undefined,
+    attempts: row.attempts,
+    firstFailedAt: row.first_failed_at,
+    lastFailedAt: row.last_failed_at,
+    status: row.status,
+  };
 }
 
 function toEnvelope(row: EventRow): Envelope {

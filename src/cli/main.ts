@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { type Command, isRecqError, UsageError } from './command.ts';
+import { dlqCommand } from './dlq.ts';
 import { eventsCommand } from './events.ts';
+import { pauseCommand } from './pause.ts';
+import { replayCommand } from './replay.ts';
+import { resumeCommand } from './resume.ts';
 import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 
-const COMMANDS: readonly Command[] = [runCommand, statusCommand, eventsCommand];
+const COMMANDS: readonly Command[] = [runCommand, statusCommand, eventsCommand, dlqCommand, pauseCommand, resumeCommand, replayCommand];
 
 /** After a command ends, how long code it loaded may keep the process alive before it exits anyway. */
 const EXIT_GRACE_MS = 500;
@@ -15,6 +19,11 @@ Usage:
   recq run <module> [--db FILE] [--fresh] [-- args...]
   recq status [--db FILE] [--json]
   recq events [--db FILE] [--topic PATTERN ...] [--after SEQ] [--limit N] [--follow] [--json]
+  recq dlq list [--db FILE] [--component C] [--status STATUS] [--json]
+  recq dlq show <id> [--db FILE] [--json]
+  recq dlq retry|skip <id> [--db FILE] [--wait MS]
+  recq pause|resume <component> [--db FILE] [--wait MS]
+  recq replay <component> [--from SEQ] [--yes] [--db FILE] [--wait MS]
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join('\n')}
@@ -23,7 +32,10 @@ Options:
   -h, --help     show this help; "recq <command> --help" for a command's options
   -v, --version  print the version
 
-The database file defaults to ./recq.db. status and events open it read-only.
+The database file defaults to ./recq.db. status, events, dlq list and dlq show open it
+read-only. dlq retry and skip, pause, resume and replay queue a command in it for the system
+running the consumer, which applies it within one heartbeat (5 s by default) and reports back;
+with no system running, the command waits for the next start.
 Exit codes: 0 done, 1 failed, 2 bad command line, 130/143 run interrupted by SIGINT/SIGTERM.
 `;
 

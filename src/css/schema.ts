@@ -3,7 +3,8 @@ import type { SqliteDatabase } from '../db.ts';
 /**
  * The Consumer State Store tables. A consumer's row (offset, version) and its snapshots,
  * dead letters and (in the distributed deployment) outbox rows change in one transaction.
- * The singleton actor of a component is stored under key ''.
+ * The singleton actor of a component is stored under key ''. `consumer_commands` queues
+ * operator commands from other processes for the host that runs the consumer.
  */
 export function createConsumerStoreSchema(db: SqliteDatabase): void {
   db.exec(`
@@ -42,5 +43,16 @@ export function createConsumerStoreSchema(db: SqliteDatabase): void {
       status TEXT NOT NULL,
       UNIQUE (consumer, event_id)
     );
+    CREATE TABLE IF NOT EXISTS consumer_commands (
+      id INTEGER PRIMARY KEY,
+      consumer TEXT NOT NULL,
+      command TEXT NOT NULL,
+      arg TEXT,
+      requested_at INTEGER NOT NULL,
+      done_at INTEGER,
+      outcome TEXT,
+      error TEXT
+    );
+    CREATE INDEX IF NOT EXISTS consumer_commands_queued ON consumer_commands (consumer, id) WHERE done_at IS NULL;
   `);
 }

@@ -1,10 +1,12 @@
 import type { HostSignal, HostWork } from '../../actors/host.machine.ts';
 import type { Clock } from '../clock.ts';
+import type { CommandQueue, CommandResult, ConsumerCommand } from '../css/commands.ts';
 import type { ConsumerStore, DeadLetter, HostState, StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope } from '../envelope.ts';
 import {
   EventRejectedError,
   InvalidCommandError,
+  LeaseHeldError,
   MissingKeyError,
   RecqError,
   StaleEpochError,
@@ -13,7 +15,7 @@ import {
   VersionMismatchError,
 } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { LogAccess } from '../sss/log-access.ts';
+import type { LogAccess, Registration } from '../sss/log-access.ts';
 import type { Lease } from '../supervisor/leases.ts';
 import type { Delivery, Transport } from '../transport/transport.ts';
 import type { ActorCell, CellOwner } from './actor-cell.ts';
@@ -22,6 +24,7 @@ import type { CheckpointPolicy, Component } from './component.ts';
 import type { PendingTimer } from './durable-timers.ts';
 import { deadLetterOf, type FailedInput, FailureTracker, inputOfEnvelope } from './failures.ts';
 import { Inbox, type InboxItem } from './inbox.ts';
+import type { Relay } from './relay.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 /** What `query` returns: an actor's current state. */
@@ -55,6 +58,10 @@ export interface HostOptions {
   fence: (lease: Lease) => (() => void) | undefined;
   /** Called after each batch and each checkpoint, so waiters can look again. */
   onProgress: () => void;
+  /** Moves emitted events from a worker's outbox to the log (distributed deployment only). */
+  relay?: Relay;
+  /** Operator commands queued from other processes (the CLI); run after restore and on each heartbeat. */
+  commands?: CommandQueue;
 }
 
 /** How one piece of work ended: applied (or skipped), waiting for a retry, or blocked for an operator. */
@@ -96,6 +103,7 @@ export class ComponentHost implements HostWork, CellOwner {
   #retryAt: number | undefined;
   #blockedOn: DeadLetter | undefined;
   #paused = false;
+  #standbyDelay = 0;
   #replayRequest: { from: number; resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   constructor(options: HostOptions) {
@@ -123,17 +131,31 @@ export class ComponentHost implements HostWork, CellOwner {
     this.#o.onProgress();
   }
 
+  isLeaseHeld(error: unknown): boolean {
+    return error instanceof LeaseHeldError;
+  }
+
   isFencing(error: unknown): boolean {
     return error instanceof StaleEpochError || this.#fencedBy !== undefined;
   }
 
   async restore(): Promise<void> {
-    const { component, store, log, transport } = this.#o;
+    const { component, store, log, transport, clock, leaseTtlMs } = this.#o;
+    let registration: Registration;
+    try {
+      registration = await log.register(this.consumer, component.patterns, this.#o.owner);
+    } catch (error) {
+      // Another worker owns the consumer: wait as a standby until its lease may have expired.
+      if (error instanceof LeaseHeldError) this.#standbyDelay = Math.min(leaseTtlMs, Math.max(100, error.expiresAt - clock.now()));
+      throw error;
+    }
+    // Deliveries routed before this subscription are a gap the first later one (or a heartbeat) reveals.
     this.#unroute = transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
-    const registration = await log.register(this.consumer, component.patterns, this.#o.owner);
     this.#lease = registration.lease;
     this.#routedThrough = registration.watermark;
     this.#scheduleHeartbeat();
+    // What a previous life left in the outbox goes first.
+    this.#o.relay?.kick(registration.lease);
     const record = store.open(
       this.consumer,
       component.name,
@@ -151,6 +173,7 @@ export class ComponentHost implements HostWork, CellOwner {
     this.#paused = store.isPaused(this.consumer);
     this.#actors.restore();
     this.#scheduleSweep();
+    this.#runQueuedCommands();
   }
 
   /** Queues a read of everything up to the registration watermark; `processBatch` applies it. */
@@ -205,6 +228,7 @@ export class ComponentHost implements HostWork, CellOwner {
   async shutDown(): Promise<void> {
     const { clock, log } = this.#o;
     this.#signal = undefined;
+    this.#o.relay?.stop();
     clock.clearTimeout(this.#commitTimer);
     clock.clearTimeout(this.#heartbeatTimer);
     clock.clearTimeout(this.#sweepTimer);
@@ -220,6 +244,7 @@ export class ComponentHost implements HostWork, CellOwner {
   halt(): void {
     const { clock } = this.#o;
     this.#signal = undefined;
+    this.#o.relay?.stop();
     this.#fencedBy ??= new RecqError('HALTED', `consumer ${this.consumer} was halted`);
     clock.clearTimeout(this.#commitTimer);
     clock.clearTimeout(this.#heartbeatTimer);
@@ -230,9 +255,38 @@ export class ComponentHost implements HostWork, CellOwner {
     this.#lease = undefined;
   }
 
+  /** Another owner holds the consumer now: stop writing, and end as fenced. */
+  fence(error: StaleEpochError): void {
+    this.#fencedBy ??= error;
+    this.#wake({ type: 'work' });
+  }
+
+  /**
+   * Registers the consumer again, keeping its lease, after the supervisor lost its routes (it
+   * restarted): the new route starts at the log head, and the gap up to it is read from the log.
+   */
+  async reregister(): Promise<void> {
+    const lease = this.#lease;
+    if (!lease || this.#fencedBy !== undefined) return;
+    const registration = await this.#o.log.register(this.consumer, this.component.patterns, this.#o.owner, lease);
+    if (registration.lease.epoch !== lease.epoch) {
+      this.fence(new StaleEpochError(lease.resource, lease.epoch, registration.lease.epoch));
+      return;
+    }
+    this.#lease = registration.lease;
+    this.#o.logger.info(`consumer ${this.consumer} registered again with the supervisor (route from seq ${registration.watermark})`);
+    this.sync(registration.watermark);
+    this.#o.relay?.kick(registration.lease);
+  }
+
+  /** After the lease was found held by another owner: how long to wait before trying again. */
+  standbyDelay(): number {
+    return this.#standbyDelay;
+  }
+
   /** True when every routed event is applied and checkpointed. */
   isSettled(lastRouted: number): boolean {
-    return this.state === 'live' && this.#inbox.size === 0 && this.offset >= lastRouted && !this.#hasUncommitted();
+    return this.state === 'live' && this.#inbox.size === 0 && this.offset >= lastRouted && !this.#hasUncommitted() && (this.#o.relay?.idle() ?? true);
   }
 
   /** Number of actors in memory. */
@@ -632,6 +686,7 @@ export class ComponentHost implements HostWork, CellOwner {
       throw error instanceof RecqError ? error : new StorageError(`checkpoint consumer ${this.consumer}`, error);
     }
     this.#actors.committed();
+    this.#o.relay?.kick(lease);
     this.#letters.clear();
     this.#pending = 0;
     this.committedOffset = this.offset;
@@ -660,6 +715,7 @@ export class ComponentHost implements HostWork, CellOwner {
           (lastRouted) => {
             this.sync(lastRouted);
             this.#scheduleHeartbeat();
+            this.#runQueuedCommands();
           },
           (error: unknown) => {
             if (error instanceof StaleEpochError) {
@@ -674,6 +730,74 @@ export class ComponentHost implements HostWork, CellOwner {
       },
       Math.max(1, Math.floor(leaseTtlMs / 3)),
     );
+  }
+
+  /**
+   * Runs the commands queued for this consumer through the same methods the System API uses,
+   * and records how each ended. It never throws: what SQLite could not do is tried again on the
+   * next heartbeat, and a refused command is recorded with its error.
+   */
+  #runQueuedCommands(): void {
+    const { commands, store, logger } = this.#o;
+    if (!commands) return;
+    let queued: ConsumerCommand[];
+    try {
+      queued = commands.pending(this.consumer);
+    } catch (error) {
+      logger.warn(`consumer ${this.consumer} could not read its command queue; trying again on the next heartbeat`, { error });
+      return;
+    }
+    for (const command of queued) {
+      let result: CommandResult;
+      try {
+        const arg = Number(command.arg);
+        switch (command.command) {
+          case 'pause':
+            this.pause();
+            result = { outcome: `consumer ${this.consumer} paused` };
+            break;
+          case 'resume':
+            this.resume();
+            result = { outcome: `consumer ${this.consumer} resumed` };
+            break;
+          case 'replay':
+            // A reset that fails fails the host, which its supervisor reports and restarts.
+            this.requestReplay(arg).catch(() => {});
+            result = { outcome: `consumer ${this.consumer} replays from seq ${arg}: its actors are forgotten and rebuilt from the log` };
+            break;
+          case 'retry':
+          case 'skip': {
+            const letter = Number.isInteger(arg) && arg > 0 ? store.deadLetter(arg) : undefined;
+            if (!letter) throw new InvalidCommandError(`${command.command} a dead letter`, `there is no dead letter ${command.arg}`);
+            // After a restart the host tries a blocking letter's event again before it can block
+            // on it: the command waits until it does, or gets past it.
+            if (letter.status === 'blocking' && this.blockedOn?.eventId !== letter.eventId && this.offset < letter.seq) continue;
+            if (command.command === 'retry') {
+              this.retryDeadLetter(letter);
+              result = { outcome: `dead letter ${arg} is being retried; its outcome is recorded on the letter` };
+            } else {
+              this.skipDeadLetter(letter);
+              result = { outcome: `dead letter ${arg} skipped` };
+            }
+            break;
+          }
+          default:
+            throw new InvalidCommandError(`run command ${command.id}`, `${JSON.stringify(command.command)} is not a consumer command`);
+        }
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (error instanceof StorageError || (typeof code === 'string' && code.startsWith('SQLITE_'))) {
+          logger.warn(`consumer ${this.consumer} could not run command ${command.id} (${command.command}); trying again on the next heartbeat`, { error });
+          continue;
+        }
+        result = { error: error instanceof Error ? error.message : String(error) };
+      }
+      try {
+        commands.complete(command.id, result);
+      } catch (error) {
+        logger.warn(`consumer ${this.consumer} ran command ${command.id} (${command.command}) but could not record it`, { error });
+      }
+    }
   }
 
   #scheduleSweep(): void {

@@ -6,7 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'bin', 'recq.js');
-const LIBRARY_URL = pathToFileURL(join(REPO, 'src', 'index.ts')).href;
+/** The library's entry point as a URL, for system modules written into a workspace. */
+export const LIBRARY_URL = pathToFileURL(join(REPO, 'src', 'index.ts')).href;
 
 export interface Outcome {
   code: number | null;

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
 
   const log: RunResult['log'] = [];
   for (let after = 0; ; ) {
-    const page = system.events({ after, limit: 1000 });
+    const page = await system.events({ after, limit: 1000 });
     if (page.length === 0) break;
     for (const { seq, id, topic, key, event, causation } of page) log.push({ seq, id, topic, key, event, causation });
     after = (page[page.length - 1] as Envelope).seq;
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     for (const key of keys) actors.push({ component, key, view: await system.query(component, key) });
   }
   actors.push({ component: 'audit', key: undefined, view: await system.query('audit') });
-  const status = system.status();
+  const status = await system.status();
   const result: RunResult = {
     head: status.head,
     log,

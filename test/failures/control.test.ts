@@ -30,11 +30,11 @@ describe('consumer control', () => {
     s.pause('recorder');
     await publish(s, 3, 3);
     await expect(s.settled()).rejects.toThrow(/consumer recorder is paused/);
-    expect(s.status().consumers.find((c) => c.consumer === 'recorder')).toMatchObject({ hostState: 'paused', offset: 3 });
+    expect((await s.status()).consumers.find((c) => c.consumer === 'recorder')).toMatchObject({ hostState: 'paused', offset: 3 });
     expect(await seqs(s, 'k0')).toEqual([1]);
 
     s = await open();
-    expect(s.status().consumers.find((c) => c.consumer === 'recorder')).toMatchObject({ hostState: 'paused' });
+    expect((await s.status()).consumers.find((c) => c.consumer === 'recorder')).toMatchObject({ hostState: 'paused' });
     s.resume('recorder');
     await s.settled();
     // Seqs 4-6 are what the recorder emitted for the first three.

@@ -45,7 +45,7 @@ describe('retries and dead letters', () => {
     const delay = Number(/retrying in (\d+) ms/.exec(line)?.[1]);
     expect(delay).toBeGreaterThanOrEqual(500);
     expect(delay).toBeLessThanOrEqual(1_000);
-    expect(s.status().consumers[0]).toMatchObject({ hostState: 'retrying' });
+    expect((await s.status()).consumers[0]).toMatchObject({ hostState: 'retrying' });
     // e0 came before the failure and is committed; e2 waits behind e1.
     expect(await applied(s)).toEqual(['e0']);
     expect(readTables(tmp.file('retries.db')).consumers[0]?.offset).toBe(1);
@@ -115,7 +115,7 @@ describe('retries and dead letters', () => {
     await publish(s, 'e2');
     await blocked;
     await expect(s.settled()).rejects.toThrow(/consumer applier is blocked on seq 1/);
-    expect(s.status().consumers[0]).toMatchObject({ hostState: 'blocked' });
+    expect((await s.status()).consumers[0]).toMatchObject({ hostState: 'blocked' });
     const [letter] = s.deadLetters(undefined, 'blocking');
     expect(letter).toMatchObject({ seq: 1, status: 'blocking' });
     await expect(s.query('applier', 'k1')).rejects.toBeInstanceOf(UnknownKeyError);

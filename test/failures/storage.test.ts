@@ -49,13 +49,13 @@ describe('SQLite failures', () => {
     await system.settled();
     await system.publish('inv.a', { type: 'add', amount: 2 }, { key: 'k1' });
     // Applied in memory; its checkpoint is due when the clock reaches the commit delay.
-    while (system.status().consumers[0]?.offset !== system.head()) await new Promise((resolve) => setImmediate(resolve));
+    while ((await system.status()).consumers[0]?.offset !== (await system.head())) await new Promise((resolve) => setImmediate(resolve));
     blocker = new Database(tmp.file('checkpoint.db'));
     blocker.exec('BEGIN IMMEDIATE');
     const failed = log.next(/host recorder failed \(SQLite failed to checkpoint consumer recorder \(SQLITE_BUSY\)/);
     clock.advance(1_000);
     await failed;
-    expect(system.status().consumers[0]).toMatchObject({ hostState: 'failed', restarts: 1 });
+    expect((await system.status()).consumers[0]).toMatchObject({ hostState: 'failed', restarts: 1 });
     blocker.exec('ROLLBACK');
     // Seq 2 is the recorder's own emitted event, which it does not consume.
     expect(readTables(tmp.file('checkpoint.db')).consumers[0]?.offset).toBe(1);

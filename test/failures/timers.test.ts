@@ -112,7 +112,7 @@ describe('durable timers', () => {
     await s.publish('pay.start', { type: 'start' }, { key: 'o3' });
     await s.settled();
     s = await reopen(new SimulatedClock(0));
-    expect(s.status().consumers[0]).toMatchObject({ activeActors: 1 });
+    expect((await s.status()).consumers[0]).toMatchObject({ activeActors: 1 });
   });
 
   it('applies delayed self-sends (raise with a delay) durably too', async () => {

@@ -74,6 +74,6 @@ describe('invariant 6: one owner', () => {
     expect(readTables(file).consumers).toEqual(before.consumers);
     expect(readTables(file).snapshots).toEqual(before.snapshots);
     expect(events.join('\n')).toMatch(/lost its lease/);
-    expect(system.status().consumers[0]).toMatchObject({ hostState: 'fenced' });
+    expect((await system.status()).consumers[0]).toMatchObject({ hostState: 'fenced' });
   });
 });

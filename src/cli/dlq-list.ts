@@ -1,0 +1,90 @@
+import type { DeadLetterStatus } from '../css/consumer-store.ts';
+import { UnknownComponentError } from '../errors.ts';
+import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, UsageError } from './command.ts';
+import { deadLetterJson, formatTable, isoTime } from './format.ts';
+import { type DeadLetterState, StoreReader } from './inspect.ts';
+
+const STATUSES: readonly DeadLetterStatus[] = ['parked', 'blocking', 'retried', 'skipped'];
+
+/** Longest error shown in the table; `recq dlq show` and `--json` give the whole of it. */
+const ERROR_WIDTH = 72;
+
+const HELP = `Usage: recq dlq list [--db FILE] [--component C] [--status STATUS] [--json]
+
+Lists dead letters: events (or fired timers) a component could not apply, kept with their
+errors. Opens the database read-only, so it is safe to run while a system is running on it.
+
+Each row: id, component, seq, key ("-" if none), attempts, status, when it last failed, and
+the first line of its error. Statuses:
+  parked    failed for good; the consumer went on without it
+  blocking  failed for good under the block policy; the consumer waits for an operator
+  retried   an operator retried it and it was applied
+  skipped   an operator skipped it
+
+Options:
+  --db FILE          database file (default ${DEFAULT_DB})
+  --component C      only the dead letters of component C
+  --status STATUS    only letters with this status: ${STATUSES.join(', ')}
+  --json             print one JSON array, each letter in full (event, error, stack)
+  -h, --help         show this help
+`;
+
+export const dlqListCommand: Command = {
+  name: 'dlq list',
+  summary: 'list dead letters, by component and status (read-only)',
+  help: HELP,
+  async run(argv) {
+    const { values } = parseCommandArgs('dlq list', argv, {
+      ...DB_OPTION,
+      component: { type: 'string' },
+      status: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const status = values.status;
+    if (status !== undefined && !STATUSES.includes(status as DeadLetterStatus)) {
+      throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(status)}`, 'dlq list');
+    }
+    const reader = StoreReader.open(values.db ?? DEFAULT_DB);
+    let letters: DeadLetterState[];
+    try {
+      const component = values.component;
+      if (component !== undefined) {
+        const components = [...new Set(reader.consumers().map((c) => c.component))];
+        if (!components.includes(component)) throw new UnknownComponentError(component, components);
+      }
+      letters = reader.deadLetters({ component, status: status as DeadLetterStatus | undefined });
+    } finally {
+      reader.close();
+    }
+    process.stdout.write(values.json ? `${JSON.stringify(letters.map(deadLetterJson))}\n` : formatLetters(letters));
+    return 0;
+  },
+};
+
+function formatLetters(letters: readonly DeadLetterState[]): string {
+  if (letters.length === 0) return 'No dead letters.\n';
+  const table = formatTable(
+    [
+      { header: 'id', align: 'right' },
+      { header: 'component' },
+      { header: 'seq', align: 'right' },
+      { header: 'key' },
+      { header: 'attempts', align: 'right' },
+      { header: 'status' },
+      { header: 'last failed' },
+      { header: 'error' },
+    ],
+    letters.map((l) => [String(l.id), l.component, String(l.seq), l.key ?? '-', String(l.attempts), l.status, isoTime(l.lastFailedAt), oneLine(l.error)]),
+  );
+  return `${table}\n`;
+}
+
+function oneLine(error: string): string {
+  const [first = ''] = error.split('\n');
+  const line = first.trim();
+  return line.length > ERROR_WIDTH || first !== error.trimEnd() ? `${line.slice(0, ERROR_WIDTH - 1)}…` : line;
+}

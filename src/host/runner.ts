@@ -1,0 +1,332 @@
+import { type Actor, createActor } from 'xstate';
+import { type SupervisorReport, supervisorMachine } from '../../actors/supervisor.machine.ts';
+import type { CommandQueue } from '../css/commands.ts';
+import type { ConsumerStore, DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
+import type { Outbox } from '../css/outbox.ts';
+import { InvalidCommandError, InvalidOptionError, RecqError, UnknownComponentError } from '../errors.ts';
+import type { LogAccess } from '../sss/log-access.ts';
+import type { Lease } from '../supervisor/leases.ts';
+import { type ConsumerView, createSystemView, type SystemView } from '../supervisor/system-view.ts';
+import type { ResolvedOptions } from '../system-options.ts';
+import type { Transport } from '../transport/transport.ts';
+import type { Component } from './component.ts';
+import { type ActorView, ComponentHost } from './component-host.ts';
+import { Relay } from './relay.ts';
+
+export interface RunnerOptions {
+  options: ResolvedOptions;
+  store: ConsumerStore;
+  log: LogAccess;
+  transport: Transport;
+  /** Distributed: emitted events wait here until a relay appends them to the log. */
+  outbox?: Outbox;
+  commands?: CommandQueue;
+  /** A check, inside each checkpoint transaction, that a consumer's lease is still held. */
+  fence: (lease: Lease) => (() => void) | undefined;
+  /** Commits appends waiting in the log's group commit (embedded), so `settled` sees them. */
+  flushLog?: () => void;
+}
+
+/** A consumer's progress, as `status()` reports it. */
+export interface ConsumerStatus extends ConsumerView {
+  component: string;
+  keyed: boolean;
+  storedActors: number;
+}
+
+export interface RunnerStatus {
+  supervisor: string;
+  head: number;
+  consumers: ConsumerStatus[];
+}
+
+/**
+ * Runs a set of components: one host per consumer under the supervisor machine, which
+ * restarts failed hosts with backoff. It is the same in every deployment; only the log
+ * access, the transport and where emitted events go differ.
+ */
+export class ComponentRunner {
+  readonly view: SystemView = createSystemView();
+  readonly #o: RunnerOptions;
+  readonly #components: Map<string, Component>;
+  readonly #hosts = new Map<string, ComponentHost>();
+  readonly #startErrors = new Map<string, unknown>();
+  readonly #supervisor: Actor<typeof supervisorMachine>;
+  #waiters: (() => void)[] = [];
+  #head = 0;
+
+  constructor(options: RunnerOptions) {
+    this.#o = options;
+    const o = options.options;
+    this.#components = new Map(o.components.map((c) => [c.name, c]));
+    this.#supervisor = createActor(supervisorMachine, {
+      clock: o.clock,
+      input: {
+        consumers: o.components.map((c) => c.name),
+        policy: o.restart,
+        now: () => o.clock.now(),
+        random: Math.random,
+        report: (report) => this.#onReport(report),
+        createWork: (consumer) => this.#createHost(consumer),
+      },
+    });
+  }
+
+  get components(): readonly string[] {
+    return [...this.#components.keys()];
+  }
+
+  /** Starts the hosts; resolves once each is live (or standing by); rejects if one fails to start. */
+  async start(): Promise<void> {
+    this.#supervisor.subscribe({ next: (snapshot) => this.view.trigger.supervisor({ state: String(snapshot.value) }), error: () => {} });
+    this.#supervisor.start();
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#supervisor.getSnapshot().value !== 'starting') {
+          subscription.unsubscribe();
+          resolve();
+        }
+      };
+      const subscription = this.#supervisor.subscribe(check);
+      check();
+    });
+    if (this.#startErrors.size > 0) {
+      const [consumer, error] = [...this.#startErrors][0] as [string, unknown];
+      await this.stop();
+      if (error instanceof RecqError) throw error;
+      throw new RecqError('START_FAILED', `consumer ${consumer} failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  query(component: string, key?: string): ActorView {
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0)) {
+      throw new InvalidOptionError('key', key, 'a query key must be a non-empty string, or undefined for a singleton');
+    }
+    const definition = this.definition(component);
+    const host = this.#hosts.get(component);
+    if (!host) throw new RecqError('NOT_STARTED', `component ${component} has not started`);
+    return host.query(definition.keyed ? key : undefined);
+  }
+
+  async status(): Promise<RunnerStatus> {
+    const { head, routes } = await this.#o.log.routes();
+    this.#head = head;
+    const hosts = this.#supervisor.getSnapshot().context.hosts;
+    return {
+      supervisor: String(this.#supervisor.getSnapshot().value),
+      head,
+      consumers: [...this.#components.values()].map((component) => ({
+        ...this.#consumerView(component.name, routes[component.name]),
+        component: component.name,
+        keyed: component.keyed,
+        storedActors: this.#o.store.countSnapshots(component.name),
+        restarts: hosts[component.name]?.failures.length ?? 0,
+      })),
+    };
+  }
+
+  /**
+   * Resolves when every event routed to these consumers has been applied and checkpointed,
+   * and what they emitted has reached the log. Rejects if a consumer is down, blocked or paused.
+   */
+  async settled(isStopped: () => boolean): Promise<void> {
+    for (;;) {
+      if (isStopped()) throw new RecqError('SYSTEM_STOPPED', 'Cannot wait for the system to settle: the system has stopped.');
+      this.#o.flushLog?.();
+      const { routes } = await this.#o.log.routes();
+      const hosts = this.#supervisor.getSnapshot().context.hosts;
+      let quiet = true;
+      for (const [consumer, record] of Object.entries(hosts)) {
+        if (record.status === 'failed' || record.status === 'fenced') {
+          throw new RecqError('CONSUMER_DOWN', `consumer ${consumer} is ${record.status} and will not settle: ${record.lastError ?? 'no error recorded'}`);
+        }
+        if (record.status === 'standby') continue;
+        const host = this.#hosts.get(consumer);
+        if (host?.blockedOn) {
+          throw new RecqError(
+            'CONSUMER_BLOCKED',
+            `consumer ${consumer} is blocked on seq ${host.blockedOn.seq} and will not settle: ${host.blockedOn.error}. Retry or skip the dead letter.`,
+          );
+        }
+        if (host?.isPaused()) throw new RecqError('CONSUMER_PAUSED', `consumer ${consumer} is paused and will not settle until it is resumed`);
+        const lastRouted = routes[consumer];
+        if (!host || lastRouted === undefined || !host.isSettled(lastRouted)) {
+          quiet = false;
+          if (lastRouted !== undefined) host?.sync(lastRouted);
+          host?.requestCommit();
+        }
+      }
+      if (quiet) return;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        // A backstop for waits no host reports (a restart's backoff, a relay's retry).
+        setTimeout(resolve, 50).unref();
+      });
+    }
+  }
+
+  definition(component: string): Component {
+    const definition = this.#components.get(component);
+    if (!definition) throw new UnknownComponentError(component, [...this.#components.keys()]);
+    return definition;
+  }
+
+  deadLetters(component?: string, status?: DeadLetterStatus): DeadLetter[] {
+    if (component !== undefined) this.definition(component);
+    return this.#o.store.deadLetters(component, status);
+  }
+
+  retryDeadLetter(id: number): void {
+    const letter = this.#letter('retry a dead letter', id);
+    this.#runningHost(letter.consumer).retryDeadLetter(letter);
+  }
+
+  skipDeadLetter(id: number): void {
+    const letter = this.#letter('skip a dead letter', id);
+    this.#runningHost(letter.consumer).skipDeadLetter(letter);
+  }
+
+  pause(component: string): void {
+    this.definition(component);
+    this.#runningHost(component).pause();
+  }
+
+  resume(component: string): void {
+    this.definition(component);
+    this.#runningHost(component).resume();
+  }
+
+  async replay(component: string, from: number): Promise<void> {
+    this.definition(component);
+    return this.#runningHost(component).requestReplay(from);
+  }
+
+  /** The supervisor restarted and lost its routes: every host registers again. */
+  reregisterAll(): void {
+    for (const host of this.#hosts.values()) {
+      host
+        .reregister()
+        .catch((error: unknown) => this.#o.options.logger.warn(`consumer ${host.consumer} could not register again; its heartbeat will retry`, { error }));
+    }
+  }
+
+  /** Tells every host the transport may have lost deliveries (a reconnect): look for gaps now. */
+  resyncAll(): void {
+    this.#o.log.routes().then(
+      ({ routes }) => {
+        for (const [consumer, lastRouted] of Object.entries(routes)) this.#hosts.get(consumer)?.sync(lastRouted);
+      },
+      () => {},
+    );
+  }
+
+  /** Commits what every host applied and stops them. */
+  async stop(): Promise<void> {
+    if (this.#supervisor.getSnapshot().status !== 'active') return;
+    this.#supervisor.send({ type: 'stop' });
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#supervisor.getSnapshot().value === 'stopped') {
+          subscription.unsubscribe();
+          resolve();
+        }
+      };
+      const subscription = this.#supervisor.subscribe({ next: check, complete: check, error: () => resolve() });
+      check();
+    });
+    this.#supervisor.stop();
+  }
+
+  /** Drops everything at once, committing nothing. */
+  halt(): void {
+    for (const host of this.#hosts.values()) host.halt();
+    this.#supervisor.stop();
+  }
+
+  #createHost(consumer: string): ComponentHost {
+    const o = this.#o.options;
+    const component = this.#components.get(consumer) as Component;
+    let host: ComponentHost | undefined;
+    const outbox = this.#o.outbox;
+    const relay = outbox
+      ? new Relay({
+          consumer,
+          outbox,
+          log: this.#o.log,
+          clock: o.clock,
+          logger: o.logger,
+          onFenced: (error) => host?.fence(error),
+          onDrained: () => this.#progress(consumer),
+        })
+      : undefined;
+    host = new ComponentHost({
+      component,
+      consumer,
+      owner: o.owner,
+      store: this.#o.store,
+      log: this.#o.log,
+      transport: this.#o.transport,
+      clock: o.clock,
+      logger: o.logger,
+      checkpoint: { ...o.checkpoint, ...component.checkpoint },
+      retry: { ...o.retry, ...component.retry },
+      random: Math.random,
+      passivateAfterMs: component.passivateAfterMs ?? o.passivateAfterMs,
+      leaseTtlMs: o.leaseTtlMs,
+      readPageSize: o.readPageSize,
+      maxPayloadBytes: o.maxPayloadBytes,
+      fence: this.#o.fence,
+      onProgress: () => this.#progress(consumer),
+      ...(relay ? { relay } : {}),
+      ...(this.#o.commands ? { commands: this.#o.commands } : {}),
+    });
+    this.#hosts.set(consumer, host);
+    return host;
+  }
+
+  #runningHost(consumer: string): ComponentHost {
+    const host = this.#hosts.get(consumer);
+    const status = this.#supervisor.getSnapshot().context.hosts[consumer]?.status;
+    if (!host || status !== 'live') throw new InvalidCommandError(`control consumer ${consumer}`, `its host is ${status ?? 'not started'}, not live`);
+    return host;
+  }
+
+  #letter(command: string, id: number): DeadLetter {
+    if (!Number.isInteger(id) || id < 1) throw new InvalidCommandError(command, `a dead letter id is a positive integer, got ${String(id)}`);
+    const letter = this.#o.store.deadLetter(id);
+    if (!letter) throw new InvalidCommandError(command, `there is no dead letter ${id}`);
+    return letter;
+  }
+
+  #progress(consumer: string): void {
+    if (this.#hosts.has(consumer)) this.view.trigger.consumer({ head: this.#head, view: this.#consumerView(consumer, undefined) });
+    const waiters = this.#waiters;
+    if (waiters.length > 0) {
+      this.#waiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #consumerView(consumer: string, lastRouted: number | undefined): ConsumerView {
+    const host = this.#hosts.get(consumer);
+    const record = this.#supervisor.getSnapshot().context.hosts[consumer];
+    return {
+      consumer,
+      hostState: host?.state ?? 'restoring',
+      offset: host?.offset ?? 0,
+      committedOffset: host?.committedOffset ?? 0,
+      lag: lastRouted === undefined || !host ? 0 : Math.max(0, lastRouted - host.offset),
+      activeActors: host?.activeActors ?? 0,
+      deadLetters: 0,
+      restarts: record?.failures.length ?? 0,
+      lastError: record?.lastError,
+    };
+  }
+
+  #onReport(report: SupervisorReport): void {
+    this.#o.options.logger[report.level](report.message, report.consumer === undefined ? {} : { consumer: report.consumer });
+    if (report.error !== undefined && report.consumer !== undefined && this.#supervisor.getSnapshot().value === 'starting') {
+      if (!this.#startErrors.has(report.consumer)) this.#startErrors.set(report.consumer, report.error);
+    }
+  }
+}

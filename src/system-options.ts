@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { NatsConnection } from 'nats';
+import type { RestartPolicy } from '../actors/supervisor.machine.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { DURABILITY_MODES, type Durability } from './db.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.ts';
+import { InvalidOptionError } from './errors.ts';
+import type { CheckpointPolicy, Component } from './host/component.ts';
+import { DEFAULT_RETRY, type RetryPolicy, retryPolicyProblem } from './host/retry-policy.ts';
+import { consoleLogger, type Logger } from './logger.ts';
+import { checkpointProblem, numberProblem } from './options.ts';
+import type { Transport } from './transport/transport.ts';
+
+/** Where a distributed system's processes meet: a NATS server (or cluster) and a namespace. */
+export interface NatsOptions {
+  /** Server URL(s), e.g. `nats://127.0.0.1:4222`. */
+  servers?: string | readonly string[];
+  /** An open connection to use instead (it is not closed on stop). */
+  connection?: NatsConnection;
+  /** First token of every subject (default `recq`), so systems can share a server. */
+  namespace?: string;
+}
+
+/** Options of `createSystem`, `startSupervisor` and `startWorker`. Everything but `components` has a default. */
+export interface SystemOptions {
+  /**
+   * The SQLite file: the SSS and every CSS (embedded), the SSS (supervisor), or the worker's
+   * CSS and outbox (worker). Default `./recq.db`.
+   */
+  db?: string;
+  components: readonly Component[];
+  /** Run over NATS: the supervisor serves the log there, and hosts reach it there. */
+  nats?: NatsOptions;
+  /** Time source for timestamps, checkpoints, leases, restarts and actors' delayed events. */
+  clock?: Clock;
+  durability?: Durability;
+  /** How long a write waits for another connection's lock before failing with `StorageError`. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Largest event, as JSON bytes. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Default checkpoint policy (components may override). Default 10,000 events or 10 ms. */
+  checkpoint?: Partial<CheckpointPolicy>;
+  /** Drop idle keyed actors from memory after this long. Default 60 s. */
+  passivateAfterMs?: number;
+  /** Lease time-to-live; leases are renewed every third of it. Default 15 s. */
+  leaseTtlMs?: number;
+  restart?: Partial<RestartPolicy>;
+  /**
+   * Default retry policy for failed events (components may override): attempts, backoff, and
+   * `onExhausted: 'park' | 'block'`. Default 3 attempts from 100 ms, then park.
+   */
+  retry?: Partial<RetryPolicy>;
+  /** Events per page when catching up from the log. Default 1000. */
+  readPageSize?: number;
+  logger?: Logger;
+  /** This process's identity in leases. Default `host:pid:random`. */
+  owner?: string;
+  /**
+   * Carries routed deliveries and observer announcements. Default: the in-process bus (or
+   * NATS, with `nats`). Hosts never depend on it for correctness: a lost delivery is a gap
+   * they fill from the log.
+   */
+  transport?: Transport;
+}
+
+/** Options of one publish. */
+export interface PublishOptions {
+  key?: string;
+  /** Idempotency key; default a new unique id. Publishing an id again returns its first seq. */
+  id?: string;
+  causation?: string;
+  correlationId?: string;
+}
+
+/** Every option, checked and with its default. */
+export interface ResolvedOptions {
+  db: string;
+  components: Component[];
+  clock: Clock;
+  logger: Logger;
+  owner: string;
+  durability: Durability;
+  busyTimeoutMs: number;
+  maxPayloadBytes: number;
+  checkpoint: CheckpointPolicy;
+  passivateAfterMs: number;
+  leaseTtlMs: number;
+  restart: RestartPolicy;
+  retry: RetryPolicy;
+  readPageSize: number;
+}
+
+export const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 30_000, maxRestarts: 5, windowMs: 60_000 };
+
+/** Checks every option (before any file is opened, so a bad one changes nothing) and fills in defaults. */
+export function resolveOptions(options: SystemOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'expected { components, db?, ... }');
+  const components = validateComponents(options.components);
+  const checkpointIssue = checkpointProblem(options.checkpoint);
+  if (checkpointIssue) throw new InvalidOptionError(checkpointIssue.field, checkpointIssue.value, checkpointIssue.reason);
+  const retryIssue = retryPolicyProblem(options.retry);
+  if (retryIssue) throw new InvalidOptionError(retryIssue.field, retryIssue.value, retryIssue.reason);
+  const restart = { ...DEFAULT_RESTART, ...options.restart };
+  for (const field of ['initialDelayMs', 'maxDelayMs', 'maxRestarts', 'windowMs'] as const) {
+    checked(`restart.${field}`, restart[field], { min: 0, integer: field === 'maxRestarts' });
+  }
+  if (options.durability !== undefined && !DURABILITY_MODES.includes(options.durability)) {
+    throw new InvalidOptionError('durability', options.durability, `expected one of ${DURABILITY_MODES.join(', ')}`);
+  }
+  if (options.db !== undefined && (typeof options.db !== 'string' || options.db.length === 0))
+    throw new InvalidOptionError('db', options.db, 'expected a file path');
+  if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner.length === 0)) {
+    throw new InvalidOptionError('owner', options.owner, 'expected a non-empty string');
+  }
+  return {
+    db: options.db ?? './recq.db',
+    components,
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? consoleLogger('warn'),
+    owner: options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    durability: options.durability ?? 'full',
+    busyTimeoutMs: checked('busyTimeoutMs', options.busyTimeoutMs ?? 5000, { min: 0 }),
+    maxPayloadBytes: checked('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { integer: true, min: 1 }),
+    checkpoint: { maxEvents: 10_000, maxDelayMs: 10, ...options.checkpoint },
+    passivateAfterMs: checked('passivateAfterMs', options.passivateAfterMs ?? 60_000, { min: 0, exclusive: true }),
+    leaseTtlMs: checked('leaseTtlMs', options.leaseTtlMs ?? 15_000, { min: 0, exclusive: true }),
+    restart,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    readPageSize: checked('readPageSize', options.readPageSize ?? 1000, { integer: true, min: 1 }),
+  };
+}
+
+function validateComponents(components: unknown): Component[] {
+  if (!Array.isArray(components)) throw new InvalidOptionError('components', components, 'expected an array of defineComponent(...) results');
+  const seen = new Set<string>();
+  for (const component of components as Component[]) {
+    if (typeof component !== 'object' || component === null || typeof component.name !== 'string' || !Array.isArray(component.patterns)) {
+      throw new InvalidOptionError('components', component, 'each component must come from defineComponent(...)');
+    }
+    if (seen.has(component.name)) throw new InvalidOptionError('components', component.name, 'two components have this name; names must be unique');
+    seen.add(component.name);
+  }
+  return [...(components as Component[])];
+}
+
+function checked(option: string, value: number, rule: Parameters<typeof numberProblem>[1]): number {
+  const problem = numberProblem(value, rule);
+  if (problem) throw new InvalidOptionError(option, value, problem);
+  return value;
+}
