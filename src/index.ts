@@ -9,8 +9,22 @@ export type { ActorView } from './host/component-host.ts';
 export type { RetryPolicy } from './host/retry-policy.ts';
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
 export type { ReadQuery } from './sss/event-log.ts';
+export type { RouteState } from './sss/log-access.ts';
 export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';
-export { type ConsumerStatus, createSystem, type PublishOptions, System, type SystemOptions, type SystemStatus } from './system.ts';
+export {
+  type ConsumerStatus,
+  createSystem,
+  type NatsOptions,
+  type PublishOptions,
+  System,
+  type SystemOptions,
+  type SystemRole,
+  type SystemStatus,
+  startSupervisor,
+  startWorker,
+} from './system.ts';
 export { assertPattern, assertTopic, compilePattern } from './topic.ts';
 export { MemoryTransport } from './transport/memory.ts';
+export { type ConnectionEvent, connectNats, NatsTransport, watchConnection } from './transport/nats.ts';
+export { NatsLogAccess, SupervisorUnreachableError } from './transport/nats-log-access.ts';
 export type { Delivery, Transport } from './transport/transport.ts';

@@ -60,6 +60,11 @@ export interface HostOptions {
   onProgress: () => void;
   /** Moves emitted events from a worker's outbox to the log (distributed deployment only). */
   relay?: Relay;
+  /**
+   * Refuse checkpoints once the lease may have expired without a renewal (distributed: the
+   * lease table is in another process, so no transaction can check it).
+   */
+  checkLeaseLocally?: boolean;
   /** Operator commands queued from other processes (the CLI); run after restore and on each heartbeat. */
   commands?: CommandQueue;
 }
@@ -104,6 +109,8 @@ export class ComponentHost implements HostWork, CellOwner {
   #blockedOn: DeadLetter | undefined;
   #paused = false;
   #standbyDelay = 0;
+  /** Local clock time until which the lease is surely held (renewals are counted from when they were sent). */
+  #leaseValidUntil = Number.POSITIVE_INFINITY;
   #replayRequest: { from: number; resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   constructor(options: HostOptions) {
@@ -142,6 +149,7 @@ export class ComponentHost implements HostWork, CellOwner {
   async restore(): Promise<void> {
     const { component, store, log, transport, clock, leaseTtlMs } = this.#o;
     let registration: Registration;
+    const sentAt = clock.now();
     try {
       registration = await log.register(this.consumer, component.patterns, this.#o.owner);
     } catch (error) {
@@ -149,6 +157,7 @@ export class ComponentHost implements HostWork, CellOwner {
       if (error instanceof LeaseHeldError) this.#standbyDelay = Math.min(leaseTtlMs, Math.max(100, error.expiresAt - clock.now()));
       throw error;
     }
+    this.#leaseValidUntil = sentAt + leaseTtlMs;
     // Deliveries routed before this subscription are a gap the first later one (or a heartbeat) reveals.
     this.#unroute = transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
     this.#lease = registration.lease;
@@ -678,6 +687,12 @@ export class ComponentHost implements HostWork, CellOwner {
     }
     const lease = this.#lease;
     if (!lease) throw new RecqError('NOT_REGISTERED', `consumer ${this.consumer} has no lease; it cannot commit`);
+    if (this.#o.checkLeaseLocally && this.#o.clock.now() >= this.#leaseValidUntil) {
+      throw new RecqError(
+        'LEASE_EXPIRED',
+        `consumer ${this.consumer} could not renew its lease in time, so another worker may own it now; it stops writing and registers again`,
+      );
+    }
     const { snapshots, emitted } = this.#actors.collect();
     try {
       this.#o.store.commit(this.consumer, { offset: this.offset, snapshots, emitted, deadLetters: [...this.#letters.values()] }, this.#o.fence(lease));
@@ -711,8 +726,10 @@ export class ComponentHost implements HostWork, CellOwner {
       () => {
         const lease = this.#lease;
         if (!lease) return;
+        const sentAt = clock.now();
         log.heartbeat(lease).then(
           (lastRouted) => {
+            this.#leaseValidUntil = sentAt + leaseTtlMs;
             this.sync(lastRouted);
             this.#scheduleHeartbeat();
             this.#runQueuedCommands();

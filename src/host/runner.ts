@@ -276,6 +276,7 @@ export class ComponentRunner {
       readPageSize: o.readPageSize,
       maxPayloadBytes: o.maxPayloadBytes,
       fence: this.#o.fence,
+      checkLeaseLocally: this.#o.outbox !== undefined,
       onProgress: () => this.#progress(consumer),
       ...(relay ? { relay } : {}),
       ...(this.#o.commands ? { commands: this.#o.commands } : {}),
