@@ -1,5 +1,18 @@
 import { InvalidOptionError } from './errors.ts';
-import type { System, SystemOptions } from './system.ts';
+import { createSystem, type System, type SystemOptions, startSupervisor, startWorker } from './system.ts';
+
+/** The functions that start a system, from the same copy of recq as the definition's components. */
+export interface SystemStarters {
+  createSystem: typeof createSystem;
+  startSupervisor: typeof startSupervisor;
+  startWorker: typeof startWorker;
+}
+
+/**
+ * Where `defineSystem` leaves its starters. The CLI uses them, so a module that imports recq
+ * from its own install runs on that copy of the library (one set of error classes and ids).
+ */
+export const STARTERS = Symbol.for('recq.starters');
 
 /**
  * What a module run by `recq run <module>` exports as its default: the system's components
@@ -41,5 +54,13 @@ export function defineSystem(definition: SystemDefinition): SystemDefinition {
   if (definition.main !== undefined && typeof definition.main !== 'function') {
     throw new InvalidOptionError('main', definition.main, 'expected a function (system, context) => Promise<void>');
   }
-  return definition;
+  // A definition made by another copy of recq keeps that copy's starters.
+  if (STARTERS in definition) return definition;
+  return Object.assign(definition, { [STARTERS]: { createSystem, startSupervisor, startWorker } satisfies SystemStarters });
+}
+
+/** The starters a definition carries, or this copy's own. */
+export function startersOf(definition: SystemDefinition): SystemStarters {
+  const carried = (definition as { [STARTERS]?: SystemStarters })[STARTERS];
+  return carried ?? { createSystem, startSupervisor, startWorker };
 }

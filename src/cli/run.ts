@@ -2,9 +2,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register as registerCommonJs } from 'tsx/cjs/api';
-import { defineSystem, type SystemDefinition } from '../define-system.ts';
+import { defineSystem, type SystemDefinition, startersOf } from '../define-system.ts';
 import { InvalidOptionError, RecqError } from '../errors.ts';
-import { createSystem, type System } from '../system.ts';
+import type { System } from '../system.ts';
 import { type Command, DB_OPTION, DEFAULT_DB, isRecqError, parseCommandArgs, UsageError } from './command.ts';
 import { isoTime } from './format.ts';
 import { StoreReader } from './inspect.ts';
@@ -156,7 +156,7 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
   const interrupted = new Promise<Outcome>((resolve) => interrupt.signal.addEventListener('abort', () => resolve({ kind: 'interrupted' }), { once: true }));
   try {
     const { main, db: _db, ...options } = definition;
-    system = await createSystem({ ...options, db: target.db });
+    system = await startersOf(definition).createSystem({ ...options, db: target.db });
     let outcome: Outcome;
     if (interrupt.signal.aborted) {
       outcome = { kind: 'interrupted' };
