@@ -235,7 +235,19 @@ export class ComponentHost implements HostWork, CellOwner {
   }
 
   async shutDown(): Promise<void> {
-    const { clock, log } = this.#o;
+    const lease = this.#release();
+    if (lease && this.#fencedBy === undefined) await this.#o.log.unregister(lease).catch(() => {});
+  }
+
+  /** Drops everything at once, committing nothing: what a crash does to a host. */
+  halt(): void {
+    this.#fencedBy ??= new RecqError('HALTED', `consumer ${this.consumer} was halted`);
+    this.#release();
+  }
+
+  /** Stops timers, route, relay and actors; returns the lease that was held. */
+  #release(): Lease | undefined {
+    const { clock } = this.#o;
     this.#signal = undefined;
     this.#o.relay?.stop();
     clock.clearTimeout(this.#commitTimer);
@@ -246,22 +258,7 @@ export class ComponentHost implements HostWork, CellOwner {
     this.#actors.clear();
     const lease = this.#lease;
     this.#lease = undefined;
-    if (lease && this.#fencedBy === undefined) await log.unregister(lease).catch(() => {});
-  }
-
-  /** Drops everything at once, committing nothing: what a crash does to a host. */
-  halt(): void {
-    const { clock } = this.#o;
-    this.#signal = undefined;
-    this.#o.relay?.stop();
-    this.#fencedBy ??= new RecqError('HALTED', `consumer ${this.consumer} was halted`);
-    clock.clearTimeout(this.#commitTimer);
-    clock.clearTimeout(this.#heartbeatTimer);
-    clock.clearTimeout(this.#sweepTimer);
-    this.#unroute?.();
-    this.#unroute = undefined;
-    this.#actors.clear();
-    this.#lease = undefined;
+    return lease;
   }
 
   /** Another owner holds the consumer now: stop writing, and end as fenced. */
