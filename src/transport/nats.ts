@@ -16,7 +16,7 @@ import { RecqError } from '../errors.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from './subjects.ts';
 import type { Delivery, Transport } from './transport.ts';
-import { decodeAnnouncement, decodeDelivery, encodeDelivery, WIRE_HEADER, WIRE_VERSION } from './wire.ts';
+import { decodeAnnouncement, decodeDeliveries, encodeDeliveries, WIRE_HEADER, WIRE_VERSION } from './wire.ts';
 
 /**
  * What happened to a NATS connection. NATS core is at-most-once: after `disconnect`, `stale`,
@@ -121,6 +121,13 @@ export function watchConnection(connection: NatsConnection, listener: (event: Co
   };
 }
 
+interface OutgoingBatch {
+  prev: number;
+  jsons: string[];
+  bytes: number;
+  firstSeq: number;
+}
+
 export interface NatsTransportOptions {
   /** An open connection, e.g. from `connectNats`. */
   connection: NatsConnection;
@@ -156,6 +163,11 @@ export class NatsTransport implements Transport {
   // The router sends one envelope to every matching consumer, then announces it: encode it once.
   #lastEnvelope: Envelope | undefined;
   #lastJson = '';
+  readonly #outgoing = new Map<string, OutgoingBatch>();
+  readonly #routeSubjects = new Map<string, string>();
+  #flushScheduled = false;
+  /** Envelope, JSON, envelope, JSON, ... waiting for the end of the turn. */
+  #announcements: (Envelope | string)[] = [];
   #closed = false;
 
   constructor(options: NatsTransportOptions) {
@@ -168,14 +180,29 @@ export class NatsTransport implements Transport {
     this.#stopWatching = options.onConnectionEvent && watchConnection(this.#nc, options.onConnectionEvent, this.#logger);
   }
 
+  /**
+   * Deliveries routed in the same turn (one commit) go out as one message per consumer, so a
+   * burst costs a message per batch instead of one per event.
+   */
   route(consumer: string, delivery: Delivery): void {
     if (this.#closed) return;
-    try {
-      this.#nc.publish(this.subjects.route(consumer), encodeDelivery(delivery, this.#json(delivery.envelope)), { headers: this.#headers });
-    } catch (error) {
-      // The router has moved on; the host sees the gap in its next `prev` or heartbeat and reads it.
-      this.#logger.warn('could not send a delivery; the consumer will read it from the log', { consumer, seq: delivery.envelope.seq, error: reason(error) });
+    let batch = this.#outgoing.get(consumer);
+    if (!batch) {
+      batch = { prev: delivery.prev, jsons: [], bytes: 0, firstSeq: delivery.envelope.seq };
+      this.#outgoing.set(consumer, batch);
+      this.#scheduleFlush();
     }
+    const json = this.#json(delivery.envelope);
+    // Keep each message well inside the server's max_payload.
+    if (batch.jsons.length > 0 && batch.bytes + json.length > this.#batchBytes()) {
+      this.#send(consumer, batch);
+      batch.prev = delivery.prev;
+      batch.jsons = [];
+      batch.bytes = 0;
+      batch.firstSeq = delivery.envelope.seq;
+    }
+    batch.jsons.push(json);
+    batch.bytes += json.length;
   }
 
   onRoute(consumer: string, handler: (delivery: Delivery) => void): () => void {
@@ -183,12 +210,14 @@ export class NatsTransport implements Transport {
     this.#routes.get(consumer)?.unsubscribe();
     const subscription = this.#nc.subscribe(subject, {
       callback: (error, msg) => {
-        const delivery = this.#receive(error, msg, () => decodeDelivery(msg.data, msg.headers));
-        if (!delivery) return;
-        try {
-          handler(delivery);
-        } catch (failure) {
-          this.#logger.error('a delivery handler failed', { consumer, seq: delivery.envelope.seq, error: failure });
+        const deliveries = this.#receive(error, msg, () => decodeDeliveries(msg.data, msg.headers));
+        if (!deliveries) return;
+        for (const delivery of deliveries) {
+          try {
+            handler(delivery);
+          } catch (failure) {
+            this.#logger.error('a delivery handler failed', { consumer, seq: delivery.envelope.seq, error: failure });
+          }
         }
       },
     });
@@ -200,13 +229,11 @@ export class NatsTransport implements Transport {
     };
   }
 
+  /** Announcements go out after the deliveries of the same turn, as the router made them. */
   announce(envelope: Envelope): void {
     if (this.#closed) return;
-    try {
-      this.#nc.publish(this.subjects.event(envelope.topic), this.#json(envelope), { headers: this.#headers });
-    } catch (error) {
-      this.#logger.warn('could not announce an event to observers', { seq: envelope.seq, topic: envelope.topic, error: reason(error) });
-    }
+    this.#announcements.push(envelope, this.#json(envelope));
+    this.#scheduleFlush();
   }
 
   observe(pattern: string, handler: (envelope: Envelope) => void): () => void {
@@ -242,6 +269,49 @@ export class NatsTransport implements Transport {
     this.#routes.clear();
     this.#observers.clear();
     if (this.#ownsConnection && !this.#nc.isClosed()) await this.#nc.close();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const outgoing = this.#outgoing;
+    for (const [consumer, batch] of outgoing) this.#send(consumer, batch);
+    outgoing.clear();
+    const announcements = this.#announcements;
+    this.#announcements = [];
+    for (let i = 0; i < announcements.length; i += 2) {
+      const envelope = announcements[i] as Envelope;
+      if (this.#closed) return;
+      try {
+        this.#nc.publish(this.subjects.event(envelope.topic), announcements[i + 1] as string, { headers: this.#headers });
+      } catch (error) {
+        this.#logger.warn('could not announce an event to observers', { seq: envelope.seq, topic: envelope.topic, error: reason(error) });
+      }
+    }
+  }
+
+  #send(consumer: string, batch: OutgoingBatch): void {
+    if (this.#closed || batch.jsons.length === 0) return;
+    let subject = this.#routeSubjects.get(consumer);
+    if (subject === undefined) {
+      subject = this.subjects.route(consumer);
+      this.#routeSubjects.set(consumer, subject);
+    }
+    try {
+      this.#nc.publish(subject, encodeDeliveries(batch.prev, batch.jsons), { headers: this.#headers });
+    } catch (error) {
+      // The router has moved on; the host sees the gap in its next `prev` or heartbeat and reads it.
+      this.#logger.warn('could not send deliveries; the consumer will read them from the log', { consumer, seq: batch.firstSeq, error: reason(error) });
+    }
+  }
+
+  #batchBytes(): number {
+    return Math.max(4096, Math.floor((this.#nc.info?.max_payload ?? 1024 * 1024) / 2));
   }
 
   #json(envelope: Envelope): string {

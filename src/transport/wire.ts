@@ -205,30 +205,39 @@ function decode<T>(what: string, data: Uint8Array | string, headers: HeaderReade
 }
 
 /**
- * Encodes a routed delivery. Pass the envelope's JSON when it is already at hand: the router
- * sends one envelope to several consumers.
+ * Encodes consecutive deliveries to one consumer as one message: `prev` belongs to the first
+ * envelope, and each later envelope's `prev` is the seq of the one before it.
  *
  * @example
- * nc.publish(subjects.route('billing'), encodeDelivery({ envelope, prev: 41 }), { headers });
+ * nc.publish(subjects.route('billing'), encodeDeliveries(41, [JSON.stringify(envelope)]), { headers });
  */
-export function encodeDelivery(delivery: Delivery, envelopeJson: string = JSON.stringify(delivery.envelope)): string {
-  return `{"prev":${delivery.prev},"envelope":${envelopeJson}}`;
+export function encodeDeliveries(prev: number, envelopeJsons: readonly string[]): string {
+  return `{"prev":${prev},"envelopes":[${envelopeJsons.join(',')}]}`;
 }
 
 /**
- * Decodes and validates a routed delivery: a full envelope, and a `prev` below its seq.
- *
- * @example
- * const decoded = decodeDelivery(msg.data, msg.headers);
- * if (decoded.ok) handler(decoded.value); else logger.warn(decoded.error.message);
+ * Decodes a route message: a single delivery, or a batch from `encodeDeliveries` whose seqs
+ * must increase. Every envelope is validated; one bad envelope refuses the whole message.
  */
-export function decodeDelivery(data: Uint8Array | string, headers: HeaderReader | undefined): Decoded<Delivery> {
+export function decodeDeliveries(data: Uint8Array | string, headers: HeaderReader | undefined): Decoded<Delivery[]> {
   return decode('delivery', data, headers, (body, read) => {
     const o = read.object(body, 'delivery');
-    const envelope = read.envelope(o.envelope, 'envelope');
-    const prev = read.integer(o.prev, 'prev', 0);
-    if (prev >= envelope.seq) read.fail('prev', `a seq below envelope.seq ${envelope.seq}`, prev);
-    return { envelope, prev };
+    let prev = read.integer(o.prev, 'prev', 0);
+    if (o.envelopes === undefined) {
+      const envelope = read.envelope(o.envelope, 'envelope');
+      if (prev >= envelope.seq) read.fail('prev', `a seq below envelope.seq ${envelope.seq}`, prev);
+      return [{ envelope, prev }];
+    }
+    const deliveries: Delivery[] = [];
+    const list = read.array(o.envelopes, 'envelopes');
+    if (list.length === 0) read.fail('envelopes', 'at least one envelope', list);
+    for (let i = 0; i < list.length; i++) {
+      const envelope = read.envelope(list[i], `envelopes[${i}]`);
+      if (prev >= envelope.seq) read.fail(i === 0 ? 'prev' : `envelopes[${i}].seq`, `seqs increasing from prev`, i === 0 ? prev : envelope.seq);
+      deliveries.push({ envelope, prev });
+      prev = envelope.seq;
+    }
+    return deliveries;
   });
 }
 

@@ -3,10 +3,10 @@ import type { Envelope } from '../../src/envelope.ts';
 import { InvalidTopicError, LeaseHeldError, PayloadTooLargeError, RecqError, StaleEpochError } from '../../src/errors.ts';
 import { subjectsFor } from '../../src/transport/subjects.ts';
 import {
-  decodeDelivery,
+  decodeDeliveries,
   decodeReply,
   decodeRequest,
-  encodeDelivery,
+  encodeDeliveries,
   encodeErrorReply,
   encodeOkReply,
   errorFromWire,
@@ -35,9 +35,9 @@ describe('wire format', () => {
   });
 
   it('round-trips a delivery and refuses one whose envelope or prev is wrong, saying which field', () => {
-    expect(decodeDelivery(encodeDelivery({ envelope, prev: 2 }), wire)).toEqual({ ok: true, value: { envelope, prev: 2 } });
+    expect(decodeDeliveries(JSON.stringify({ prev: 2, envelope }), wire)).toEqual({ ok: true, value: [{ envelope, prev: 2 }] });
     const bad = (body: unknown) => {
-      const decoded = decodeDelivery(JSON.stringify(body), wire);
+      const decoded = decodeDeliveries(JSON.stringify(body), wire);
       return decoded.ok ? 'accepted' : decoded.error.message;
     };
     expect(bad({ envelope: { ...envelope, seq: 1.5 }, prev: 0 })).toMatch(/envelope\.seq is 1\.5, expected an integer >= 1/);
@@ -48,10 +48,32 @@ describe('wire format', () => {
     expect(bad({ envelope: { ...envelope, topic: 'orders.*' }, prev: 0 })).toMatch(/Invalid topic "orders\.\*"/);
     expect(bad({ envelope })).toMatch(/prev is missing/);
     expect(bad([1, 2])).toMatch(/delivery is \[1,2\], expected an object/);
-    expect(decodeDelivery(new Uint8Array([0xff, 0xfe]), wire)).toMatchObject({ ok: false, error: { code: 'MALFORMED_MESSAGE' } });
-    expect(decodeDelivery(encodeDelivery({ envelope, prev: 2 }), { get: () => '2' })).toMatchObject({
+    expect(decodeDeliveries(new Uint8Array([0xff, 0xfe]), wire)).toMatchObject({ ok: false, error: { code: 'MALFORMED_MESSAGE' } });
+    expect(decodeDeliveries(JSON.stringify({ prev: 2, envelope }), { get: () => '2' })).toMatchObject({
       ok: false,
       error: { message: expect.stringMatching(/header Recq-Wire is "2", expected "1"/) },
+    });
+  });
+
+  it('round-trips a batch of deliveries, chaining each prev to the seq before it, and refuses a batch out of order', () => {
+    const next: Envelope = { ...envelope, seq: 9, id: 'e-9' };
+    const batch = encodeDeliveries(2, [JSON.stringify(envelope), JSON.stringify(next)]);
+    expect(decodeDeliveries(batch, wire)).toEqual({
+      ok: true,
+      value: [
+        { envelope, prev: 2 },
+        { envelope: next, prev: 3 },
+      ],
+    });
+    const refused = decodeDeliveries(encodeDeliveries(2, [JSON.stringify(next), JSON.stringify(envelope)]), wire);
+    expect(refused).toMatchObject({ ok: false, error: { message: expect.stringMatching(/envelopes\[1\]\.seq is 3, expected seqs increasing from prev/) } });
+    expect(decodeDeliveries(encodeDeliveries(3, [JSON.stringify(envelope)]), wire)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/prev is 3/) },
+    });
+    expect(decodeDeliveries(encodeDeliveries(0, []), wire)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/envelopes is \[\], expected at least one envelope/) },
     });
   });
 
