@@ -5,6 +5,10 @@
  * @example
  * node --cpu-prof --cpu-prof-dir=prof --import tsx bench/run.ts --only W1 --mode embedded
  * node --import tsx bench/profile-summary.ts prof/*.cpuprofile
+ *
+ * With `--mode nats` the supervisor's child process writes its own profile next to the
+ * worker's (the bench process). Node names them `CPU.<date>.<time>.<pid>.<thread>.<n>`;
+ * thread 0 is the main thread, the others are tsx's loader.
  */
 import { readFileSync } from 'node:fs';
 

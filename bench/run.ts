@@ -3,13 +3,13 @@ import type { Durability } from '../src/index.ts';
 import { embeddedMode } from './modes/embedded.ts';
 import { inMemoryMode } from './modes/in-memory.ts';
 import type { Measurement, Mode } from './modes/mode.ts';
+import { natsMode, natsServerVersion } from './modes/nats.ts';
 import { parseOptions, USAGE, UsageError } from './options.ts';
 import { machineLine, printJson, printTable, type Result, summarize } from './report.ts';
 import { scaled, WORKLOADS } from './workloads.ts';
 
 const DURABILITY: Durability = 'full';
-// Rows over NATS (supervisor + one worker process) join here as another Mode.
-const ALL_MODES: readonly Mode[] = [inMemoryMode, embeddedMode(DURABILITY)];
+const ALL_MODES: readonly Mode[] = [inMemoryMode, embeddedMode(DURABILITY), natsMode(DURABILITY)];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
@@ -32,11 +32,21 @@ async function main(): Promise<number> {
   }
   const modes = ALL_MODES.filter((m) => options.modes.length === 0 || options.modes.includes(m.name));
   const workloads = WORKLOADS.filter((w) => options.only.length === 0 || options.only.includes(w.name)).map((w) => scaled(w, options.divisor));
+  let nats: string | undefined;
+  if (modes.some((m) => m.name === 'nats')) {
+    try {
+      nats = natsServerVersion();
+    } catch (error) {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\nTo run without NATS: npm run bench -- --mode in-memory,embedded\n`);
+      return 2;
+    }
+  }
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
 
   out(machineLine());
   out(`durability: ${DURABILITY} (SQLite WAL, synchronous=FULL), fresh database file per run in ${tmpdir()}`);
+  if (nats !== undefined) out(`nats: ${nats}, fresh server per run; supervisor in a child process, worker in the bench process`);
   out(
     `repeats: ${options.repeat} (median reported)${options.divisor > 1 ? `, quick: ${options.divisor}x fewer events` : ''}${options.warmup ? ', after one unreported warm-up pass at 1/10 scale' : ''}`,
   );

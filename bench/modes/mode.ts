@@ -2,7 +2,7 @@ import type { Workload } from '../workloads.ts';
 
 /** One timed pass of one workload. */
 export interface Measurement {
-  /** Row label, e.g. `embedded`, `embedded publish`, `in-memory`. */
+  /** Row label, e.g. `embedded`, `nats publish`, `in-memory`. */
   mode: string;
   events: number;
   seconds: number;
@@ -13,7 +13,7 @@ export interface Measurement {
 }
 
 /**
- * A way to run a workload: the in-memory baseline, recq embedded, and later recq over NATS.
+ * A way to run a workload: the in-memory baseline, recq embedded, or recq over NATS.
  * A mode may report several rows from one pass (end-to-end and its publish phase).
  */
 export interface Mode {
