@@ -27,10 +27,10 @@ lease TTL: 5 s by default); recq waits for the outcome and prints it. With no sy
 the consumer, the command is queued and applied when a system next starts on the file.`;
 
 /**
- * What became of a queued command: run by the host of `owner`, or still queued, either because
+ * What became of a queued command: run by the consumer's host, or still queued, either because
  * no system runs the consumer or because `--wait 0` asked not to wait for the one that does.
  */
-export type Delivery = { kind: 'queued'; command: ConsumerCommand; runner?: LeaseState } | { kind: 'done'; command: ConsumerCommand; owner: string };
+export type Delivery = { kind: 'queued'; command: ConsumerCommand; runner?: LeaseState } | { kind: 'done'; command: ConsumerCommand };
 
 /** The `<id>` of a dead letter: exactly one positional, a whole number ≥ 1. */
 export function parseLetterId(command: string, positionals: readonly string[]): number {
@@ -141,7 +141,7 @@ export class ConsumerControl {
       );
     }
     if (done.error !== undefined) throw new RecqError('COMMAND_REFUSED', `the system running consumer ${consumer} refused to ${what}: ${done.error}`);
-    return { kind: 'done', command: done, owner: runner.owner };
+    return { kind: 'done', command: done };
   }
 
   /** The unexpired lease on `consumer`, held by the system that runs it now, if any. */

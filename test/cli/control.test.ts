@@ -182,6 +182,15 @@ describe('recq dlq, pause, resume and replay against a running system', () => {
     await eventually(async () => ((await hostState(workspace.dir)) === 'live' ? true : undefined), 'the host is live again');
   });
 
+  it('with --wait 0, queues the command for the running system without waiting for it', async () => {
+    const pause = await recq(['pause', 'jobs', '--wait', '0'], workspace.dir);
+    expect(pause).toMatchObject({ code: 0, stderr: '' });
+    expect(pause.stdout).toMatch(/^Queued command \d+: pause consumer jobs\. \S+ runs consumer jobs and applies it within one heartbeat\.\n$/);
+    await eventually(async () => ((await hostState(workspace.dir)) === 'paused' ? true : undefined), 'the host is paused');
+    expect((await recq(['resume', 'jobs'], workspace.dir)).code).toBe(0);
+    await eventually(async () => ((await hostState(workspace.dir)) === 'live' ? true : undefined), 'the host is live again');
+  });
+
   it('replays from seq 1 with --yes: the state is rebuilt in log order and the log is unchanged', async () => {
     const before = await recq(['events', '--json'], workspace.dir);
     const replay = await recq(['replay', 'jobs', '--from', '1', '--yes'], workspace.dir);
