@@ -88,7 +88,10 @@ export class ConsumerControl {
     const reader = StoreReader.open(file);
     if (!reader.isRecqDatabase()) {
       reader.close();
-      throw new RecqError('NOT_A_RECQ_DATABASE', `${reader.file} is not a recq database: it holds tables but no recq event log. Check --db.`);
+      throw new RecqError(
+        'NOT_A_RECQ_DATABASE',
+        `${reader.file} is not a recq database: it holds tables but neither a recq event log nor a worker's consumer store. Check --db.`,
+      );
     }
     return new ConsumerControl(reader, waitMs);
   }

@@ -241,8 +241,10 @@ export class StoreReader {
   }
 
   /** True for a file with no tables yet, or one that holds a recq event log. */
+  /** An embedded or supervisor file (it holds the log), a worker's file (consumers and outbox), or an empty one. */
   isRecqDatabase(): boolean {
-    return this.#hasTable('events') || this.#db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").pluck().get() === 0;
+    if (this.#hasTable('events') || (this.#hasTable('consumers') && this.#hasTable('outbox'))) return true;
+    return this.#db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").pluck().get() === 0;
   }
 
   close(): void {

@@ -226,6 +226,12 @@ export class ConsumerStore {
     })();
   }
 
+  /** The consumer's dead letter for an event (or timer) id, if it has one. */
+  deadLetterFor(consumer: string, eventId: string): DeadLetter | undefined {
+    const row = this.#db.prepare('SELECT * FROM dead_letters WHERE consumer = ? AND event_id = ?').get(consumer, eventId) as DeadLetterRow | undefined;
+    return row && toDeadLetter(row);
+  }
+
   deadLetter(id: number): DeadLetter | undefined {
     const row = this.#db.prepare('SELECT * FROM dead_letters WHERE id = ?').get(id) as DeadLetterRow | undefined;
     return row && toDeadLetter(row);

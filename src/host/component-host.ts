@@ -180,6 +180,8 @@ export class ComponentHost implements HostWork, CellOwner {
     this.offset = record.offset;
     this.committedOffset = record.offset;
     this.#paused = store.isPaused(this.consumer);
+    // A letter the consumer was blocked on when it stopped is settled by the next attempt at it.
+    for (const letter of store.deadLetters(this.consumer, 'blocking')) this.#retrying.set(letter.eventId, letter);
     this.#actors.restore();
     this.#scheduleSweep();
     this.#runQueuedCommands();
@@ -505,6 +507,13 @@ export class ComponentHost implements HostWork, CellOwner {
     if (failure === undefined) {
       this.#failures.succeeded(envelope.id);
       this.#resolveRetried(envelope.id);
+      this.#pending++;
+      this.#advance(envelope.seq);
+      return 'done';
+    }
+    // An operator skipped this event before (a replay meets it again): it stays skipped.
+    if (this.#failures.attempts(envelope.id) === 0 && this.#o.store.deadLetterFor(this.consumer, envelope.id)?.status === 'skipped') {
+      this.#o.logger.info(`component ${this.component.name} skips seq ${envelope.seq} again, as an operator did before`, { key });
       this.#pending++;
       this.#advance(envelope.seq);
       return 'done';

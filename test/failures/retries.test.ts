@@ -164,4 +164,34 @@ describe('retries and dead letters', () => {
     expect(() => s.retryDeadLetter(id)).toThrow(/dead letter \d+ is retried, not parked/);
     expect(() => s.skipDeadLetter(999)).toThrow(/there is no dead letter 999/);
   });
+
+  it('settles a letter the consumer was blocked on when it stopped, once the event applies after a restart', async () => {
+    plan.permanent.add('e1');
+    let s = await start(applier({ maxAttempts: 1, onExhausted: 'block' }));
+    const blocked = log.next(/is blocked on seq 1/);
+    await publish(s, 'e1');
+    await blocked;
+    await s.stop();
+    plan.permanent.delete('e1');
+    system = undefined;
+    s = await start(applier({ maxAttempts: 1, onExhausted: 'block' }));
+    await s.settled();
+    expect(await applied(s)).toEqual(['e1']);
+    expect(s.deadLetters()).toMatchObject([{ eventId: 'e1', status: 'retried', attempts: 2 }]);
+  });
+
+  it('keeps a skipped event skipped when the consumer is replayed', async () => {
+    plan.permanent.add('e1');
+    const s = await start(applier({ maxAttempts: 1 }));
+    await publish(s, 'e1');
+    await publish(s, 'e2');
+    await s.settled();
+    const [letter] = s.deadLetters();
+    s.skipDeadLetter(letter?.id as number);
+    await s.settled();
+    await s.replay('applier', { from: 1 });
+    await s.settled();
+    expect(await applied(s)).toEqual(['e2']);
+    expect(s.deadLetters()).toMatchObject([{ id: letter?.id, status: 'skipped', attempts: 1 }]);
+  });
 });
