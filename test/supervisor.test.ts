@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
-import { createSystem, defineComponent, type Logger, SimulatedClock, type System } from '../src/index.ts';
+import { createSystem, defineComponent, SimulatedClock, type System } from '../src/index.ts';
 import { recorderMachine, tempDir } from './invariants/fixtures.ts';
+import { listeningLogger } from './support/listening-logger.ts';
 
 /** The recorder, with checkpoints that fail while `failing.on` is set (as a full disk would). */
 function flakyRecorder(failing: { on: boolean }) {
@@ -11,19 +12,6 @@ function flakyRecorder(failing: { on: boolean }) {
     return recorderMachine.getPersistedSnapshot(...args);
   };
   return defineComponent({ name: 'recorder', logic, subscribe: 'inv.*', key: true, version: '1', checkpoint: { maxDelayMs: 0 } });
-}
-
-/** A logger that records lines and lets a test wait for one. */
-function listeningLogger() {
-  const lines: string[] = [];
-  let waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  const write = (message: string) => {
-    lines.push(message);
-    waiters = waiters.filter((w) => (w.pattern.test(message) ? (w.resolve(), false) : true));
-  };
-  const logger: Logger = { info: write, warn: write, error: write };
-  const next = (pattern: RegExp) => new Promise<void>((resolve) => waiters.push({ pattern, resolve }));
-  return { logger, lines, next };
 }
 
 describe('supervisor', () => {
@@ -84,7 +72,7 @@ describe('supervisor', () => {
     failing.on = true;
     const gaveUp = log.next(/host recorder failed 3 times within 60000 ms; giving up on it: .*snapshot store unavailable/);
     let restarts = 0;
-    const restarted = () => log.next(/restarting in/).then(() => restarts++);
+    const restarted = () => log.nextNew(/restarting in/).then(() => restarts++);
     let pending = restarted();
     await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
     for (let i = 0; i < 2; i++) {

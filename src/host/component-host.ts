@@ -1,10 +1,9 @@
 import type { HostSignal, HostWork } from '../../actors/host.machine.ts';
 import type { Clock } from '../clock.ts';
-import type { CommandQueue, CommandResult, ConsumerCommand } from '../css/commands.ts';
+import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore, DeadLetter, HostState, StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope } from '../envelope.ts';
 import {
-  EventRejectedError,
   InvalidCommandError,
   LeaseHeldError,
   MissingKeyError,
@@ -20,10 +19,12 @@ import type { Lease } from '../supervisor/leases.ts';
 import type { Delivery, Transport } from '../transport/transport.ts';
 import type { ActorCell, CellOwner } from './actor-cell.ts';
 import { ActorTable } from './actor-table.ts';
-import type { CheckpointPolicy, Component } from './component.ts';
+import { type CheckpointPolicy, type Component, validateEvent } from './component.ts';
+import { DeadLetterBook } from './dead-letter-book.ts';
 import type { PendingTimer } from './durable-timers.ts';
 import { deadLetterOf, type FailedInput, FailureTracker, inputOfEnvelope } from './failures.ts';
 import { Inbox, type InboxItem } from './inbox.ts';
+import { runQueuedCommands } from './queued-commands.ts';
 import type { Relay } from './relay.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
@@ -89,10 +90,7 @@ export class ComponentHost implements HostWork, CellOwner {
   readonly #actors: ActorTable;
   readonly #failures: FailureTracker;
   readonly #inbox = new Inbox();
-  /** Dead letters to write with the next checkpoint, by event id. */
-  readonly #letters = new Map<string, DeadLetter>();
-  /** Dead letters an operator is retrying, by event id: their outcome is recorded. */
-  readonly #retrying = new Map<string, DeadLetter>();
+  readonly #letters = new DeadLetterBook();
   #pending = 0;
   #lease: Lease | undefined;
   /** Highest seq known to be routed to this consumer. */
@@ -181,10 +179,10 @@ export class ComponentHost implements HostWork, CellOwner {
     this.committedOffset = record.offset;
     this.#paused = store.isPaused(this.consumer);
     // A letter the consumer was blocked on when it stopped is settled by the next attempt at it.
-    for (const letter of store.deadLetters(this.consumer, 'blocking')) this.#retrying.set(letter.eventId, letter);
+    for (const letter of store.deadLetters(this.consumer, 'blocking')) this.#letters.retrying(letter);
     this.#actors.restore();
     this.#scheduleSweep();
-    this.#runQueuedCommands();
+    if (this.#o.commands) runQueuedCommands(this, this.#o.commands, this.#o.store, this.#o.logger);
   }
 
   /** Queues a read of everything up to the registration watermark; `processBatch` applies it. */
@@ -350,7 +348,7 @@ export class ComponentHost implements HostWork, CellOwner {
   retryDeadLetter(letter: DeadLetter): void {
     this.#assertOwnLetter('retry a dead letter', letter);
     if (this.#blockedOn?.eventId === letter.eventId) {
-      this.#retrying.set(letter.eventId, { ...this.#blockedOn, id: letter.id });
+      this.#letters.retrying({ ...this.#blockedOn, id: letter.id });
       this.#blockedOn = undefined;
       this.#failures.reset();
       this.#wake({ type: 'work' });
@@ -367,7 +365,7 @@ export class ComponentHost implements HostWork, CellOwner {
     if (letter.status !== 'parked' && letter.status !== 'blocking') {
       throw new InvalidCommandError('skip a dead letter', `dead letter ${letter.id} is ${letter.status}; only parked or blocking letters can be skipped`);
     }
-    this.#letters.set(letter.eventId, { ...letter, status: 'skipped' });
+    this.#letters.skipped(letter);
     if (this.#blockedOn?.eventId === letter.eventId) {
       this.#blockedOn = undefined;
       this.#pending++;
@@ -407,7 +405,6 @@ export class ComponentHost implements HostWork, CellOwner {
       this.#actors.clear();
       this.#inbox.clear();
       this.#letters.clear();
-      this.#retrying.clear();
       this.#failures.reset();
       this.#blockedOn = undefined;
       this.#retryAt = undefined;
@@ -506,7 +503,7 @@ export class ComponentHost implements HostWork, CellOwner {
     const key = this.component.keyOf(envelope);
     if (failure === undefined) {
       this.#failures.succeeded(envelope.id);
-      this.#resolveRetried(envelope.id);
+      if (this.#letters.applied(envelope.id)) this.#armCommitTimer();
       this.#pending++;
       this.#advance(envelope.seq);
       return 'done';
@@ -529,8 +526,7 @@ export class ComponentHost implements HostWork, CellOwner {
       );
       return 'retry';
     }
-    const letter = this.#withRetriedId(envelope.id, { ...verdict.letter, consumer: this.consumer });
-    this.#letters.set(letter.eventId, letter);
+    const letter = this.#letters.record({ ...verdict.letter, consumer: this.consumer });
     if (verdict.action === 'block') {
       this.#blockedOn = letter;
       this.#o.logger.error(
@@ -554,7 +550,7 @@ export class ComponentHost implements HostWork, CellOwner {
     const { component, clock } = this.#o;
     const key = component.keyOf(envelope);
     if (component.keyed && (typeof key !== 'string' || key.length === 0)) return { error: new MissingKeyError(component.name, envelope.seq, envelope.topic) };
-    const rejected = this.#validate(envelope);
+    const rejected = validateEvent(component, envelope);
     if (rejected) return { error: rejected };
     let cell: ActorCell;
     try {
@@ -573,23 +569,6 @@ export class ComponentHost implements HostWork, CellOwner {
     return { error };
   }
 
-  #validate(envelope: Envelope): EventRejectedError | undefined {
-    const schema = this.component.schema;
-    if (!schema) return undefined;
-    const result = schema['~standard'].validate(envelope.event);
-    if (result instanceof Promise)
-      return new EventRejectedError(this.component.name, envelope.seq, ['the schema validates asynchronously, which recq does not support']);
-    if (!result.issues) return undefined;
-    return new EventRejectedError(
-      this.component.name,
-      envelope.seq,
-      result.issues.map((issue) => {
-        const path = issue.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
-        return path ? `${path}: ${issue.message}` : issue.message;
-      }),
-    );
-  }
-
   #fireTimer(key: string, timer: PendingTimer): Outcome {
     const cell = this.#actors.get(key);
     if (!cell || timer.cancelled || !cell.timers.pending.has(timer)) return 'done';
@@ -597,7 +576,7 @@ export class ComponentHost implements HostWork, CellOwner {
     if (cell.fireTimer(timer)) {
       cell.lastActive = this.#o.clock.now();
       this.#actors.markDirty(cell);
-      this.#resolveRetried(eventId);
+      this.#letters.applied(eventId);
       this.#pending++;
       this.#armCommitTimer();
       return 'done';
@@ -609,8 +588,7 @@ export class ComponentHost implements HostWork, CellOwner {
     restored?.timers.drop(timer.stored.id, timer.stored.scheduledSeq);
     const now = this.#o.clock.now();
     const input: FailedInput = { seq: timer.stored.scheduledSeq, eventId, key: cell.key, topic: 'timer', event: JSON.stringify(timer.stored) };
-    const letter = this.#withRetriedId(eventId, { ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer: this.consumer });
-    this.#letters.set(eventId, letter);
+    const letter = this.#letters.record({ ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer: this.consumer });
     this.#o.logger.warn(`component ${this.component.name} parked timer ${timer.stored.id}: ${letter.error}`, { key: cell.key });
     this.#pending++;
     this.#armCommitTimer();
@@ -620,8 +598,8 @@ export class ComponentHost implements HostWork, CellOwner {
   /** An operator's retry of a parked letter: applied against the actor's current state. */
   async #applyDeadLetter(id: number): Promise<void> {
     const letter = this.#o.store.deadLetter(id);
-    if (!letter || letter.status !== 'parked') return;
-    this.#retrying.set(letter.eventId, letter);
+    if (letter?.status !== 'parked') return;
+    this.#letters.retrying(letter);
     if (letter.eventId.startsWith('timer/')) {
       const cell = this.#actors.activate(letter.key, undefined);
       cell.timers.restore([{ ...JSON.parse(letter.event), due: this.#o.clock.now() }]);
@@ -629,45 +607,18 @@ export class ComponentHost implements HostWork, CellOwner {
     }
     const [envelope] = await this.#o.log.read({ after: letter.seq - 1, until: letter.seq, limit: 1 });
     if (!envelope) {
-      this.#retrying.delete(letter.eventId);
+      this.#letters.abandon(letter.eventId);
       this.#o.logger.error(`dead letter ${id} names seq ${letter.seq}, which the log does not hold`);
       return;
     }
     const failure = this.#apply(envelope);
-    const now = this.#o.clock.now();
     if (failure === undefined) {
-      this.#resolveRetried(envelope.id);
+      this.#letters.applied(envelope.id);
       this.#pending++;
-      this.#armCommitTimer();
-      return;
+    } else {
+      this.#letters.failedAgain(letter, failure.error, this.#o.clock.now());
     }
-    this.#retrying.delete(letter.eventId);
-    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    this.#letters.set(letter.eventId, {
-      ...letter,
-      attempts: letter.attempts + 1,
-      lastFailedAt: now,
-      error: message,
-      stack: failure.error instanceof Error ? failure.error.stack : undefined,
-    });
     this.#armCommitTimer();
-  }
-
-  /** A retried dead letter was applied: record it as retried. */
-  #resolveRetried(eventId: string): void {
-    const letter = this.#retrying.get(eventId);
-    if (!letter) return;
-    this.#retrying.delete(eventId);
-    this.#letters.set(eventId, { ...letter, attempts: letter.attempts + 1, lastFailedAt: letter.lastFailedAt, status: 'retried' });
-    this.#armCommitTimer();
-  }
-
-  /** A letter that fails again keeps the id (and history) of the one an operator retried. */
-  #withRetriedId(eventId: string, letter: DeadLetter): DeadLetter {
-    const retried = this.#retrying.get(eventId);
-    if (!retried) return letter;
-    this.#retrying.delete(eventId);
-    return { ...letter, id: retried.id, attempts: retried.attempts + letter.attempts, firstFailedAt: retried.firstFailedAt };
   }
 
   #assertOwnLetter(command: string, letter: DeadLetter): void {
@@ -682,7 +633,7 @@ export class ComponentHost implements HostWork, CellOwner {
   }
 
   #hasUncommitted(): boolean {
-    return this.offset !== this.committedOffset || this.#actors.hasDirty || this.#letters.size > 0;
+    return this.offset !== this.committedOffset || this.#actors.hasDirty || this.#letters.hasWrites;
   }
 
   #commitNow(): void {
@@ -701,14 +652,14 @@ export class ComponentHost implements HostWork, CellOwner {
     }
     const { snapshots, emitted } = this.#actors.collect();
     try {
-      this.#o.store.commit(this.consumer, { offset: this.offset, snapshots, emitted, deadLetters: [...this.#letters.values()] }, this.#o.fence(lease));
+      this.#o.store.commit(this.consumer, { offset: this.offset, snapshots, emitted, deadLetters: this.#letters.writes() }, this.#o.fence(lease));
     } catch (error) {
       if (error instanceof StaleEpochError) this.#fencedBy = error;
       throw error instanceof RecqError ? error : new StorageError(`checkpoint consumer ${this.consumer}`, error);
     }
     this.#actors.committed();
     this.#o.relay?.kick(lease);
-    this.#letters.clear();
+    this.#letters.committed();
     this.#pending = 0;
     this.committedOffset = this.offset;
     this.#commitRequested = false;
@@ -738,7 +689,7 @@ export class ComponentHost implements HostWork, CellOwner {
             this.#leaseValidUntil = sentAt + leaseTtlMs;
             this.sync(lastRouted);
             this.#scheduleHeartbeat();
-            this.#runQueuedCommands();
+            if (this.#o.commands) runQueuedCommands(this, this.#o.commands, this.#o.store, this.#o.logger);
           },
           (error: unknown) => {
             if (error instanceof StaleEpochError) {
@@ -753,74 +704,6 @@ export class ComponentHost implements HostWork, CellOwner {
       },
       Math.max(1, Math.floor(leaseTtlMs / 3)),
     );
-  }
-
-  /**
-   * Runs the commands queued for this consumer through the same methods the System API uses,
-   * and records how each ended. It never throws: what SQLite could not do is tried again on the
-   * next heartbeat, and a refused command is recorded with its error.
-   */
-  #runQueuedCommands(): void {
-    const { commands, store, logger } = this.#o;
-    if (!commands) return;
-    let queued: ConsumerCommand[];
-    try {
-      queued = commands.pending(this.consumer);
-    } catch (error) {
-      logger.warn(`consumer ${this.consumer} could not read its command queue; trying again on the next heartbeat`, { error });
-      return;
-    }
-    for (const command of queued) {
-      let result: CommandResult;
-      try {
-        const arg = Number(command.arg);
-        switch (command.command) {
-          case 'pause':
-            this.pause();
-            result = { outcome: `consumer ${this.consumer} paused` };
-            break;
-          case 'resume':
-            this.resume();
-            result = { outcome: `consumer ${this.consumer} resumed` };
-            break;
-          case 'replay':
-            // A reset that fails fails the host, which its supervisor reports and restarts.
-            this.requestReplay(arg).catch(() => {});
-            result = { outcome: `consumer ${this.consumer} replays from seq ${arg}: its actors are forgotten and rebuilt from the log` };
-            break;
-          case 'retry':
-          case 'skip': {
-            const letter = Number.isInteger(arg) && arg > 0 ? store.deadLetter(arg) : undefined;
-            if (!letter) throw new InvalidCommandError(`${command.command} a dead letter`, `there is no dead letter ${command.arg}`);
-            // After a restart the host tries a blocking letter's event again before it can block
-            // on it: the command waits until it does, or gets past it.
-            if (letter.status === 'blocking' && this.blockedOn?.eventId !== letter.eventId && this.offset < letter.seq) continue;
-            if (command.command === 'retry') {
-              this.retryDeadLetter(letter);
-              result = { outcome: `dead letter ${arg} is being retried; its outcome is recorded on the letter` };
-            } else {
-              this.skipDeadLetter(letter);
-              result = { outcome: `dead letter ${arg} skipped` };
-            }
-            break;
-          }
-          default:
-            throw new InvalidCommandError(`run command ${command.id}`, `${JSON.stringify(command.command)} is not a consumer command`);
-        }
-      } catch (error) {
-        const code = (error as { code?: unknown } | null)?.code;
-        if (error instanceof StorageError || (typeof code === 'string' && code.startsWith('SQLITE_'))) {
-          logger.warn(`consumer ${this.consumer} could not run command ${command.id} (${command.command}); trying again on the next heartbeat`, { error });
-          continue;
-        }
-        result = { error: error instanceof Error ? error.message : String(error) };
-      }
-      try {
-        commands.complete(command.id, result);
-      } catch (error) {
-        logger.warn(`consumer ${this.consumer} ran command ${command.id} (${command.command}) but could not record it`, { error });
-      }
-    }
   }
 
   #scheduleSweep(): void {

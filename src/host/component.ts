@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyActorLogic, AnyStateMachine } from 'xstate';
 import type { Envelope, StoredEvent } from '../envelope.ts';
-import { InvalidComponentError } from '../errors.ts';
+import { EventRejectedError, InvalidComponentError } from '../errors.ts';
 import { checkpointProblem, numberProblem } from '../options.ts';
 import { assertPattern } from '../topic.ts';
 import { type RetryPolicy, retryPolicyProblem } from './retry-policy.ts';
@@ -182,4 +182,22 @@ function assertNamedChildren(component: string, machine: AnyStateMachine): void 
     for (const child of Object.values(node.states)) walk(child);
   };
   walk(machine.root as unknown as StateNodeLike);
+}
+
+/** Checks an event against the component's schema, if it has one; returns why it was rejected. */
+export function validateEvent(component: Component, envelope: Envelope): EventRejectedError | undefined {
+  const schema = component.schema;
+  if (!schema) return undefined;
+  const result = schema['~standard'].validate(envelope.event);
+  if (result instanceof Promise)
+    return new EventRejectedError(component.name, envelope.seq, ['the schema validates asynchronously, which recq does not support']);
+  if (!result.issues) return undefined;
+  return new EventRejectedError(
+    component.name,
+    envelope.seq,
+    result.issues.map((issue) => {
+      const path = issue.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    }),
+  );
 }

@@ -147,7 +147,8 @@ export class DurableTimers {
     const due = () => {
       if (!timer.cancelled) this.#onDue(timer);
     };
-    timer.handle = ms <= 0 ? (queueMicrotask(due), undefined) : this.#inner.setTimeout(due, ms);
+    if (ms <= 0) queueMicrotask(due);
+    else timer.handle = this.#inner.setTimeout(due, ms);
     return timer;
   }
 
