@@ -20,6 +20,8 @@ export interface NatsOptions {
   connection?: NatsConnection;
   /** First token of every subject (default `recq`), so systems can share a server. */
   namespace?: string;
+  /** How long a request to the supervisor waits for its reply. Default 5000 ms, and never more than a third of `leaseTtlMs`. */
+  requestTimeoutMs?: number;
 }
 
 /** Options of `createSystem`, `startSupervisor` and `startWorker`. Everything but `components` has a default. */

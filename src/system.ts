@@ -4,9 +4,10 @@ import { ConsumerStore, type DeadLetter, type DeadLetterStatus } from './css/con
 import { Outbox } from './css/outbox.ts';
 import { openDatabase, type SqliteDatabase } from './db.ts';
 import type { AppendInput, AppendResult, Envelope, EventObject } from './envelope.ts';
-import { InvalidOptionError, RecqError, SystemStoppedError, UnknownComponentError } from './errors.ts';
+import { InvalidOptionError, LeaseHeldError, RecqError, SystemStoppedError, UnknownComponentError } from './errors.ts';
 import type { ActorView } from './host/component-host.ts';
 import { ComponentRunner, type RunnerStatus } from './host/runner.ts';
+import { ConnectionTracker, serveWorkerStatus } from './host/worker-status.ts';
 import type { ReadQuery } from './sss/event-log.ts';
 import type { LogAccess, RouteState } from './sss/log-access.ts';
 import { LogNode } from './supervisor/log-node.ts';
@@ -270,6 +271,23 @@ export async function startWorker(options: SystemOptions): Promise<System> {
   return assemble('worker', resolved, options);
 }
 
+/**
+ * Opens the log node. A supervisor restarted after a crash finds its predecessor's lease
+ * unexpired: it waits for it (saying so once) instead of failing; other roles refuse at once.
+ */
+async function openLogNode(role: SystemRole, o: ResolvedOptions, options: ConstructorParameters<typeof LogNode>[0]): Promise<LogNode> {
+  for (let said = false; ; said = true) {
+    try {
+      return new LogNode(options);
+    } catch (error) {
+      if (role !== 'supervisor' || !(error instanceof LeaseHeldError)) throw error;
+      const wait = Math.max(50, error.expiresAt - o.clock.now() + 50);
+      if (!said) o.logger.warn(`the log is leased to ${error.owner}; waiting ${wait} ms for that lease to expire`);
+      await new Promise<void>((resolve) => o.clock.setTimeout(resolve, wait));
+    }
+  }
+}
+
 async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions): Promise<System> {
   const databases: SqliteDatabase[] = [];
   let connection: { nc: NatsConnection; owned: boolean } | undefined;
@@ -283,6 +301,7 @@ async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions
       connection = { nc, owned: !raw.nats.connection };
     }
     const namespace = raw.nats?.namespace;
+    const connectionState = connection ? new ConnectionTracker(o.clock) : undefined;
     transport =
       raw.transport ??
       (connection
@@ -291,6 +310,11 @@ async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions
             logger: o.logger,
             ...(namespace === undefined ? {} : { namespace }),
             onConnectionEvent: (event) => {
+              // Logged once per outage, however many attempts reconnecting takes.
+              if (connectionState?.see(event)) {
+                if (event.type === 'disconnect') o.logger.warn('NATS disconnected; reconnecting', { server: event.server });
+                if (event.type === 'reconnect') o.logger.warn('NATS reconnected', { server: event.server });
+              }
               if (event.type === 'reconnect') runner?.resyncAll();
             },
           })
@@ -298,7 +322,7 @@ async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions
     const db = openDatabase(o.db, o.durability, { busyTimeoutMs: o.busyTimeoutMs });
     databases.push(db);
     if (role !== 'worker') {
-      node = new LogNode({
+      node = await openLogNode(role, o, {
         db,
         clock: o.clock,
         logger: o.logger,
@@ -316,6 +340,8 @@ async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions
         ? (node as LogNode).access
         : new NatsLogAccess({
             connection: connection.nc,
+            // A heartbeat that waits longer than a third of the lease cannot renew it in time.
+            timeoutMs: Math.max(100, Math.min(raw.nats?.requestTimeoutMs ?? 5000, Math.floor(o.leaseTtlMs / 3))),
             ...(namespace === undefined ? {} : { namespace }),
             onIncarnationChange: () => runner?.reregisterAll(),
           });
@@ -346,6 +372,18 @@ async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions
       ...(runner ? { runner } : {}),
       ...(connection ? { connection } : {}),
     });
+    // A producer (a worker with no components) runs no hosts and has nothing to report.
+    if (runner && connection && connectionState && o.components.length > 0) {
+      const running = system;
+      serveWorkerStatus({
+        connection: connection.nc,
+        ...(namespace === undefined ? {} : { namespace }),
+        owner: o.owner,
+        tracker: connectionState,
+        consumers: async () => (await running.status()).consumers,
+        logger: o.logger,
+      });
+    }
     await runner?.start();
     return system;
   } catch (error) {

@@ -274,12 +274,14 @@ export class ComponentHost implements HostWork, CellOwner {
   async reregister(): Promise<void> {
     const lease = this.#lease;
     if (!lease || this.#fencedBy !== undefined) return;
+    const sentAt = this.#o.clock.now();
     const registration = await this.#o.log.register(this.consumer, this.component.patterns, this.#o.owner, lease);
     if (registration.lease.epoch !== lease.epoch) {
       this.fence(new StaleEpochError(lease.resource, lease.epoch, registration.lease.epoch));
       return;
     }
     this.#lease = registration.lease;
+    this.#leaseValidUntil = sentAt + this.#o.leaseTtlMs;
     this.#o.logger.info(`consumer ${this.consumer} registered again with the supervisor (route from seq ${registration.watermark})`);
     this.sync(registration.watermark);
     this.#o.relay?.kick(registration.lease);

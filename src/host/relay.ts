@@ -51,7 +51,11 @@ export class Relay {
       this.#again = true;
       return;
     }
-    if (this.#retryTimer !== undefined) return;
+    // A kick is news (a checkpoint, a new registration): try now rather than wait out a backoff.
+    if (this.#retryTimer !== undefined) {
+      this.#o.clock.clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+    }
     void this.#drain();
   }
 
