@@ -7,8 +7,20 @@ import { replayCommand } from './replay.ts';
 import { resumeCommand } from './resume.ts';
 import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
+import { supervisorCommand } from './supervisor.ts';
+import { workerCommand } from './worker.ts';
 
-const COMMANDS: readonly Command[] = [runCommand, statusCommand, eventsCommand, dlqCommand, pauseCommand, resumeCommand, replayCommand];
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  supervisorCommand,
+  workerCommand,
+  statusCommand,
+  eventsCommand,
+  dlqCommand,
+  pauseCommand,
+  resumeCommand,
+  replayCommand,
+];
 
 /** After a command ends, how long code it loaded may keep the process alive before it exits anyway. */
 const EXIT_GRACE_MS = 500;
@@ -16,9 +28,12 @@ const EXIT_GRACE_MS = 500;
 const HELP = `recq: durable XState actors over an ordered event log
 
 Usage:
-  recq run <module> [--db FILE] [--fresh] [-- args...]
-  recq status [--db FILE] [--json]
-  recq events [--db FILE] [--topic PATTERN ...] [--after SEQ] [--limit N] [--follow] [--json]
+  recq run <module> [--db FILE] [--fresh] [--nats URL [--namespace NS]] [--owner NAME] [-- args...]
+  recq supervisor --nats URL --db FILE [--namespace NS]
+  recq worker <module> --nats URL --db FILE [--components A,B] [--owner NAME] [--namespace NS]
+  recq status [--db FILE | --nats URL [--namespace NS]] [--json]
+  recq events [--db FILE | --nats URL [--namespace NS]] [--topic PATTERN ...] [--after SEQ]
+              [--limit N] [--follow] [--json]
   recq dlq list [--db FILE] [--component C] [--status STATUS] [--json]
   recq dlq show <id> [--db FILE] [--json]
   recq dlq retry|skip <id> [--db FILE] [--wait MS]
@@ -26,7 +41,7 @@ Usage:
   recq replay <component> [--from SEQ] [--yes] [--db FILE] [--wait MS]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n')}
 
 Options:
   -h, --help     show this help; "recq <command> --help" for a command's options
@@ -36,6 +51,8 @@ The database file defaults to ./recq.db. status, events, dlq list and dlq show o
 read-only. dlq retry and skip, pause, resume and replay queue a command in it for the system
 running the consumer, which applies it within one heartbeat (5 s by default) and reports back;
 with no system running, the command waits for the next start.
+Over NATS (the distributed deployment), supervisor and worker run the parts of one system as
+separate processes; status and events with --nats ask the running supervisor and workers.
 Exit codes: 0 done, 1 failed, 2 bad command line, 130/143 run interrupted by SIGINT/SIGTERM.
 `;
 

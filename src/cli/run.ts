@@ -1,15 +1,15 @@
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { register as registerCommonJs } from 'tsx/cjs/api';
-import { defineSystem, type SystemDefinition, startersOf } from '../define-system.ts';
-import { InvalidOptionError, RecqError } from '../errors.ts';
-import type { System } from '../system.ts';
-import { type Command, DB_OPTION, DEFAULT_DB, isRecqError, parseCommandArgs, UsageError } from './command.ts';
+import { type SystemDefinition, startersOf } from '../define-system.ts';
+import { RecqError } from '../errors.ts';
+import type { System, SystemOptions } from '../system.ts';
+import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, UsageError } from './command.ts';
 import { isoTime } from './format.ts';
 import { StoreReader } from './inspect.ts';
+import { explainConnectFailure, NATS_OPTIONS, parseNatsTarget } from './nats-target.ts';
+import { loadDefinition } from './system-module.ts';
 
-const HELP = `Usage: recq run <module> [--db FILE] [--fresh] [-- args...]
+const HELP = `Usage: recq run <module> [--db FILE] [--fresh] [--nats URL [--namespace NS]] [--owner NAME] [-- args...]
 
 Starts the system that <module> (a .ts or .js file, relative to the current directory)
 exports as its default:
@@ -21,13 +21,20 @@ runs aborts main's signal and stops the system cleanly; the exit code is then 13
 Without main: the system runs until Ctrl-C or SIGTERM, then stops cleanly and exits 0.
 Stopping commits what every component has applied. A second Ctrl-C exits at once.
 
+With --nats, the same system runs over NATS in this one process: the supervisor (the log in
+the database file) and every component's host talk through the NATS server as separate
+processes would, so "recq status --nats" and "recq events --nats" reach it.
+
 Options:
-  --db FILE   database file (default: the definition's db, else ${DEFAULT_DB})
-  --fresh     delete the database and its -wal and -shm files first, so the system starts
-              from an empty log (handy for "npm start" on a fresh clone). Refused while a
-              running system holds the file, or if it is not a recq database
-  -- args...  everything after -- is passed to main as context.args
-  -h, --help  show this help
+  --db FILE       database file (default: the definition's db, else ${DEFAULT_DB})
+  --fresh         delete the database and its -wal and -shm files first, so the system starts
+                  from an empty log (handy for "npm start" on a fresh clone). Refused while a
+                  running system holds the file, or if it is not a recq database
+  --nats URL      run over the NATS server at URL (several: comma-separated, one cluster)
+  --namespace NS  first token of every NATS subject (default recq); only with --nats
+  --owner NAME    this process's name in leases (default host:pid:random)
+  -- args...      everything after -- is passed to main as context.args
+  -h, --help      show this help
 `;
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -37,7 +44,7 @@ export const runCommand: Command = {
   summary: 'start the system a module exports, run its main (or until Ctrl-C)',
   help: HELP,
   async run(argv) {
-    const { values, tokens } = parseCommandArgs('run', argv, { ...DB_OPTION, fresh: { type: 'boolean' } }, true);
+    const { values, tokens } = parseCommandArgs('run', argv, { ...DB_OPTION, ...NATS_OPTIONS, fresh: { type: 'boolean' }, owner: { type: 'string' } }, true);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;
@@ -48,54 +55,23 @@ export const runCommand: Command = {
     const args = positionals.filter((t) => t.index > terminator).map((t) => t.value);
     if (module === undefined) throw new UsageError('missing <module>: the file whose default export is the system', 'run');
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}; pass arguments for main after --`, 'run');
+    const nats = parseNatsTarget('run', values);
+    if (values.owner === '') throw new UsageError('--owner expects a name', 'run');
 
     const definition = await loadDefinition(module);
-    if (definition.db !== undefined && typeof definition.db !== 'string') {
-      throw new InvalidOptionError('db', definition.db, `the definition in ${module} must give db as a file path`);
-    }
     const db = values.db ?? definition.db ?? DEFAULT_DB;
     if (values.fresh) deleteDatabase(db);
-    return runSystem(definition, { module, db, args });
+    const overrides: Partial<SystemOptions> = {
+      ...(nats ? { nats: { servers: nats.servers, namespace: nats.namespace } } : {}),
+      ...(values.owner === undefined ? {} : { owner: values.owner }),
+    };
+    try {
+      return await runSystem(definition, { module, db, args, overrides });
+    } catch (error) {
+      throw nats ? explainConnectFailure(error, nats) : error;
+    }
   },
 };
-
-/** Imports the module and checks that its default export is a system definition. */
-async function loadDefinition(module: string): Promise<SystemDefinition> {
-  const path = resolve(module);
-  if (!existsSync(path)) throw new RecqError('MODULE_NOT_FOUND', `Cannot find the system module ${module} (looked for ${path}).`);
-  // A .ts file outside a "type": "module" package is CommonJS to Node; without tsx's CommonJS
-  // hook, Node 20.19+ fails on it with ERR_REQUIRE_CYCLE_MODULE.
-  registerCommonJs();
-  let namespace: { default?: unknown };
-  try {
-    namespace = await import(pathToFileURL(path).href);
-  } catch (error) {
-    if (!isRecqError(error)) throw error;
-    throw new RecqError(error.code, `${module} failed to load: ${error.message}`, { cause: error });
-  }
-  const exported = defaultExport(namespace);
-  if (exported === undefined) {
-    throw new RecqError(
-      'INVALID_SYSTEM_MODULE',
-      `${module} has no default export. Export the system from it: export default defineSystem({ components: [...], main? }).`,
-    );
-  }
-  try {
-    return defineSystem(exported as SystemDefinition);
-  } catch (error) {
-    if (!(error instanceof RecqError)) throw error;
-    throw new RecqError('INVALID_SYSTEM_MODULE', `The default export of ${module} is not a system definition: ${error.message}`, { cause: error });
-  }
-}
-
-/** A TypeScript module compiled to CommonJS arrives as `{ __esModule, default }` under the namespace's default. */
-function defaultExport(namespace: { default?: unknown }): unknown {
-  const value = namespace.default;
-  if (typeof value === 'object' && value !== null && (value as { __esModule?: unknown }).__esModule === true) {
-    return (value as { default?: unknown }).default;
-  }
-  return value;
-}
 
 /** Deletes a database for `--fresh`, unless a live system holds it or it holds something other than recq's tables. */
 function deleteDatabase(db: string): void {
@@ -131,6 +107,8 @@ interface RunTarget {
   module: string;
   db: string;
   args: readonly string[];
+  /** What the command line sets over the definition: NATS, owner. */
+  overrides: Partial<SystemOptions>;
 }
 
 type Outcome = { kind: 'done' } | { kind: 'failed'; error: unknown } | { kind: 'interrupted' } | { kind: 'stopped' };
@@ -156,7 +134,7 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
   const interrupted = new Promise<Outcome>((resolve) => interrupt.signal.addEventListener('abort', () => resolve({ kind: 'interrupted' }), { once: true }));
   try {
     const { main, db: _db, ...options } = definition;
-    system = await startersOf(definition).createSystem({ ...options, db: target.db });
+    system = await startersOf(definition).createSystem({ ...options, ...target.overrides, db: target.db });
     let outcome: Outcome;
     if (interrupt.signal.aborted) {
       outcome = { kind: 'interrupted' };
@@ -170,7 +148,8 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
         );
       outcome = await Promise.race([done, interrupted, stoppedOnItsOwn(system)]);
     } else {
-      process.stderr.write(`recq: running ${target.module} on ${target.db}; stop with Ctrl-C\n`);
+      const over = target.overrides.nats ? ` over NATS at ${[target.overrides.nats.servers ?? []].flat().join(',')}` : '';
+      process.stderr.write(`recq: running ${target.module} on ${target.db}${over}; stop with Ctrl-C\n`);
       outcome = await Promise.race([interrupted, stoppedOnItsOwn(system)]);
     }
     await system.stop();

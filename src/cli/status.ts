@@ -1,8 +1,10 @@
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs } from './command.ts';
+import { type ClusterStatus, formatClusterStatus, readClusterStatus, WORKER_REPLY_WINDOW_MS } from './cluster-status.ts';
+import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, UsageError } from './command.ts';
 import { formatTable, isoTime } from './format.ts';
 import { type LeaseState, StoreReader, type StoreStatus } from './inspect.ts';
+import { connectTo, NATS_OPTIONS, type NatsTarget, parseNatsTarget } from './nats-target.ts';
 
-const HELP = `Usage: recq status [--db FILE] [--json]
+const HELP = `Usage: recq status [--db FILE | --nats URL [--namespace NS]] [--json]
 
 Shows each consumer's progress and the leases of a recq database. Opens it read-only, so it
 is safe to run while a system is running on the same file.
@@ -11,20 +13,35 @@ Per consumer: component, offset (last checkpointed seq), head (last seq in the l
 (events after the offset on topics the consumer subscribes to), stored actors, the host state
 last recorded, and dead letters waiting for an operator (parked or blocking).
 
+With --nats, asks a running distributed system instead of reading a file: the supervisor
+for the log head, each consumer's last routed seq and its lease (owner, epoch, time left),
+and every worker (for ${WORKER_REPLY_WINDOW_MS} ms) for its consumers' offsets, host states and
+actors, and its NATS connection (connected, reconnecting or disconnected; since when; how
+many reconnects). Lag is the last routed seq minus the offset of the worker that owns the lease.
+
 Options:
-  --db FILE   database file (default ${DEFAULT_DB})
-  --json      print one JSON object instead of tables
-  -h, --help  show this help
+  --db FILE         database file (default ${DEFAULT_DB})
+  --nats URL        ask the supervisor and workers that meet on this NATS server
+  --namespace NS    their namespace (default recq); only with --nats
+  --json            print one JSON object instead of tables
+  -h, --help        show this help
 `;
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'consumers, offsets, lag, dead letters and leases (read-only; safe while a system runs)',
+  summary: 'consumers, offsets, lag, dead letters and leases (read-only); --nats: of a running cluster',
   help: HELP,
   async run(argv) {
-    const { values } = parseCommandArgs('status', argv, { ...DB_OPTION, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs('status', argv, { ...DB_OPTION, ...NATS_OPTIONS, json: { type: 'boolean' } });
     if (values.help) {
       process.stdout.write(HELP);
+      return 0;
+    }
+    const nats = parseNatsTarget('status', values);
+    if (nats) {
+      if (values.db !== undefined) throw new UsageError('give --db FILE or --nats URL, not both', 'status');
+      const status = await clusterStatus(nats);
+      process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : formatClusterStatus(status));
       return 0;
     }
     const reader = StoreReader.open(values.db ?? DEFAULT_DB);
@@ -38,6 +55,15 @@ export const statusCommand: Command = {
     return 0;
   },
 };
+
+async function clusterStatus(target: NatsTarget): Promise<ClusterStatus> {
+  const nc = await connectTo(target);
+  try {
+    return await readClusterStatus(nc, target);
+  } finally {
+    await nc.close().catch(() => {});
+  }
+}
 
 function formatStatus(status: StoreStatus): string {
   const consumers =

@@ -61,6 +61,8 @@ export interface Subjects {
   readonly sssAll: string;
   /** The operation a request subject names, or undefined if it names none. */
   opOf(subject: string): SssOp | undefined;
+  /** Where every process that runs hosts answers a status request (each replies; the asker collects). */
+  readonly workerStatus: string;
 }
 
 /**
@@ -73,6 +75,7 @@ export interface Subjects {
  * subjects.event('orders.placed'); // 'shop.evt.orders.placed'
  * subjects.observe('orders.>');    // 'shop.evt.orders.>'
  * subjects.sss('append');          // 'shop.sss.append'
+ * subjects.workerStatus;            // 'shop.status.workers'
  */
 export function subjectsFor(namespace: string = DEFAULT_NAMESPACE): Subjects {
   assertNamespace(namespace);
@@ -104,5 +107,6 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE): Subjects {
       const op = subject.slice(sssPrefix.length);
       return ops.has(op) ? (op as SssOp) : undefined;
     },
+    workerStatus: `${namespace}.status.workers`,
   };
 }

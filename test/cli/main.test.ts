@@ -9,7 +9,8 @@ describe('recq', () => {
     const help = await recq(['--help'], workspace.dir);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage:$/m);
-    for (const command of ['run', 'status', 'events', 'dlq list', 'dlq show', 'pause|resume', 'replay']) expect(help.stdout).toContain(`recq ${command} `);
+    for (const command of ['run', 'supervisor', 'worker', 'status', 'events', 'dlq list', 'dlq show', 'pause|resume', 'replay'])
+      expect(help.stdout).toContain(`recq ${command} `);
 
     const run = await recq(['run', '--help'], workspace.dir);
     expect(run.code).toBe(0);
@@ -24,7 +25,9 @@ describe('recq', () => {
   it('refuses an unknown command with exit code 2', async () => {
     const outcome = await recq(['launch'], workspace.dir);
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toBe('recq: unknown command "launch". Commands: run, status, events, dlq, pause, resume, replay\nRun "recq --help" for usage.\n');
+    expect(outcome.stderr).toBe(
+      'recq: unknown command "launch". Commands: run, supervisor, worker, status, events, dlq, pause, resume, replay\nRun "recq --help" for usage.\n',
+    );
   });
 
   it('refuses an unknown flag with exit code 2, naming the flag and the command', async () => {

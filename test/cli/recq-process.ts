@@ -48,7 +48,17 @@ export function createWorkspace(options: { esm?: boolean } = {}): Workspace {
 }
 
 export function startRecq(args: readonly string[], cwd: string): RecqProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startNode([BIN, ...args], cwd);
+}
+
+/** Runs a TypeScript script from the workspace (through tsx, as the CLI loads modules), e.g. a producer. */
+export function startScript(script: string, args: readonly string[], cwd: string): RecqProcess {
+  return startNode(['--import', 'tsx', script, ...args], cwd);
+}
+
+function startNode(argv: readonly string[], cwd: string): RecqProcess {
+  const args = argv.slice(1);
+  const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   const listeners = new Set<() => void>();
   for (const stream of ['stdout', 'stderr'] as const) {

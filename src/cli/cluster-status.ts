@@ -1,0 +1,146 @@
+import type { NatsConnection } from 'nats';
+import type { ConsumerStatus } from '../host/runner.ts';
+import { collectWorkerStatus, type WorkerStatus } from '../host/worker-status.ts';
+import type { Lease } from '../supervisor/leases.ts';
+import { NatsLogAccess } from '../transport/nats-log-access.ts';
+import { formatTable, isoTime } from './format.ts';
+import type { NatsTarget } from './nats-target.ts';
+
+/** How long `recq status --nats` collects workers' replies. */
+export const WORKER_REPLY_WINDOW_MS = 500;
+
+/** A lease as the supervisor holds it, with how long it has left by this machine's clock. */
+export interface LeaseView {
+  owner: string;
+  epoch: number;
+  expiresAt: number;
+  /** Negative once expired. */
+  expiresInMs: number;
+  expired: boolean;
+}
+
+/** One consumer: what the supervisor knows of it, and what the worker running it reports. */
+export interface ClusterConsumer {
+  consumer: string;
+  /** The last seq routed to it; null if it is not registered with this supervisor. */
+  lastRouted: number | null;
+  lease: LeaseView | null;
+  /** The worker whose report fills the fields below: the lease owner's, else a standby's; null if none replied. */
+  reportedBy: string | null;
+  offset: number | null;
+  /** lastRouted − offset: routed to it and not yet applied. */
+  lag: number | null;
+  hostState: string | null;
+  /** Actors in the worker's memory, and actors with a stored snapshot. */
+  activeActors: number | null;
+  storedActors: number | null;
+}
+
+/** What `recq status --nats` reports. */
+export interface ClusterStatus {
+  nats: string;
+  namespace: string;
+  head: number;
+  /** The supervisor's lease on the log. */
+  log: LeaseView | null;
+  consumers: ClusterConsumer[];
+  workers: WorkerStatus[];
+}
+
+/** Asks the supervisor for the head, routes and leases, then every worker for its consumers and connection. */
+export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, now: () => number = Date.now): Promise<ClusterStatus> {
+  const access = new NatsLogAccess({ connection: nc, namespace: target.namespace });
+  const { head, routes, leases } = await access.routes();
+  const { workers } = await collectWorkerStatus(nc, target.namespace, WORKER_REPLY_WINDOW_MS);
+  const at = now();
+  const leaseOf = new Map(leases.map((lease) => [lease.resource, leaseView(lease, at)]));
+  const names = new Set([
+    ...Object.keys(routes),
+    ...leases.filter((l) => l.resource.startsWith('consumer:')).map((l) => l.resource.slice('consumer:'.length)),
+    ...workers.flatMap((w) => w.consumers.map((c) => c.consumer)),
+  ]);
+  const consumers = [...names].sort().map((consumer): ClusterConsumer => {
+    const lease = leaseOf.get(`consumer:${consumer}`) ?? null;
+    const lastRouted = routes[consumer] ?? null;
+    const report = reportFor(consumer, lease, workers);
+    return {
+      consumer,
+      lastRouted,
+      lease,
+      reportedBy: report?.owner ?? null,
+      offset: report?.status.offset ?? null,
+      lag: report && lastRouted !== null ? Math.max(0, lastRouted - report.status.offset) : null,
+      hostState: report?.status.hostState ?? null,
+      activeActors: report?.status.activeActors ?? null,
+      storedActors: report?.status.storedActors ?? null,
+    };
+  });
+  return { nats: target.url, namespace: target.namespace, head, log: leaseOf.get('log') ?? null, consumers, workers };
+}
+
+/** The lease owner's report on `consumer`; failing that, any other worker's (a standby's). */
+function reportFor(consumer: string, lease: LeaseView | null, workers: readonly WorkerStatus[]): { owner: string; status: ConsumerStatus } | undefined {
+  const reports = workers.flatMap((w) => w.consumers.filter((c) => c.consumer === consumer).map((status) => ({ owner: w.owner, status })));
+  return reports.find((r) => lease && !lease.expired && r.owner === lease.owner) ?? reports.find((r) => r.status.hostState !== 'standby') ?? reports[0];
+}
+
+function leaseView(lease: Lease, now: number): LeaseView {
+  return { owner: lease.owner, epoch: lease.epoch, expiresAt: lease.expiresAt, expiresInMs: lease.expiresAt - now, expired: lease.expiresAt <= now };
+}
+
+export function formatClusterStatus(status: ClusterStatus): string {
+  const header = [
+    `nats        ${status.nats} (namespace ${status.namespace})`,
+    `supervisor  ${status.log ? `${status.log.owner} (lease on the log: epoch ${status.log.epoch}, ${expiry(status.log)})` : 'holds no lease on the log'}`,
+    `head        ${status.head}`,
+  ].join('\n');
+  const na = (value: number | string | null) => (value === null ? '-' : String(value));
+  const consumers =
+    status.consumers.length === 0
+      ? 'No consumers: no worker has registered one with this supervisor.'
+      : formatTable(
+          [
+            { header: 'consumer' },
+            { header: 'last routed', align: 'right' },
+            { header: 'owner' },
+            { header: 'epoch', align: 'right' },
+            { header: 'lease' },
+            { header: 'offset', align: 'right' },
+            { header: 'lag', align: 'right' },
+            { header: 'host' },
+            { header: 'actors', align: 'right' },
+          ],
+          status.consumers.map((c) => [
+            c.consumer,
+            na(c.lastRouted),
+            c.lease?.owner ?? '-',
+            na(c.lease?.epoch ?? null),
+            c.lease ? expiry(c.lease) : '-',
+            na(c.offset),
+            na(c.lag),
+            c.hostState ?? 'no report',
+            na(c.activeActors),
+          ]),
+        );
+  const workers =
+    status.workers.length === 0
+      ? `No worker answered within ${WORKER_REPLY_WINDOW_MS} ms.`
+      : formatTable(
+          [{ header: 'worker' }, { header: 'connection' }, { header: 'since' }, { header: 'reconnects', align: 'right' }, { header: 'consumers' }],
+          status.workers.map((w) => [
+            w.owner,
+            w.connection.state,
+            isoTime(w.connection.since),
+            String(w.connection.reconnects),
+            w.error === undefined ? w.consumers.map((c) => `${c.consumer} (${c.hostState})`).join(', ') || '-' : `unreadable: ${w.error}`,
+          ]),
+        );
+  return `${header}\n\n${consumers}\n\n${workers}\n`;
+}
+
+/** Releasing a lease zeroes its expiry: "released" reads better than a time in 1970. */
+function expiry(lease: LeaseView): string {
+  if (lease.expiresAt <= 0) return 'released';
+  const seconds = (Math.abs(lease.expiresInMs) / 1000).toFixed(1);
+  return lease.expired ? `expired ${seconds} s ago` : `expires in ${seconds} s`;
+}

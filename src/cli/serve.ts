@@ -1,0 +1,72 @@
+import { RecqError } from '../errors.ts';
+import type { System } from '../system.ts';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** How often a process with no hosts checks that its system still runs (only a lost lease stops it). */
+const STOP_CHECK_MS = 1000;
+
+/**
+ * Starts a system and serves until SIGINT or SIGTERM, then stops it cleanly and resolves 0. A
+ * second signal exits at once with 130 or 143. A system that stops on its own (the supervisor
+ * lost its lease on the log) is a failure.
+ *
+ * @example
+ * return serveUntilSignal('supervisor', () => startSupervisor(options), 'supervisor serving ./sss.db');
+ */
+export async function serveUntilSignal(what: string, start: () => Promise<System>, ready: (system: System) => string): Promise<number> {
+  let received: NodeJS.Signals | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received !== undefined) {
+      process.stderr.write(`recq: ${signal} again; exiting without waiting for the ${what} to stop\n`);
+      process.exit(SIGNAL_EXIT[signal] ?? 1);
+    }
+    received = signal;
+    wake?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Signal handlers do not keep Node running, and the system's own timers are unref'd.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  let system: System | undefined;
+  let stopWatching = () => {};
+  try {
+    system = await start();
+    if (received === undefined) {
+      const running = system;
+      process.stderr.write(`recq: ${ready(running)}; stop with Ctrl-C\n`);
+      const outcome = await new Promise<'signal' | 'stopped'>((resolve) => {
+        wake = () => resolve('signal');
+        stopWatching = whenStopped(running, () => resolve('stopped'));
+      });
+      if (outcome === 'stopped') throw new RecqError('SYSTEM_STOPPED', `The ${what} stopped on its own; the log above says why.`);
+    }
+    await system.stop();
+    return 0;
+  } catch (error) {
+    await system?.stop().catch(() => {});
+    throw error;
+  } finally {
+    stopWatching();
+    clearInterval(keepAlive);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Calls `onStopped` if the system stops without being asked; returns a function that stops watching. */
+function whenStopped(system: System, onStopped: () => void): () => void {
+  if (system.components.length > 0) {
+    const subscription = system.view.subscribe((snapshot) => {
+      if (snapshot.context.supervisor === 'stopped') onStopped();
+    });
+    return () => subscription.unsubscribe();
+  }
+  // Without hosts there is no live view to follow; `settled` is local then, and refuses once stopped.
+  const timer = setInterval(() => {
+    system.settled().catch(() => onStopped());
+  }, STOP_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

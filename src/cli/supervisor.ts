@@ -1,0 +1,46 @@
+import { startSupervisor } from '../system.ts';
+import { type Command, DB_OPTION, parseCommandArgs, UsageError } from './command.ts';
+import { explainConnectFailure, NATS_OPTIONS, NATS_OPTIONS_HELP, requireNatsTarget } from './nats-target.ts';
+import { serveUntilSignal } from './serve.ts';
+
+const HELP = `Usage: recq supervisor --nats URL --db FILE [--namespace NS]
+
+Runs the supervisor of a distributed system: the event log (the SSS) in FILE, the router that
+delivers each committed event to the consumers subscribed to its topic, and the request/reply
+service that workers, producers, "recq status --nats" and "recq events --nats" reach over
+NATS. It runs no components: start those with "recq worker". Run one supervisor per system.
+
+Prints one line to stderr once it serves, then runs until Ctrl-C (SIGINT) or SIGTERM, stops
+cleanly (every acknowledged event is already committed) and exits 0. A second signal exits at
+once (130 or 143).
+
+Options:
+${NATS_OPTIONS_HELP}
+  --db FILE         the SQLite file of the log; created if missing
+  -h, --help        show this help
+`;
+
+export const supervisorCommand: Command = {
+  name: 'supervisor',
+  summary: 'serve the event log and route it to workers over NATS (distributed deployment)',
+  help: HELP,
+  async run(argv) {
+    const { values } = parseCommandArgs('supervisor', argv, { ...DB_OPTION, ...NATS_OPTIONS });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const target = requireNatsTarget('supervisor', values);
+    const db = values.db;
+    if (db === undefined) throw new UsageError('missing --db FILE: the SQLite file of the event log', 'supervisor');
+    try {
+      return await serveUntilSignal(
+        'supervisor',
+        () => startSupervisor({ db, nats: { servers: target.servers, namespace: target.namespace } }),
+        () => `supervisor serving ${db} on ${target.url} (namespace ${target.namespace})`,
+      );
+    } catch (error) {
+      throw explainConnectFailure(error, target);
+    }
+  },
+};

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { register as registerCommonJs } from 'tsx/cjs/api';
+import { defineSystem, type SystemDefinition } from '../define-system.ts';
+import { InvalidOptionError, RecqError } from '../errors.ts';
+import { isRecqError } from './command.ts';
+
+/**
+ * Imports a system module (`recq run`, `recq worker`) and checks that its default export is a
+ * system definition.
+ *
+ * @example
+ * const definition = await loadDefinition('./shop.ts');
+ * const system = await startersOf(definition).createSystem({ ...definition, db: './shop.db' });
+ */
+export async function loadDefinition(module: string): Promise<SystemDefinition> {
+  const path = resolve(module);
+  if (!existsSync(path)) throw new RecqError('MODULE_NOT_FOUND', `Cannot find the system module ${module} (looked for ${path}).`);
+  // A .ts file outside a "type": "module" package is CommonJS to Node; without tsx's CommonJS
+  // hook, Node 20.19+ fails on it with ERR_REQUIRE_CYCLE_MODULE.
+  registerCommonJs();
+  let namespace: { default?: unknown };
+  try {
+    namespace = await import(pathToFileURL(path).href);
+  } catch (error) {
+    if (!isRecqError(error)) throw error;
+    throw new RecqError(error.code, `${module} failed to load: ${error.message}`, { cause: error });
+  }
+  const exported = defaultExport(namespace);
+  if (exported === undefined) {
+    throw new RecqError(
+      'INVALID_SYSTEM_MODULE',
+      `${module} has no default export. Export the system from it: export default defineSystem({ components: [...], main? }).`,
+    );
+  }
+  let definition: SystemDefinition;
+  try {
+    definition = defineSystem(exported as SystemDefinition);
+  } catch (error) {
+    if (!(error instanceof RecqError)) throw error;
+    throw new RecqError('INVALID_SYSTEM_MODULE', `The default export of ${module} is not a system definition: ${error.message}`, { cause: error });
+  }
+  if (definition.db !== undefined && typeof definition.db !== 'string') {
+    throw new InvalidOptionError('db', definition.db, `the definition in ${module} must give db as a file path`);
+  }
+  return definition;
+}
+
+/** A TypeScript module compiled to CommonJS arrives as `{ __esModule, default }` under the namespace's default. */
+function defaultExport(namespace: { default?: unknown }): unknown {
+  const value = namespace.default;
+  if (typeof value === 'object' && value !== null && (value as { __esModule?: unknown }).__esModule === true) {
+    return (value as { default?: unknown }).default;
+  }
+  return value;
+}
