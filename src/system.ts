@@ -36,6 +36,8 @@ interface Parts {
   runner?: ComponentRunner;
   databases: SqliteDatabase[];
   connection?: { nc: NatsConnection; owned: boolean };
+  /** Run once when the system stops, before the transport and files close. */
+  closers: (() => void)[];
 }
 
 /**
@@ -50,6 +52,11 @@ export class System {
   readonly #keepAlive: NodeJS.Timeout;
   #stopped = false;
   #stopping: Promise<void> | undefined;
+  #markStopped!: () => void;
+  /** Resolves once the system has stopped, for whatever reason (`stop`, `halt`, a lost lease). */
+  readonly stopped: Promise<void> = new Promise((resolve) => {
+    this.#markStopped = resolve;
+  });
 
   /** Use `createSystem`, `startSupervisor` or `startWorker`. */
   constructor(parts: Parts) {
@@ -205,10 +212,12 @@ export class System {
     try {
       await work();
     } finally {
+      for (const close of this.#p.closers) close();
       clearInterval(this.#keepAlive);
       await this.#p.transport.close();
       for (const db of this.#p.databases) db.close();
       if (this.#p.connection?.owned) await this.#p.connection.nc.close().catch(() => {});
+      this.#markStopped();
     }
   }
 
@@ -362,12 +371,14 @@ async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions
         ...(embedded && node ? { flushLog: () => node?.log.flush() } : {}),
       });
     }
+    const closers: (() => void)[] = [];
     system = new System({
       role,
       options: o,
       log,
       transport,
       databases,
+      closers,
       ...(node ? { node } : {}),
       ...(runner ? { runner } : {}),
       ...(connection ? { connection } : {}),
@@ -375,7 +386,7 @@ async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions
     // A producer (a worker with no components) runs no hosts and has nothing to report.
     if (runner && connection && connectionState && o.components.length > 0) {
       const running = system;
-      serveWorkerStatus({
+      const stopServing = serveWorkerStatus({
         connection: connection.nc,
         ...(namespace === undefined ? {} : { namespace }),
         owner: o.owner,
@@ -383,6 +394,7 @@ async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions
         consumers: async () => (await running.status()).consumers,
         logger: o.logger,
       });
+      closers.push(stopServing);
     }
     await runner?.start();
     return system;

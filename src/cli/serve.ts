@@ -3,9 +3,6 @@ import type { System } from '../system.ts';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-/** How often a process with no hosts checks that its system still runs (only a lost lease stops it). */
-const STOP_CHECK_MS = 1000;
-
 /**
  * Starts a system and serves until SIGINT or SIGTERM, then stops it cleanly and resolves 0. A
  * second signal exits at once with 130 or 143. A system that stops on its own (the supervisor
@@ -57,16 +54,11 @@ export async function serveUntilSignal(what: string, start: () => Promise<System
 
 /** Calls `onStopped` if the system stops without being asked; returns a function that stops watching. */
 function whenStopped(system: System, onStopped: () => void): () => void {
-  if (system.components.length > 0) {
-    const subscription = system.view.subscribe((snapshot) => {
-      if (snapshot.context.supervisor === 'stopped') onStopped();
-    });
-    return () => subscription.unsubscribe();
-  }
-  // Without hosts there is no live view to follow; `settled` is local then, and refuses once stopped.
-  const timer = setInterval(() => {
-    system.settled().catch(() => onStopped());
-  }, STOP_CHECK_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  let watching = true;
+  void system.stopped.then(() => {
+    if (watching) onStopped();
+  });
+  return () => {
+    watching = false;
+  };
 }

@@ -1,9 +1,9 @@
 import { startSupervisor } from '../system.ts';
-import { type Command, DB_OPTION, parseCommandArgs, UsageError } from './command.ts';
+import { type Command, DB_OPTION, parseCommandArgs, parseCount, UsageError } from './command.ts';
 import { explainConnectFailure, NATS_OPTIONS, NATS_OPTIONS_HELP, requireNatsTarget } from './nats-target.ts';
 import { serveUntilSignal } from './serve.ts';
 
-const HELP = `Usage: recq supervisor --nats URL --db FILE [--namespace NS]
+const HELP = `Usage: recq supervisor --nats URL --db FILE [--namespace NS] [--lease-ttl MS]
 
 Runs the supervisor of a distributed system: the event log (the SSS) in FILE, the router that
 delivers each committed event to the consumers subscribed to its topic, and the request/reply
@@ -17,6 +17,8 @@ once (130 or 143).
 Options:
 ${NATS_OPTIONS_HELP}
   --db FILE         the SQLite file of the log; created if missing
+  --lease-ttl MS    how long a worker keeps a consumer without renewing it, so how soon a
+                    standby takes over from a worker that died (default 15000)
   -h, --help        show this help
 `;
 
@@ -25,7 +27,7 @@ export const supervisorCommand: Command = {
   summary: 'serve the event log and route it to workers over NATS (distributed deployment)',
   help: HELP,
   async run(argv) {
-    const { values } = parseCommandArgs('supervisor', argv, { ...DB_OPTION, ...NATS_OPTIONS });
+    const { values } = parseCommandArgs('supervisor', argv, { ...DB_OPTION, ...NATS_OPTIONS, 'lease-ttl': { type: 'string' } });
     if (values.help) {
       process.stdout.write(HELP);
       return 0;
@@ -33,10 +35,11 @@ export const supervisorCommand: Command = {
     const target = requireNatsTarget('supervisor', values);
     const db = values.db;
     if (db === undefined) throw new UsageError('missing --db FILE: the SQLite file of the event log', 'supervisor');
+    const leaseTtlMs = parseCount('supervisor', '--lease-ttl', values['lease-ttl']);
     try {
       return await serveUntilSignal(
         'supervisor',
-        () => startSupervisor({ db, nats: { servers: target.servers, namespace: target.namespace } }),
+        () => startSupervisor({ db, nats: { servers: target.servers, namespace: target.namespace }, ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }) }),
         () => `supervisor serving ${db} on ${target.url} (namespace ${target.namespace})`,
       );
     } catch (error) {
