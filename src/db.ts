@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { InvalidOptionError } from './errors.ts';
+import { InvalidOptionError, StorageError } from './errors.ts';
 
 export type SqliteDatabase = Database.Database;
 
@@ -18,13 +18,21 @@ export function openDatabase(file: string, durability: Durability = 'full', opti
   if (!DURABILITY_MODES.includes(durability)) {
     throw new InvalidOptionError('durability', durability, `expected one of ${DURABILITY_MODES.join(', ')}`);
   }
-  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-  db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
-    // The log's id index and the snapshot table are hot; a 64 MiB page cache keeps them in memory.
-    db.pragma('cache_size = -65536');
+  let db: SqliteDatabase | undefined;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      // The log's id index and the snapshot table are hot; a 64 MiB page cache keeps them in memory.
+      db.pragma('cache_size = -65536');
+    }
+    // Reading the schema is what finds a file that is not a database, or a damaged one.
+    db.prepare('SELECT COUNT(*) FROM sqlite_master').pluck().get();
+  } catch (error) {
+    db?.close();
+    throw new StorageError(`open ${JSON.stringify(file)} as a recq database (check the path, and that it is not damaged or another kind of file)`, error);
   }
   return db;
 }

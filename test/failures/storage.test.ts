@@ -65,3 +65,21 @@ describe('SQLite failures', () => {
     expect((await system.query('recorder', 'k1')).context).toMatchObject({ seqs: [1, 3], sum: 3 });
   });
 });
+
+describe('a damaged or foreign database file', () => {
+  it('is refused with a typed error naming the file, and left as it was', async () => {
+    const tmp = tempDir();
+    try {
+      const file = tmp.file('not-a-db.db');
+      const { writeFileSync, readFileSync } = await import('node:fs');
+      writeFileSync(file, 'this is not SQLite, just text that happens to be long enough to look like a header '.repeat(20));
+      const before = readFileSync(file);
+      const start = createSystem({ db: file, components: [recorder()], logger: listeningLogger().logger });
+      await expect(start).rejects.toBeInstanceOf(StorageError);
+      await expect(start).rejects.toThrow(/SQLite failed to open ".*not-a-db\.db" as a recq database.*\(SQLITE_NOTADB\)/);
+      expect(readFileSync(file)).toEqual(before);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
