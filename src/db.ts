@@ -32,7 +32,7 @@ export function openDatabase(file: string, durability: Durability = 'full', opti
     db.prepare('SELECT COUNT(*) FROM sqlite_master').pluck().get();
   } catch (error) {
     db?.close();
-    throw new StorageError(`open ${JSON.stringify(file)} as a recq database (check the path, and that it is not damaged or another kind of file)`, error);
+    throw new StorageError(`open ${JSON.stringify(file)}`, error, 'Check the path, and that the file is a recq database and not damaged.');
   }
   return db;
 }

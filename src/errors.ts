@@ -221,11 +221,12 @@ export class StorageError extends RecqError {
   constructor(
     readonly operation: string,
     cause: unknown,
+    advice = 'Nothing from this operation was committed; it is retried once the cause is fixed.',
   ) {
     const sqliteCode = (cause as { code?: unknown })?.code;
     super(
       'STORAGE',
-      `SQLite failed to ${operation}${typeof sqliteCode === 'string' ? ` (${sqliteCode})` : ''}: ${cause instanceof Error ? cause.message : String(cause)}. Nothing from this operation was committed; it is retried once the cause is fixed.`,
+      `SQLite failed to ${operation}${typeof sqliteCode === 'string' ? ` (${sqliteCode})` : ''}: ${cause instanceof Error ? cause.message : String(cause)}. ${advice}`,
       { cause },
     );
   }

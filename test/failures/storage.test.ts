@@ -76,7 +76,7 @@ describe('a damaged or foreign database file', () => {
       const before = readFileSync(file);
       const start = createSystem({ db: file, components: [recorder()], logger: listeningLogger().logger });
       await expect(start).rejects.toBeInstanceOf(StorageError);
-      await expect(start).rejects.toThrow(/SQLite failed to open ".*not-a-db\.db" as a recq database.*\(SQLITE_NOTADB\)/);
+      await expect(start).rejects.toThrow(/SQLite failed to open ".*not-a-db\.db" \(SQLITE_NOTADB\): file is not a database\. Check the path/);
       expect(readFileSync(file)).toEqual(before);
     } finally {
       tmp.remove();
