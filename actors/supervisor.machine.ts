@@ -139,7 +139,7 @@ export const supervisorMachine = setup({
     stopChildren: ({ context }) => {
       for (const [consumer, child] of Object.entries(context.children)) {
         const status = context.hosts[consumer]?.status;
-        if (status === 'starting' || status === 'live') child.send({ type: 'stop' });
+        if (status === 'starting' || status === 'live' || status === 'standby') child.send({ type: 'stop' });
       }
     },
     markRestartsStopped: assign(({ context }) => ({
