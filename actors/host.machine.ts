@@ -193,6 +193,8 @@ export const hostMachine = setup({
               invoke: { src: 'commit', input: withWork, onDone: 'waiting', onError: { target: '#host.failing', actions: 'recordError' } },
             },
             waiting: {
+              // A stop that came while the failed batch was still running was only noted.
+              always: { guard: 'stopRequested', target: '#host.stopping' },
               after: { retryDelay: '#host.live.idle' },
               on: { stop: '#host.stopping' },
             },
