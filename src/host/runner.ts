@@ -133,7 +133,8 @@ export class ComponentRunner {
     for (;;) {
       if (isStopped()) throw new RecqError('SYSTEM_STOPPED', 'Cannot wait for the system to settle: the system has stopped.');
       this.#o.flushLog?.();
-      const { routes } = await this.#o.log.routes();
+      const before = await this.#o.log.routes();
+      const { routes } = before;
       const hosts = this.#supervisor.getSnapshot().context.hosts;
       let quiet = true;
       for (const [consumer, record] of Object.entries(hosts)) {
@@ -156,7 +157,13 @@ export class ComponentRunner {
           host?.requestCommit();
         }
       }
-      if (quiet) return;
+      if (quiet) {
+        // The routes were read before the hosts were looked at; a commit in between (an
+        // emitted event, whose delivery may be lost) must be seen before calling it settled.
+        const after = await this.#o.log.routes();
+        if (after.head === before.head && sameRoutes(after.routes, routes)) return;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         this.#waiters.push(resolve);
         // A backstop for waits no host reports (a restart's backoff, a relay's retry).
@@ -330,4 +337,9 @@ export class ComponentRunner {
       if (!this.#startErrors.has(report.consumer)) this.#startErrors.set(report.consumer, report.error);
     }
   }
+}
+
+function sameRoutes(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
