@@ -52,6 +52,8 @@ export class System {
   readonly #keepAlive: NodeJS.Timeout;
   #stopped = false;
   #stopping: Promise<void> | undefined;
+  #halting: Promise<void> | undefined;
+  #closed = false;
   #markStopped!: () => void;
   /** Resolves once the system has stopped, for whatever reason (`stop`, `halt`, a lost lease). */
   readonly stopped: Promise<void> = new Promise((resolve) => {
@@ -189,6 +191,8 @@ export class System {
       this.#p.node?.log.flush();
       this.#stopped = true;
       await this.#p.runner?.stop();
+      // A halt that came while the hosts were stopping has closed everything already.
+      if (this.#halting) return;
       await this.#p.node?.close();
     });
     return this.#stopping;
@@ -200,24 +204,29 @@ export class System {
    * a new system on the same file recovers exactly as after a real crash.
    */
   halt(): Promise<void> {
-    this.#stopping ??= this.#finish(async () => {
+    // A stop still under way (waiting on a host) does not hold a halt back: halting is what ends it.
+    this.#halting ??= this.#finish(async () => {
       this.#stopped = true;
       this.#p.runner?.halt();
       await this.#p.node?.halt();
     });
-    return this.#stopping;
+    this.#stopping ??= this.#halting;
+    return this.#halting;
   }
 
   async #finish(work: () => Promise<void>): Promise<void> {
     try {
       await work();
     } finally {
-      for (const close of this.#p.closers) close();
-      clearInterval(this.#keepAlive);
-      await this.#p.transport.close();
-      for (const db of this.#p.databases) db.close();
-      if (this.#p.connection?.owned) await this.#p.connection.nc.close().catch(() => {});
-      this.#markStopped();
+      if (!this.#closed) {
+        this.#closed = true;
+        for (const close of this.#p.closers) close();
+        clearInterval(this.#keepAlive);
+        await this.#p.transport.close();
+        for (const db of this.#p.databases) db.close();
+        if (this.#p.connection?.owned) await this.#p.connection.nc.close().catch(() => {});
+        this.#markStopped();
+      }
     }
   }
 

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
+import { type DeadLetter, type DeadLetterRow, type DeadLetterStatus, toDeadLetter } from '../css/consumer-store.ts';
 import { openDatabase, type SqliteDatabase } from '../db.ts';
-import type { Envelope, StoredEvent } from '../envelope.ts';
+import type { Envelope } from '../envelope.ts';
 import { RecqError } from '../errors.ts';
+import { type EventRow, toEnvelope } from '../sss/event-log.ts';
 import { compilePatterns, patternToGlob, type TopicMatcher } from '../topic.ts';
 
 /** One consumer's durable progress, read from its CSS row. */
@@ -60,17 +61,6 @@ export interface EventPage {
   lastSeq: number;
 }
 
-interface EventRow {
-  seq: number;
-  id: string;
-  topic: string;
-  key: string | null;
-  time: number;
-  event: string;
-  causation: string | null;
-  correlation_id: string | null;
-}
-
 interface ConsumerRow {
   consumer: string;
   component: string;
@@ -81,22 +71,8 @@ interface ConsumerRow {
   updated_at: number;
 }
 
-interface DeadLetterRow {
-  id: number;
-  consumer: string;
-  component: string | null;
-  seq: number;
-  event_id: string;
-  key: string | null;
-  topic: string;
-  event: string;
-  error: string;
-  stack: string | null;
-  attempts: number;
-  first_failed_at: number;
-  last_failed_at: number;
-  status: DeadLetterStatus;
-}
+/** A dead letter row with its consumer's component (from a join). */
+type DeadLetterJoinRow = DeadLetterRow & { component: string | null };
 
 interface LeaseRow {
   resource: string;
@@ -231,16 +207,15 @@ export class StoreReader {
     const rows = this.#db
       .prepare(`${DEAD_LETTER_SELECT}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY d.consumer, d.seq, d.id`)
       .all({ ...(filter.component === undefined ? {} : { component: filter.component }), ...(filter.status === undefined ? {} : { status: filter.status }) });
-    return (rows as DeadLetterRow[]).map(toDeadLetter);
+    return (rows as DeadLetterJoinRow[]).map(toDeadLetterState);
   }
 
   deadLetter(id: number): DeadLetterState | undefined {
     if (!this.#hasTable('dead_letters')) return undefined;
-    const row = this.#db.prepare(`${DEAD_LETTER_SELECT} WHERE d.id = ?`).get(id) as DeadLetterRow | undefined;
-    return row && toDeadLetter(row);
+    const row = this.#db.prepare(`${DEAD_LETTER_SELECT} WHERE d.id = ?`).get(id) as DeadLetterJoinRow | undefined;
+    return row && toDeadLetterState(row);
   }
 
-  /** True for a file with no tables yet, or one that holds a recq event log. */
   /** An embedded or supervisor file (it holds the log), a worker's file (consumers and outbox), or an empty one. */
   isRecqDatabase(): boolean {
     if (this.#hasTable('events') || (this.#hasTable('consumers') && this.#hasTable('outbox'))) return true;
@@ -286,29 +261,6 @@ function parsePatterns(json: string): string[] | undefined {
 
 const DEAD_LETTER_SELECT = 'SELECT d.*, c.component FROM dead_letters d LEFT JOIN consumers c ON c.consumer = d.consumer';
 
-function toDeadLetter(row: DeadLetterRow): DeadLetterState {
-  return {
-    id: row.id,
-    consumer: row.consumer,
-    component: row.component ?? row.consumer,
-    seq: row.seq,
-    eventId: row.event_id,
-    key: row.key ?? undefined,
-    topic: row.topic,
-    event: row.event,
-    error: row.error,
-    stack: row.stack ?? undefined,
-    attempts: row.attempts,
-    firstFailedAt: row.first_failed_at,
-    lastFailedAt: row.last_failed_at,
-    status: row.status,
-  };
-}
-
-function toEnvelope(row: EventRow): Envelope {
-  const envelope: Envelope = { seq: row.seq, id: row.id, topic: row.topic, time: row.time, event: JSON.parse(row.event) as StoredEvent };
-  if (row.key !== null) envelope.key = row.key;
-  if (row.causation !== null) envelope.causation = row.causation;
-  if (row.correlation_id !== null) envelope.correlationId = row.correlation_id;
-  return envelope;
+function toDeadLetterState(row: DeadLetterJoinRow): DeadLetterState {
+  return { ...toDeadLetter(row), id: row.id, component: row.component ?? row.consumer };
 }

@@ -81,7 +81,8 @@ interface ConsumerRow {
   patterns: string;
 }
 
-interface DeadLetterRow {
+/** A row of the `dead_letters` table. */
+export interface DeadLetterRow {
   id: number;
   consumer: string;
   seq: number;
@@ -248,7 +249,8 @@ export class ConsumerStore {
   }
 }
 
-function toDeadLetter(row: DeadLetterRow): DeadLetter {
+/** The dead letter a row of the `dead_letters` table holds. */
+export function toDeadLetter(row: DeadLetterRow): DeadLetter {
   return {
     id: row.id,
     consumer: row.consumer,

@@ -233,7 +233,9 @@ export class ComponentRunner {
     this.#supervisor.send({ type: 'stop' });
     await new Promise<void>((resolve) => {
       const check = () => {
-        if (this.#supervisor.getSnapshot().value === 'stopped') {
+        const snapshot = this.#supervisor.getSnapshot();
+        // A halt stops the actor wherever it is.
+        if (snapshot.value === 'stopped' || snapshot.status !== 'active') {
           subscription.unsubscribe();
           resolve();
         }

@@ -44,7 +44,8 @@ interface QueuedAppend {
   reject: (error: unknown) => void;
 }
 
-interface EventRow {
+/** A row of the `events` table. */
+export interface EventRow {
   seq: number;
   id: string;
   topic: string;
@@ -288,7 +289,8 @@ export class EventLog {
   }
 }
 
-function toEnvelope(row: EventRow): Envelope {
+/** The envelope a row of the `events` table holds. */
+export function toEnvelope(row: EventRow): Envelope {
   const envelope: Envelope = { seq: row.seq, id: row.id, topic: row.topic, time: row.time, event: JSON.parse(row.event) as StoredEvent };
   if (row.key !== null) envelope.key = row.key;
   if (row.causation !== null) envelope.causation = row.causation;

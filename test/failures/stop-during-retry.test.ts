@@ -39,3 +39,32 @@ describe('stopping a consumer that waits to retry', () => {
     expect(plan.tries.get('e1')).toBe(1);
   });
 });
+
+describe('halting a system while it stops', () => {
+  it('ends both, closes everything once, and refuses further work', async () => {
+    const tmp = tempDir();
+    try {
+      const plan = new FailurePlan();
+      plan.failFirst.set('e1', 99);
+      const clock = new SimulatedClock(0);
+      const component = defineComponent({
+        name: 'applier',
+        logic: applierMachine(plan),
+        subscribe: 'work.*',
+        key: true,
+        retry: { maxAttempts: 5, initialDelayMs: 60_000 },
+      });
+      const log = listeningLogger();
+      const s = await createSystem({ db: tmp.file('halt.db'), components: [component], clock, logger: log.logger });
+      await s.publish('work.apply', { type: 'apply', name: 'e1' }, { key: 'k1', id: 'e1' });
+      await log.next(/retrying in/);
+      const stopping = s.stop();
+      await s.halt();
+      await stopping;
+      await s.stopped;
+      await expect(s.publish('work.apply', { type: 'apply', name: 'e2' })).rejects.toThrow(/stopped/);
+    } finally {
+      tmp.remove();
+    }
+  });
+});

@@ -32,7 +32,7 @@ export type Step =
   /** Lets the system run for this many turns of the event loop. */
   | { kind: 'turns'; turns: number }
   | { kind: 'settle' }
-  /** Moves the clock, which can passivate idle actors. */
+  /** Moves the clock: retries fall due, idle actors are passivated. */
   | { kind: 'tick'; ms: number }
   /** After `turns` turns, halts as a crash would, and reopens with a new checkpoint policy. */
   | { kind: 'crash'; turns: number; checkpoint: Checkpoint; newOwner: boolean }
@@ -44,11 +44,19 @@ export interface Case {
   steps: Step[];
   /** The first system's checkpoint policy. */
   checkpoint: Checkpoint;
+  /** Backoff before a retry, on the simulated clock (which `settle` moves on). */
+  retryDelayMs: number;
+  /** Events per page when a consumer catches up from the log. */
+  readPageSize: number;
+  /** Share of routed deliveries the transport loses, and the seed of its losses. */
+  lossShare: number;
+  lossSeed: number;
   /** How the last system before the final check ends. */
   ending: 'halt' | 'stop';
 }
 
 export const KEYS = ['k0', 'k1', 'k2', 'k3'] as const;
+/** Crashes per case, the one that may end it included. */
 export const MAX_CRASHES = 4;
 
 const failure: fc.Arbitrary<Failure> = fc.oneof(
@@ -84,10 +92,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bad'), input: fc.constantFrom(...BAD_INPUTS), withGood: fc.boolean() }) },
 ) as fc.Arbitrary<Step>;
 
-/** Up to 60 events and 30 steps; crashes past the fourth are ignored when the case runs. */
+/** Up to 60 events and 30 steps; crash steps past `MAX_CRASHES` are ignored when the case runs. */
 export const caseArbitrary: fc.Arbitrary<Case> = fc.record({
   events: fc.array(plannedEvent, { minLength: 1, maxLength: 60, size: 'large' }),
   steps: fc.array(step, { minLength: 1, maxLength: 30, size: 'large' }),
   checkpoint,
+  retryDelayMs: fc.constantFrom(0, 10),
+  readPageSize: fc.constantFrom(1000, 1, 3),
+  lossShare: fc.constantFrom(0, 0.25),
+  lossSeed: fc.integer({ min: 1, max: 0x7fff_ffff }),
   ending: fc.constantFrom('halt', 'stop'),
 });

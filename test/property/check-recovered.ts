@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { type Envelope, type System, UnknownKeyError } from '../../src/index.ts';
 import { readTables } from '../support/tables.ts';
 import { KEYS } from './case.ts';
+import { checkCommitted } from './check-committed.ts';
 import { type AccContext, APPLIED_TOPIC, failsForGood, NOISE_TOPIC, PRODUCER_TOPIC, type TallyContext } from './fixtures.ts';
 import type { Observed } from './run-case.ts';
 
@@ -130,5 +131,6 @@ export async function checkRecovered(system: System, file: string, observed: Obs
     expect((tables.consumers as ConsumerRow[]).find((row) => row.consumer === consumer.consumer)?.offset).toBe(consumer.committedOffset);
   }
 
+  checkCommitted(file, observed.plan);
   expect(observed.errors).toEqual([]);
 }

@@ -1,5 +1,6 @@
 import { assign, emit, setup } from 'xstate';
-import { type Component, defineComponent, type EventMeta, PermanentError } from '../../src/index.ts';
+import { type Component, type Delivery, defineComponent, type EventMeta, MemoryTransport, PermanentError } from '../../src/index.ts';
+import { seeded } from '../invariants/fixtures.ts';
 
 /** How one producer event behaves when the accumulator applies it. */
 export type Failure =
@@ -101,12 +102,31 @@ export const tallyMachine = setup({
   },
 });
 
-export const RETRY = { maxAttempts: 3, initialDelayMs: 0, maxDelayMs: 0 } as const;
-
-/** The accumulator (keyed, failing per the plan) and the downstream tally (singleton). */
-export function components(plan: FailurePlan): Component[] {
+/**
+ * The accumulator (keyed, failing per the plan) and the downstream tally (singleton). Three
+ * attempts in all, so a transient failure (at most two throws) always gets through.
+ */
+export function components(plan: FailurePlan, retryDelayMs: number): Component[] {
+  const retry = { maxAttempts: 3, initialDelayMs: retryDelayMs, maxDelayMs: retryDelayMs };
   return [
-    defineComponent({ name: 'acc', logic: accMachine(plan), subscribe: PRODUCER_TOPIC, key: true, retry: RETRY }),
+    defineComponent({ name: 'acc', logic: accMachine(plan), subscribe: PRODUCER_TOPIC, key: true, retry }),
     defineComponent({ name: 'tally', logic: tallyMachine, subscribe: APPLIED_TOPIC }),
   ];
+}
+
+/** The in-process bus, losing a share of routed deliveries as NATS core may: hosts must fill the gaps from the log. */
+export class LossyTransport extends MemoryTransport {
+  readonly #random: () => number;
+  readonly #share: number;
+
+  constructor(seed: number, share: number) {
+    super();
+    this.#random = seeded(seed);
+    this.#share = share;
+  }
+
+  override route(consumer: string, delivery: Delivery): void {
+    if (this.#share > 0 && this.#random() < this.#share) return;
+    super.route(consumer, delivery);
+  }
 }

@@ -3,6 +3,7 @@ import { describe, it } from 'vitest';
 import { TempDir } from '../support/temp-db.ts';
 import { caseArbitrary } from './case.ts';
 import { checkRecovered } from './check-recovered.ts';
+import { regressions } from './regressions.ts';
 import { CaseRun } from './run-case.ts';
 
 const envInteger = (name: string): number | undefined => {
@@ -13,10 +14,11 @@ const envInteger = (name: string): number | undefined => {
   return value;
 };
 
-// A failing run prints its seed and shrunk path; set these to run it again.
+// A failing run prints its seed and shrunk path; set these to run it again. The regressions run
+// first, on top of the generated cases.
 const seed = envInteger('RECQ_PROPERTY_SEED');
 const path = process.env.RECQ_PROPERTY_PATH || undefined;
-const numRuns = envInteger('RECQ_PROPERTY_RUNS') ?? 40;
+const numRuns = envInteger('RECQ_PROPERTY_RUNS') ?? 60;
 
 describe('recovery under random events, failures and crashes', () => {
   it('keeps order, state, effectively-once, acknowledged events, refusals and ownership after every crash', async () => {
@@ -33,7 +35,14 @@ describe('recovery under random events, failures and crashes', () => {
           dir.remove();
         }
       }),
-      { numRuns, ...(seed === undefined ? {} : { seed }), ...(path === undefined ? {} : { path }) },
+      {
+        // Shrinking a failure can take long; past this it reports the smallest case found so far.
+        plugins: [fc.interruptAfterTimeLimit(240_000)],
+        numRuns: numRuns + regressions.length,
+        examples: regressions.map(({ testCase }) => [testCase]),
+        ...(seed === undefined ? {} : { seed }),
+        ...(path === undefined ? {} : { path }),
+      },
     );
   }, 300_000);
 });
