@@ -14,12 +14,13 @@ import {
   VersionMismatchError,
 } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { LogAccess, Registration } from '../sss/log-access.ts';
+import type { LogAccess } from '../sss/log-access.ts';
 import type { Lease } from '../supervisor/leases.ts';
 import type { Delivery, Transport } from '../transport/transport.ts';
 import type { ActorCell, CellOwner } from './actor-cell.ts';
 import { ActorTable } from './actor-table.ts';
 import { type CheckpointPolicy, type Component, validateEvent } from './component.ts';
+import { ConsumerLease } from './consumer-lease.ts';
 import { DeadLetterBook } from './dead-letter-book.ts';
 import type { PendingTimer } from './durable-timers.ts';
 import { deadLetterOf, type FailedInput, FailureTracker, inputOfEnvelope } from './failures.ts';
@@ -92,23 +93,19 @@ export class ComponentHost implements HostWork, CellOwner {
   readonly #inbox = new Inbox();
   readonly #letters = new DeadLetterBook();
   #pending = 0;
-  #lease: Lease | undefined;
+  readonly #lease: ConsumerLease;
   /** Highest seq known to be routed to this consumer. */
   #routedThrough = 0;
   #unroute: (() => void) | undefined;
   #signal: ((event: HostSignal) => void) | undefined;
   #commitTimer: unknown;
   #commitRequested = false;
-  #heartbeatTimer: unknown;
   #sweepTimer: unknown;
   #fencedBy: unknown;
   #woken = false;
   #retryAt: number | undefined;
   #blockedOn: DeadLetter | undefined;
   #paused = false;
-  #standbyDelay = 0;
-  /** Local clock time until which the lease is surely held (renewals are counted from when they were sent). */
-  #leaseValidUntil = Number.POSITIVE_INFINITY;
   #replayRequest: { from: number; resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   constructor(options: HostOptions) {
@@ -118,6 +115,20 @@ export class ComponentHost implements HostWork, CellOwner {
     this.maxPayloadBytes = options.maxPayloadBytes;
     this.#actors = new ActorTable(options.component, options.consumer, options.store, options.clock, this, options.logger);
     this.#failures = new FailureTracker(options.retry, options.random);
+    this.#lease = new ConsumerLease({
+      consumer: options.consumer,
+      patterns: options.component.patterns,
+      owner: options.owner,
+      log: options.log,
+      clock: options.clock,
+      logger: options.logger,
+      leaseTtlMs: options.leaseTtlMs,
+      onRenewed: (lastRouted) => {
+        this.sync(lastRouted);
+        if (options.commands) runQueuedCommands(this, options.commands, options.store, options.logger);
+      },
+      onLost: (error) => this.fence(error),
+    });
   }
 
   /** Connects the host machine, so deliveries, timers and commands can wake it. */
@@ -145,22 +156,11 @@ export class ComponentHost implements HostWork, CellOwner {
   }
 
   async restore(): Promise<void> {
-    const { component, store, log, transport, clock, leaseTtlMs } = this.#o;
-    let registration: Registration;
-    const sentAt = clock.now();
-    try {
-      registration = await log.register(this.consumer, component.patterns, this.#o.owner);
-    } catch (error) {
-      // Another worker owns the consumer: wait as a standby until its lease may have expired.
-      if (error instanceof LeaseHeldError) this.#standbyDelay = Math.min(leaseTtlMs, Math.max(100, error.expiresAt - clock.now()));
-      throw error;
-    }
-    this.#leaseValidUntil = sentAt + leaseTtlMs;
+    const { component, store, transport } = this.#o;
+    const registration = await this.#lease.register();
     // Deliveries routed before this subscription are a gap the first later one (or a heartbeat) reveals.
     this.#unroute = transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
-    this.#lease = registration.lease;
     this.#routedThrough = registration.watermark;
-    this.#scheduleHeartbeat();
     // What a previous life left in the outbox goes first.
     this.#o.relay?.kick(registration.lease);
     const record = store.open(
@@ -251,14 +251,11 @@ export class ComponentHost implements HostWork, CellOwner {
     this.#signal = undefined;
     this.#o.relay?.stop();
     clock.clearTimeout(this.#commitTimer);
-    clock.clearTimeout(this.#heartbeatTimer);
     clock.clearTimeout(this.#sweepTimer);
     this.#unroute?.();
     this.#unroute = undefined;
     this.#actors.clear();
-    const lease = this.#lease;
-    this.#lease = undefined;
-    return lease;
+    return this.#lease.release();
   }
 
   /** Another owner holds the consumer now: stop writing, and end as fenced. */
@@ -272,16 +269,9 @@ export class ComponentHost implements HostWork, CellOwner {
    * restarted): the new route starts at the log head, and the gap up to it is read from the log.
    */
   async reregister(): Promise<void> {
-    const lease = this.#lease;
-    if (!lease || this.#fencedBy !== undefined) return;
-    const sentAt = this.#o.clock.now();
-    const registration = await this.#o.log.register(this.consumer, this.component.patterns, this.#o.owner, lease);
-    if (registration.lease.epoch !== lease.epoch) {
-      this.fence(new StaleEpochError(lease.resource, lease.epoch, registration.lease.epoch));
-      return;
-    }
-    this.#lease = registration.lease;
-    this.#leaseValidUntil = sentAt + this.#o.leaseTtlMs;
+    if (this.#fencedBy !== undefined) return;
+    const registration = await this.#lease.reregister();
+    if (!registration) return;
     this.#o.logger.info(`consumer ${this.consumer} registered again with the supervisor (route from seq ${registration.watermark})`);
     this.sync(registration.watermark);
     this.#o.relay?.kick(registration.lease);
@@ -289,7 +279,7 @@ export class ComponentHost implements HostWork, CellOwner {
 
   /** After the lease was found held by another owner: how long to wait before trying again. */
   standbyDelay(): number {
-    return this.#standbyDelay;
+    return this.#lease.standbyDelay;
   }
 
   /** True when every routed event is applied and checkpointed. */
@@ -401,7 +391,7 @@ export class ComponentHost implements HostWork, CellOwner {
     if (!request) return;
     this.#replayRequest = undefined;
     try {
-      const lease = this.#lease;
+      const lease = this.#lease.current;
       if (!lease) throw new RecqError('NOT_REGISTERED', `consumer ${this.consumer} has no lease; it cannot replay`);
       this.#o.store.reset(this.consumer, request.from - 1, this.#o.fence(lease));
       this.#actors.clear();
@@ -644,14 +634,9 @@ export class ComponentHost implements HostWork, CellOwner {
       this.#commitRequested = false;
       return;
     }
-    const lease = this.#lease;
+    const lease = this.#lease.current;
     if (!lease) throw new RecqError('NOT_REGISTERED', `consumer ${this.consumer} has no lease; it cannot commit`);
-    if (this.#o.checkLeaseLocally && this.#o.clock.now() >= this.#leaseValidUntil) {
-      throw new RecqError(
-        'LEASE_EXPIRED',
-        `consumer ${this.consumer} could not renew its lease in time, so another worker may own it now; it stops writing and registers again`,
-      );
-    }
+    if (this.#o.checkLeaseLocally) this.#lease.assertValid();
     const { snapshots, emitted } = this.#actors.collect();
     try {
       this.#o.store.commit(this.consumer, { offset: this.offset, snapshots, emitted, deadLetters: this.#letters.writes() }, this.#o.fence(lease));
@@ -677,35 +662,6 @@ export class ComponentHost implements HostWork, CellOwner {
       this.#commitTimer = undefined;
       this.requestCommit();
     }, delay);
-  }
-
-  #scheduleHeartbeat(): void {
-    const { clock, log, leaseTtlMs, logger } = this.#o;
-    this.#heartbeatTimer = clock.setTimeout(
-      () => {
-        const lease = this.#lease;
-        if (!lease) return;
-        const sentAt = clock.now();
-        log.heartbeat(lease).then(
-          (lastRouted) => {
-            this.#leaseValidUntil = sentAt + leaseTtlMs;
-            this.sync(lastRouted);
-            this.#scheduleHeartbeat();
-            if (this.#o.commands) runQueuedCommands(this, this.#o.commands, this.#o.store, this.#o.logger);
-          },
-          (error: unknown) => {
-            if (error instanceof StaleEpochError) {
-              this.#fencedBy = error;
-              this.#wake({ type: 'work' });
-            } else {
-              logger.warn(`consumer ${this.consumer} could not renew its lease; retrying`, { error });
-              this.#scheduleHeartbeat();
-            }
-          },
-        );
-      },
-      Math.max(1, Math.floor(leaseTtlMs / 3)),
-    );
   }
 
   #scheduleSweep(): void {
