@@ -271,3 +271,45 @@ export class InvalidCommandError extends RecqError {
     super('INVALID_COMMAND', `Cannot ${command}: ${reason}.`);
   }
 }
+
+/** A message that does not have the shape its subject promises. It is dropped or refused; nothing else changes. */
+export class MalformedMessageError extends RecqError {
+  constructor(
+    readonly what: string,
+    readonly field: string,
+    reason: string,
+  ) {
+    super('MALFORMED_MESSAGE', `Malformed ${what}: ${field} ${reason}.`);
+  }
+}
+
+/** A message larger than the NATS server accepts (its `max_payload`). */
+export class ExceedsMaxPayloadError extends RecqError {
+  constructor(
+    readonly what: string,
+    readonly bytes: number,
+    readonly maxPayload: number,
+    readonly seq?: number,
+  ) {
+    super(
+      'EXCEEDS_MAX_PAYLOAD',
+      `${what} is ${bytes} bytes, over the NATS server's max_payload of ${maxPayload} bytes. Raise max_payload in the nats-server configuration (e.g. "max_payload: 8MB"), or keep events smaller than it.`,
+    );
+  }
+}
+
+/** The supervisor did not answer: nothing listens on its subject, or no reply came in time. */
+export class SupervisorUnreachableError extends RecqError {
+  constructor(
+    readonly op: string,
+    readonly subject: string,
+    reason: string,
+    cause: unknown,
+  ) {
+    super(
+      'SUPERVISOR_UNREACHABLE',
+      `The supervisor did not answer ${op} on "${subject}": ${reason}. Check that it is running with the same NATS server and namespace, and not overloaded; the call is safe to retry.`,
+      { cause },
+    );
+  }
+}

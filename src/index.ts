@@ -26,5 +26,5 @@ export {
 export { assertPattern, assertTopic, compilePattern } from './topic.ts';
 export { MemoryTransport } from './transport/memory.ts';
 export { type ConnectionEvent, connectNats, NatsTransport, watchConnection } from './transport/nats.ts';
-export { NatsLogAccess, SupervisorUnreachableError } from './transport/nats-log-access.ts';
+export { NatsLogAccess } from './transport/nats-log-access.ts';
 export type { Delivery, Transport } from './transport/transport.ts';

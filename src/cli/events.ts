@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import type { Envelope } from '../envelope.ts';
-import { NatsLogAccess, SupervisorUnreachableError } from '../transport/nats-log-access.ts';
+import { SupervisorUnreachableError } from '../errors.ts';
+import { NatsLogAccess } from '../transport/nats-log-access.ts';
 import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, parseCount, parsePatterns, UsageError } from './command.ts';
 import { isoTime } from './format.ts';
 import { type EventPage, StoreReader } from './inspect.ts';

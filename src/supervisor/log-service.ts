@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { type AppendInput, type AppendResult, prepareAppend } from '../envelope.ts';
-import { RecqError, StorageError, SystemStoppedError } from '../errors.ts';
+import { ExceedsMaxPayloadError, MalformedMessageError, RecqError, StorageError, SystemStoppedError } from '../errors.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 import type { EventLog, ReadQuery } from '../sss/event-log.ts';
 import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from '../transport/subjects.ts';
 import {
   decodeRequest,
-  ExceedsMaxPayloadError,
   encodeErrorReply,
   encodeOkReply,
   encodeReadReply,
-  MalformedMessageError,
   readReplyOverhead,
   type SssRequest,
   WIRE_HEADER,

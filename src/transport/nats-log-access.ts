@@ -1,40 +1,14 @@
 import { ErrorCode, headers, type MsgHdrs, type NatsConnection } from 'nats';
 import type { AppendInput, AppendResult, Envelope, EventObject } from '../envelope.ts';
-import { RecqError } from '../errors.ts';
+import { ExceedsMaxPayloadError, type RecqError, SupervisorUnreachableError } from '../errors.ts';
 import type { ReadQuery } from '../sss/event-log.ts';
 import type { LogAccess, Registration, RouteState } from '../sss/log-access.ts';
 import type { Lease } from '../supervisor/leases.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from './subjects.ts';
-import {
-  decodeReply,
-  ExceedsMaxPayloadError,
-  encodeRequest,
-  type LeaseRef,
-  type ReadPage,
-  type SssReplyValues,
-  type SssRequest,
-  WIRE_HEADER,
-  WIRE_VERSION,
-} from './wire.ts';
+import { decodeReply, encodeRequest, type LeaseRef, type ReadPage, type SssReplyValues, type SssRequest, WIRE_HEADER, WIRE_VERSION } from './wire.ts';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_READ_LIMIT = 1000;
-
-/** The supervisor did not answer: nothing listens on its subject, or no reply came in time. */
-export class SupervisorUnreachableError extends RecqError {
-  constructor(
-    readonly op: SssOp,
-    readonly subject: string,
-    reason: string,
-    cause: unknown,
-  ) {
-    super(
-      'SUPERVISOR_UNREACHABLE',
-      `The supervisor did not answer ${op} on "${subject}": ${reason}. Check that it is running with the same NATS server and namespace; the call is safe to retry.`,
-      { cause },
-    );
-  }
-}
 
 export interface NatsLogAccessOptions {
   /** An open connection, e.g. from `connectNats`; it stays open after use. */

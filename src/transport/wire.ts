@@ -1,11 +1,13 @@
 import type { AppendResult, Envelope, StoredEvent } from '../envelope.ts';
 import {
+  ExceedsMaxPayloadError,
   InvalidEnvelopeError,
   InvalidEventError,
   InvalidOptionError,
   InvalidPatternError,
   InvalidTopicError,
   LeaseHeldError,
+  MalformedMessageError,
   PayloadTooLargeError,
   RecqError,
   StaleEpochError,
@@ -28,32 +30,6 @@ export const MAX_APPEND_INPUTS = 10_000;
 /** Read access to message headers; NATS `MsgHdrs` fits. */
 export interface HeaderReader {
   get(name: string): string;
-}
-
-/** A message that does not have the shape its subject promises. It is dropped or refused; nothing else changes. */
-export class MalformedMessageError extends RecqError {
-  constructor(
-    readonly what: string,
-    readonly field: string,
-    reason: string,
-  ) {
-    super('MALFORMED_MESSAGE', `Malformed ${what}: ${field} ${reason}.`);
-  }
-}
-
-/** A message larger than the NATS server accepts (its `max_payload`). */
-export class ExceedsMaxPayloadError extends RecqError {
-  constructor(
-    readonly what: string,
-    readonly bytes: number,
-    readonly maxPayload: number,
-    readonly seq?: number,
-  ) {
-    super(
-      'EXCEEDS_MAX_PAYLOAD',
-      `${what} is ${bytes} bytes, over the NATS server's max_payload of ${maxPayload} bytes. Raise max_payload in the nats-server configuration (e.g. "max_payload: 8MB"), or keep events smaller than it.`,
-    );
-  }
 }
 
 /** The lease a relay's append is fenced by: refused unless this epoch is still current. */

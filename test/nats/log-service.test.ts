@@ -2,16 +2,26 @@ import { headers, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/clock.ts';
 import { openDatabase, type SqliteDatabase } from '../../src/db.ts';
-import { InvalidEventError, InvalidPatternError, InvalidTopicError, LeaseHeldError, type RecqError, StaleEpochError } from '../../src/errors.ts';
+import {
+  ExceedsMaxPayloadError,
+  InvalidEventError,
+  InvalidPatternError,
+  InvalidTopicError,
+  LeaseHeldError,
+  MalformedMessageError,
+  type RecqError,
+  StaleEpochError,
+  SupervisorUnreachableError,
+} from '../../src/errors.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
 import { LeaseTable } from '../../src/supervisor/leases.ts';
 import { LogService } from '../../src/supervisor/log-service.ts';
 import { Router } from '../../src/supervisor/router.ts';
 import { connectNats, NatsTransport } from '../../src/transport/nats.ts';
-import { NatsLogAccess, SupervisorUnreachableError } from '../../src/transport/nats-log-access.ts';
+import { NatsLogAccess } from '../../src/transport/nats-log-access.ts';
 import type { SssOp } from '../../src/transport/subjects.ts';
 import type { Delivery } from '../../src/transport/transport.ts';
-import { decodeReply, ExceedsMaxPayloadError, MalformedMessageError } from '../../src/transport/wire.ts';
+import { decodeReply } from '../../src/transport/wire.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { TempDir } from '../support/temp-db.ts';
 import { Inbox } from './inbox.ts';

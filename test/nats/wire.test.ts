@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/envelope.ts';
-import { InvalidTopicError, LeaseHeldError, PayloadTooLargeError, RecqError, StaleEpochError } from '../../src/errors.ts';
+import { InvalidTopicError, LeaseHeldError, MalformedMessageError, PayloadTooLargeError, RecqError, StaleEpochError } from '../../src/errors.ts';
 import { subjectsFor } from '../../src/transport/subjects.ts';
 import {
   decodeDeliveries,
@@ -12,7 +12,6 @@ import {
   errorFromWire,
   errorToWire,
   type HeaderReader,
-  MalformedMessageError,
 } from '../../src/transport/wire.ts';
 
 const wire: HeaderReader = { get: (name) => (name === 'Recq-Wire' ? '1' : '') };
