@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
 import { SimulatedClock } from '../src/clock.ts';
 import type { AppendInput, EventObject } from '../src/envelope.ts';
@@ -18,8 +18,8 @@ import {
 import { type Component, defineComponent } from '../src/host/component.ts';
 import { silentLogger } from '../src/logger.ts';
 import { createSystem, type System, type SystemOptions } from '../src/system.ts';
+import { useScratch } from './support/scratch.ts';
 import { readTables } from './support/tables.ts';
-import { TempDir } from './support/temp-db.ts';
 
 const MAX_PAYLOAD_BYTES = 1024;
 
@@ -51,27 +51,17 @@ function shown(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-let dir: TempDir;
+const scratch = useScratch();
 let file: string;
 let clock: SimulatedClock;
-let systems: System[];
 
-async function start(options: Partial<SystemOptions> = {}): Promise<System> {
-  const system = await createSystem({ db: file, components, clock, logger: silentLogger, maxPayloadBytes: MAX_PAYLOAD_BYTES, ...options });
-  systems.push(system);
-  return system;
+function start(options: Partial<SystemOptions> = {}): Promise<System> {
+  return scratch.start({ db: file, components, clock, logger: silentLogger, maxPayloadBytes: MAX_PAYLOAD_BYTES, ...options });
 }
 
 beforeEach(() => {
-  dir = new TempDir();
-  file = dir.file();
+  file = scratch.file();
   clock = new SimulatedClock(Date.UTC(2030, 0, 1));
-  systems = [];
-});
-
-afterEach(async () => {
-  for (const system of systems) await system.stop();
-  dir.remove();
 });
 
 /**

@@ -1,24 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSystem, defineComponent, SimulatedClock, type System, silentLogger } from '../src/index.ts';
-import { recorderMachine, tempDir } from './invariants/fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { defineComponent, SimulatedClock, silentLogger } from '../src/index.ts';
+import { recorderMachine } from './invariants/fixtures.ts';
+import { useScratch } from './support/scratch.ts';
 
 describe('keyed actors in memory', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
   it('passivates idle actors after the configured time and restores them, state intact, on their next event', async () => {
     const clock = new SimulatedClock(0);
     const component = defineComponent({ name: 'recorder', logic: recorderMachine, subscribe: 'inv.*', key: true, passivateAfterMs: 60_000 });
-    system = await createSystem({ db: tmp.file('passivate.db'), components: [component], clock, logger: silentLogger });
-    const s = system;
+    const s = await scratch.start({ db: scratch.file('passivate.db'), components: [component], clock, logger: silentLogger });
     await s.publishMany(['a', 'b', 'c'].map((key, i) => ({ topic: 'inv.a', event: { type: 'add', amount: i + 1 }, key })));
     await s.settled();
     expect((await s.status()).consumers[0]).toMatchObject({ activeActors: 3, storedActors: 3 });

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
-import { createSystem, defineComponent, SimulatedClock, type System } from '../src/index.ts';
-import { recorderMachine, tempDir } from './invariants/fixtures.ts';
+import { defineComponent, SimulatedClock, type SystemOptions } from '../src/index.ts';
+import { recorderMachine } from './invariants/fixtures.ts';
 import { listeningLogger } from './support/listening-logger.ts';
+import { useScratch } from './support/scratch.ts';
 
 /** The recorder, with checkpoints that fail while `failing.on` is set (as a full disk would). */
 function flakyRecorder(failing: { on: boolean }) {
@@ -15,28 +16,19 @@ function flakyRecorder(failing: { on: boolean }) {
 }
 
 describe('supervisor', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
-  it('restarts a failed host after a backoff, says so, and the host resumes from its checkpoint', async () => {
+  /** The flaky recorder on a simulated clock, its checkpoints working until the test sets `failing.on`. */
+  async function startFlaky(file: string, restart: SystemOptions['restart']) {
     const clock = new SimulatedClock(0);
     const failing = { on: false };
     const log = listeningLogger();
-    system = await createSystem({
-      db: tmp.file('restart.db'),
-      components: [flakyRecorder(failing)],
-      clock,
-      restart: { initialDelayMs: 1_000, maxDelayMs: 8_000, maxRestarts: 3, windowMs: 60_000 },
-      logger: log.logger,
-    });
+    const system = await scratch.start({ db: scratch.file(file), components: [flakyRecorder(failing)], clock, restart, logger: log.logger });
+    return { system, clock, failing, log };
+  }
+
+  it('restarts a failed host after a backoff, says so, and the host resumes from its checkpoint', async () => {
+    const { system, clock, failing, log } = await startFlaky('restart.db', { initialDelayMs: 1_000, maxDelayMs: 8_000, maxRestarts: 3, windowMs: 60_000 });
     await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
     await system.settled();
 
@@ -59,16 +51,7 @@ describe('supervisor', () => {
   });
 
   it('gives up on a host that keeps failing, and reports why', async () => {
-    const clock = new SimulatedClock(0);
-    const failing = { on: false };
-    const log = listeningLogger();
-    system = await createSystem({
-      db: tmp.file('giveup.db'),
-      components: [flakyRecorder(failing)],
-      clock,
-      restart: { initialDelayMs: 100, maxDelayMs: 400, maxRestarts: 2, windowMs: 60_000 },
-      logger: log.logger,
-    });
+    const { system, clock, failing, log } = await startFlaky('giveup.db', { initialDelayMs: 100, maxDelayMs: 400, maxRestarts: 2, windowMs: 60_000 });
     failing.on = true;
     const gaveUp = log.next(/host recorder failed 3 times within 60000 ms; giving up on it: .*snapshot store unavailable/);
     let restarts = 0;

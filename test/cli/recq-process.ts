@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TempDir } from '../support/temp-dir.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'bin', 'recq.js');
@@ -33,7 +33,8 @@ export interface Workspace {
 }
 
 export function createWorkspace(options: { esm?: boolean } = {}): Workspace {
-  const dir = mkdtempSync(join(tmpdir(), 'recq-cli-'));
+  const temp = new TempDir();
+  const dir = temp.path;
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
   if (options.esm ?? true) writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   return {
@@ -42,8 +43,8 @@ export function createWorkspace(options: { esm?: boolean } = {}): Workspace {
       writeFileSync(join(dir, name), source);
       return name;
     },
-    // rmSync removes the node_modules link itself, never what it points to.
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    // Removing the directory removes the node_modules link itself, never what it points to.
+    remove: () => temp.remove(),
   };
 }
 

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TempDir } from '../support/temp-dir.ts';
 import { type CanonicalRun, canonicalize, differences } from './compare.ts';
 import type { RunResult } from './worker.ts';
 
@@ -160,14 +159,14 @@ function expectSameRun(label: string, reference: CanonicalRun, run: CanonicalRun
 }
 
 describe('crash safety', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'recq-crash-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = new TempDir();
+  afterAll(() => dir.remove());
 
   it('after 20+ SIGKILLs at random points, some inside checkpoint commits, the log, every snapshot and every offset equal an uncrashed run', async () => {
     const random = seededRandom(seed);
     console.log(`crash test seed ${seed} (set RECQ_CRASH_SEED=${seed} to replay the kill plan)`);
 
-    const reference = await runToCompletion(join(dir, 'reference.db'), 20, join(dir, 'reference.json'));
+    const reference = await runToCompletion(dir.file('reference.db'), 20, dir.file('reference.json'));
     const expected = canonicalize(reference);
     expect(expected.problems, 'the uncrashed run is itself inconsistent').toEqual([]);
     const audit = expected.actors.get('audit/_') as { context: { total: number; outOfOrder: number; perKey: Record<string, { cycles: number }> } };
@@ -179,7 +178,7 @@ describe('crash safety', () => {
 
     const finalProgress = reference.consumers.reduce((sum, consumer) => sum + consumer.offset, 0);
     const started = Date.now();
-    const { result, stats } = await crashRun(join(dir, 'crash.db'), join(dir, 'crash.json'), finalProgress, random);
+    const { result, stats } = await crashRun(dir.file('crash.db'), dir.file('crash.json'), finalProgress, random);
     console.log(
       `crash run: ${stats.lives} lifetimes, ${stats.kills} SIGKILLs, ${stats.insideCommit} inside a checkpoint commit ` +
         `(${stats.commitLanded} had reached SQLite, ${stats.commitLost} had not), ${Date.now() - started} ms; ` +
@@ -192,7 +191,7 @@ describe('crash safety', () => {
     expectSameRun('after the crashes', expected, canonicalize(result));
 
     // One more lifetime on the settled file: state restored cold from the CSS, and re-publishing adds nothing.
-    const reopened = await runToCompletion(join(dir, 'crash.db'), 20, join(dir, 'reopened.json'));
+    const reopened = await runToCompletion(dir.file('crash.db'), 20, dir.file('reopened.json'));
     expect(reopened.head).toBe(result.head);
     expectSameRun('after a clean restart', expected, canonicalize(reopened));
   }, 180_000);

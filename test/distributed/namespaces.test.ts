@@ -1,18 +1,14 @@
 import { connect } from 'nats';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, quiet, readLog } from './processes.ts';
+import { describe, expect, it } from 'vitest';
+import { quiet, readLog, useCluster } from './processes.ts';
 import type { StreamPlan } from './protocol.ts';
 import { expectExactOutcome, recorderReference } from './reference.ts';
 
 describe('two namespaces on one nats-server', () => {
-  let cluster: Cluster | undefined;
-  afterEach(async () => {
-    await cluster?.cleanup();
-    cluster = undefined;
-  });
+  const startCluster = useCluster();
 
   it('keeps two systems with the same components and topics apart', async () => {
-    cluster = await Cluster.start();
+    const cluster = await startCluster();
     const sniffer = await connect({ servers: cluster.nats.url });
     const subjects = new Set<string>();
     sniffer.subscribe('>', { callback: (_error, msg) => subjects.add(msg.subject.split('.').slice(0, 2).join('.')) });
@@ -24,8 +20,8 @@ describe('two namespaces on one nats-server', () => {
       };
       const systems = await Promise.all(
         Object.keys(plans).map(async (namespace) => {
-          const supervisor = await cluster!.supervisor({ name: `${namespace}-supervisor`, namespace });
-          const worker = await cluster!.worker({ name: `${namespace}-worker`, namespace, components: ['recorder', 'tally'] });
+          const supervisor = await cluster.supervisor({ name: `${namespace}-supervisor`, namespace });
+          const worker = await cluster.worker({ name: `${namespace}-worker`, namespace, components: ['recorder', 'tally'] });
           return { namespace, supervisor, worker };
         }),
       );

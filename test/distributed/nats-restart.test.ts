@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { acknowledged, Cluster, type NodeProcess, quiet, readLog, waitForAcks } from './processes.ts';
+import { describe, expect, it } from 'vitest';
+import { acknowledged, type NodeProcess, quiet, readLog, useCluster, waitForAcks } from './processes.ts';
 import { expectAcknowledgedInLog, expectExactOutcome, expectRecorderCheckpoint } from './reference.ts';
 
 const EVENTS = 1500;
@@ -8,14 +8,10 @@ const connectionEvent = (node: NodeProcess, event: string, from: number) =>
   node.waitFor((line) => line.type === 'nats' && line.event === event, `NATS ${event}`, from);
 
 describe('nats-server killed mid-stream', () => {
-  let cluster: Cluster | undefined;
-  afterEach(async () => {
-    await cluster?.cleanup();
-    cluster = undefined;
-  });
+  const startCluster = useCluster();
 
   it('after a restart on the same port, every process resumes and the final state is exact', async () => {
-    cluster = await Cluster.start();
+    const cluster = await startCluster();
     const supervisor = await cluster.supervisor();
     const recorderWorker = await cluster.worker({ name: 'worker-a', components: ['recorder'], checkpoint: { maxEvents: 7 } });
     const producer = await cluster.worker({ name: 'worker-b', components: ['tally'] });

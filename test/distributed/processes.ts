@@ -16,13 +16,13 @@
  * }
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { Envelope } from '../../src/index.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
+import { TempDir } from '../support/temp-dir.ts';
 import type { ComponentName, Line, NodeConfig, WireFailure } from './protocol.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -245,21 +245,21 @@ export interface SupervisorSpec {
  */
 export class Cluster {
   readonly nats: NatsServer;
-  readonly dir: string;
+  readonly #dir: TempDir;
   readonly #processes: NodeProcess[] = [];
 
-  private constructor(nats: NatsServer, dir: string) {
+  private constructor(nats: NatsServer, dir: TempDir) {
     this.nats = nats;
-    this.dir = dir;
+    this.#dir = dir;
   }
 
   static async start(): Promise<Cluster> {
     const nats = await startNatsServer();
-    return new Cluster(nats, mkdtempSync(join(tmpdir(), 'recq-dist-')));
+    return new Cluster(nats, new TempDir());
   }
 
   file(name: string): string {
-    return join(this.dir, `${name}.db`);
+    return this.#dir.file(`${name}.db`);
   }
 
   /** Starts a supervisor and resolves once it serves the log. */
@@ -295,7 +295,7 @@ export class Cluster {
   async cleanup(): Promise<void> {
     await Promise.all(this.#processes.map((p) => p.kill()));
     await this.nats.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    this.#dir.remove();
   }
 
   async #launch(entry: 'supervisor' | 'worker', config: NodeConfig): Promise<NodeProcess> {
@@ -304,6 +304,30 @@ export class Cluster {
     await node.waitFor((line) => line.type === 'ready', 'ready');
     return node;
   }
+}
+
+/**
+ * Registers an `afterEach` that cleans up the cluster the test started, whether it passed or
+ * not, and returns what starts it.
+ *
+ * @example
+ * const startCluster = useCluster();
+ *
+ * it('recovers', async () => {
+ *   const cluster = await startCluster();
+ *   const supervisor = await cluster.supervisor();
+ * });
+ */
+export function useCluster(): () => Promise<Cluster> {
+  let cluster: Cluster | undefined;
+  afterEach(async () => {
+    await cluster?.cleanup();
+    cluster = undefined;
+  });
+  return async () => {
+    cluster = await Cluster.start();
+    return cluster;
+  };
 }
 
 /**

@@ -107,10 +107,7 @@ export function expectAcknowledgedInLog(acks: ReadonlyMap<string, number>, log: 
  * of the recorder, and each stored snapshot is the replay of its key's events.
  */
 export function expectRecorderCheckpoint(workerFile: string, log: readonly Envelope[]): void {
-  const { consumers, snapshots } = readTables(workerFile, ['consumers', 'snapshots']) as {
-    consumers: { consumer: string; offset: number }[];
-    snapshots: { consumer: string; key: string; seq: number; snapshot: string }[];
-  };
+  const { consumers, snapshots } = readTables(workerFile, ['consumers', 'snapshots']);
   const inputs = recorderInputs(log);
   // A catch-up read moves the offset to the end of the range it read, which may be past the last matching event.
   const offset = consumers.find((c) => c.consumer === 'recorder')?.offset ?? 0;

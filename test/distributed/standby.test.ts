@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RouteState } from '../../src/index.ts';
-import { acknowledged, Cluster, hostState, quiet, readLog, waitForAcks, waitForHostState } from './processes.ts';
+import { acknowledged, hostState, quiet, readLog, useCluster, waitForAcks, waitForHostState } from './processes.ts';
 import { expectAcknowledgedInLog, expectExactOutcome, expectRecorderCheckpoint } from './reference.ts';
 
 const EVENTS = 1200;
@@ -10,14 +10,10 @@ interface Status {
 }
 
 describe('standby takeover', () => {
-  let cluster: Cluster | undefined;
-  afterEach(async () => {
-    await cluster?.cleanup();
-    cluster = undefined;
-  });
+  const startCluster = useCluster();
 
   it('takes the consumer over once the SIGKILLed owner’s lease expires, with nothing processed twice', async () => {
-    cluster = await Cluster.start();
+    const cluster = await startCluster();
     const supervisor = await cluster.supervisor();
     const owner = await cluster.worker({ name: 'worker-a', components: ['recorder'], checkpoint: { maxEvents: 7 } });
     // Worker B publishes and tallies, and holds the recorder in reserve.
@@ -70,7 +66,7 @@ describe('standby takeover', () => {
   });
 
   it('fences an owner that stalled past its lease: when it wakes, the new owner keeps the consumer and nothing is doubled', async () => {
-    cluster = await Cluster.start();
+    const cluster = await startCluster();
     const supervisor = await cluster.supervisor();
     const stalled = await cluster.worker({ name: 'worker-a', components: ['recorder'], checkpoint: { maxEvents: 7 } });
     const reserve = await cluster.worker({ name: 'worker-b', components: ['recorder', 'tally'] });

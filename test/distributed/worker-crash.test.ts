@@ -1,19 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readTables } from '../support/tables.ts';
-import { acknowledged, Cluster, quiet, readLog, type WorkerSpec, waitForAcks } from './processes.ts';
+import { acknowledged, quiet, readLog, useCluster, type WorkerSpec, waitForAcks } from './processes.ts';
 import { expectAcknowledgedInLog, expectExactOutcome, expectRecorderCheckpoint } from './reference.ts';
 
 const EVENTS = 1500;
 
 describe('a worker SIGKILLed mid-stream', () => {
-  let cluster: Cluster | undefined;
-  afterEach(async () => {
-    await cluster?.cleanup();
-    cluster = undefined;
-  });
+  const startCluster = useCluster();
 
   it('comes back on its own file and ends in the exact state, with nothing doubled in the log', async () => {
-    cluster = await Cluster.start();
+    const cluster = await startCluster();
     const supervisor = await cluster.supervisor();
     // Small checkpoints, so kills tend to land between a batch and its checkpoint, or before the outbox is relayed.
     const recorderSpec: WorkerSpec = { name: 'worker-a', components: ['recorder'], checkpoint: { maxEvents: 7 } };
@@ -29,7 +25,7 @@ describe('a worker SIGKILLed mid-stream', () => {
       await recorderWorker.kill();
       expect(await recorderWorker.exited).toEqual({ code: null, signal: 'SIGKILL' });
       // What it left on its own file is where the restarted worker starts from.
-      const [left] = readTables(cluster.file('worker-a'), ['consumers']).consumers as { offset: number }[];
+      const [left] = readTables(cluster.file('worker-a'), ['consumers']).consumers;
       expect(left?.offset).toBeGreaterThan(0);
       // Events keep coming while the recorder is down; they wait in the log.
       await waitForAcks(producer, restartAt);

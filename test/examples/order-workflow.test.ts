@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { components } from '../../examples/order-workflow/components.ts';
 import definition from '../../examples/order-workflow/main.ts';
 import { PAYMENT_TIMEOUT_MS } from '../../examples/order-workflow/order.machine.ts';
@@ -9,7 +6,8 @@ import { orderIds, placeOrders } from '../../examples/order-workflow/orders.ts';
 import { expectedOutcome, orderAmount, paymentUnanswered } from '../../examples/order-workflow/rules.ts';
 import type { Totals } from '../../examples/order-workflow/totals.store.ts';
 import { verifyRun } from '../../examples/order-workflow/verify.ts';
-import { createSystem, SimulatedClock, type System, UnknownKeyError } from '../../src/index.ts';
+import { SimulatedClock, type System, UnknownKeyError } from '../../src/index.ts';
+import { useScratch } from '../support/scratch.ts';
 
 const ORDERS = 300;
 
@@ -62,19 +60,14 @@ async function openOrders(system: System): Promise<number> {
 }
 
 describe('order workflow example', () => {
-  let dir: string;
+  const scratch = useScratch();
   let db: string;
   // Simulated, so the 30 s payment timeouts pass when the test says so and no test waits for them.
   let clock: SimulatedClock;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'recq-order-workflow-'));
-    db = join(dir, 'recq.db');
+    db = scratch.file('recq.db');
     clock = new SimulatedClock(1_700_000_000_000);
-  });
-
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('brings every order to its deterministic outcome exactly once, and restores the same state from the CSS', async () => {
@@ -85,103 +78,87 @@ describe('order workflow example', () => {
     expect(expected.cancelledBy['payment-timeout']).toBeGreaterThan(0);
     expect(expected.cancelledBy['shipment-failed']).toBeGreaterThan(0);
 
-    let before: Awaited<ReturnType<typeof stateOf>>;
-    let offsetsBefore: Record<string, number>;
-    const system = await createSystem({ db, components, clock });
-    try {
-      await placeOrders(system, ids);
-      await system.settled();
+    const system = await scratch.start({ db, components, clock });
+    await placeOrders(system, ids);
+    await system.settled();
 
-      // Only the orders whose bank never answers are left, each waiting for its payment, and none has timed out.
-      const unanswered = ids.filter(paymentUnanswered);
-      expect(await openOrders(system)).toBe(unanswered.length);
-      for (const id of unanswered) expect(await system.query('order', id)).toMatchObject({ value: 'awaitingPayment', status: 'active' });
-      expect((await system.query('totals')).context).toMatchObject({ cancelledBy: { 'payment-timeout': 0 } });
+    // Only the orders whose bank never answers are left, each waiting for its payment, and none has timed out.
+    const unanswered = ids.filter(paymentUnanswered);
+    expect(await openOrders(system)).toBe(unanswered.length);
+    for (const id of unanswered) expect(await system.query('order', id)).toMatchObject({ value: 'awaitingPayment', status: 'active' });
+    expect((await system.query('totals')).context).toMatchObject({ cancelledBy: { 'payment-timeout': 0 } });
 
-      clock.advance(PAYMENT_TIMEOUT_MS - 1);
-      await system.settled();
-      expect(await openOrders(system)).toBe(unanswered.length);
+    clock.advance(PAYMENT_TIMEOUT_MS - 1);
+    await system.settled();
+    expect(await openOrders(system)).toBe(unanswered.length);
 
-      clock.advance(1);
-      await system.settled();
-      expect(await openOrders(system)).toBe(0);
+    clock.advance(1);
+    await system.settled();
+    expect(await openOrders(system)).toBe(0);
 
-      const report = await verifyRun(system, ids);
-      expect(report.checks.filter((check) => !check.ok)).toEqual([]);
-      expect(report.checks).toHaveLength(8);
-      expect(report.summary).toMatchObject({ orders: ORDERS, ...expected });
+    const report = await verifyRun(system, ids);
+    expect(report.checks.filter((check) => !check.ok)).toEqual([]);
+    expect(report.checks).toHaveLength(8);
+    expect(report.summary).toMatchObject({ orders: ORDERS, ...expected });
 
-      const totals = (await system.query('totals')).context as Totals;
-      expect(totals).toEqual({
-        placed: ORDERS,
-        completed: expected.completed,
-        cancelled: ORDERS - expected.completed,
-        cancelledBy: expected.cancelledBy,
-        revenue: expected.revenue,
-        refunded: expected.refunded,
-      });
+    const totals = (await system.query('totals')).context as Totals;
+    expect(totals).toEqual({
+      placed: ORDERS,
+      completed: expected.completed,
+      cancelled: ORDERS - expected.completed,
+      cancelledBy: expected.cancelledBy,
+      revenue: expected.revenue,
+      refunded: expected.refunded,
+    });
 
-      const outcomes = await system.events({ patterns: ['order.completed', 'order.cancelled'], limit: 10 * ORDERS });
-      expect(outcomes).toHaveLength(ORDERS);
-      expect(new Set(outcomes.map((e) => e.key))).toEqual(new Set(ids));
+    const outcomes = await system.events({ patterns: ['order.completed', 'order.cancelled'], limit: 10 * ORDERS });
+    expect(outcomes).toHaveLength(ORDERS);
+    expect(new Set(outcomes.map((e) => e.key))).toEqual(new Set(ids));
 
-      before = await stateOf(system, ids);
-      offsetsBefore = await committedOffsets(system);
-    } finally {
-      await system.stop();
+    const before = await stateOf(system, ids);
+    const offsetsBefore = await committedOffsets(system);
+    await system.stop();
+
+    const reopened = await scratch.start({ db, components, clock });
+    expect(await stateOf(reopened, ids)).toEqual(before);
+
+    expect(await committedOffsets(reopened)).toEqual(offsetsBefore);
+
+    await reopened.settled();
+    expect(await stateOf(reopened, ids)).toEqual(before);
+    // A consumer may now record that it read past the tail of events it does not subscribe to; nothing else moves.
+    for (const [consumer, offset] of Object.entries(await committedOffsets(reopened))) {
+      expect(offset).toBeGreaterThanOrEqual(offsetsBefore[consumer] ?? 0);
+      expect(offset).toBeLessThanOrEqual(before.head);
     }
 
-    const reopened = await createSystem({ db, components, clock });
-    try {
-      expect(await stateOf(reopened, ids)).toEqual(before);
-
-      expect(await committedOffsets(reopened)).toEqual(offsetsBefore);
-
-      await reopened.settled();
-      expect(await stateOf(reopened, ids)).toEqual(before);
-      // A consumer may now record that it read past the tail of events it does not subscribe to; nothing else moves.
-      for (const [consumer, offset] of Object.entries(await committedOffsets(reopened))) {
-        expect(offset).toBeGreaterThanOrEqual(offsetsBefore[consumer] ?? 0);
-        expect(offset).toBeLessThanOrEqual(before.head);
-      }
-
-      // Placing the same orders again is deduplicated by their ids, so nothing runs twice.
-      const again = await placeOrders(reopened, ids);
-      expect(again.every((result) => result.duplicate)).toBe(true);
-      await reopened.settled();
-      // No timer is left to fire, however far the clock moves.
-      clock.advance(10 * PAYMENT_TIMEOUT_MS);
-      await reopened.settled();
-      expect(await stateOf(reopened, ids)).toEqual(before);
-      expect((await verifyRun(reopened, ids)).ok).toBe(true);
-    } finally {
-      await reopened.stop();
-    }
+    // Placing the same orders again is deduplicated by their ids, so nothing runs twice.
+    const again = await placeOrders(reopened, ids);
+    expect(again.every((result) => result.duplicate)).toBe(true);
+    await reopened.settled();
+    // No timer is left to fire, however far the clock moves.
+    clock.advance(10 * PAYMENT_TIMEOUT_MS);
+    await reopened.settled();
+    expect(await stateOf(reopened, ids)).toEqual(before);
+    expect((await verifyRun(reopened, ids)).ok).toBe(true);
   });
 
   it('finishes every order after a stop in mid-flight, once reopened on the same file', async () => {
     const ids = orderIds(ORDERS);
-    const first = await createSystem({ db, components, clock });
-    try {
-      await placeOrders(first, ids);
-      // Each saga needs several checkpoints to finish, and none has run since the last batch was placed.
-      expect((await first.events({ patterns: ['order.completed', 'order.cancelled'], limit: 10 * ORDERS })).length).toBeLessThan(ORDERS);
-    } finally {
-      // No settled(): sagas are mid-way, with requests emitted but not yet answered.
-      await first.stop();
-    }
+    const first = await scratch.start({ db, components, clock });
+    await placeOrders(first, ids);
+    // Each saga needs several checkpoints to finish, and none has run since the last batch was placed.
+    expect((await first.events({ patterns: ['order.completed', 'order.cancelled'], limit: 10 * ORDERS })).length).toBeLessThan(ORDERS);
+    // No settled(): sagas are mid-way, with requests emitted but not yet answered.
+    await first.stop();
 
-    const reopened = await createSystem({ db, components, clock });
-    try {
-      await reopened.settled();
-      clock.advance(PAYMENT_TIMEOUT_MS);
-      await reopened.settled();
-      const report = await verifyRun(reopened, ids);
-      expect(report.checks.filter((check) => !check.ok)).toEqual([]);
-      expect(report.summary).toMatchObject(expectedSummary(ids));
-    } finally {
-      await reopened.stop();
-    }
+    const reopened = await scratch.start({ db, components, clock });
+    await reopened.settled();
+    clock.advance(PAYMENT_TIMEOUT_MS);
+    await reopened.settled();
+    const report = await verifyRun(reopened, ids);
+    expect(report.checks.filter((check) => !check.ok)).toEqual([]);
+    expect(report.summary).toMatchObject(expectedSummary(ids));
   });
 
   it('runs main as `recq run` would, and main reports PASS for the requested number of orders', async () => {
@@ -192,14 +169,13 @@ describe('order workflow example', () => {
     const exitCode = process.exitCode;
     // main advances the definition's own clock, so the system must run on it, as `recq run` does.
     expect(definition.clock).toBeInstanceOf(SimulatedClock);
-    const system = await createSystem({ db, components: definition.components, clock: definition.clock });
+    const system = await scratch.start({ db, components: definition.components, clock: definition.clock });
     try {
       await definition.main?.(system, { db, args: ['--orders', '80'], signal: new AbortController().signal });
       expect(process.exitCode).toBe(exitCode);
     } finally {
       process.exitCode = exitCode;
       log.mockRestore();
-      await system.stop();
     }
     expect(lines[0]).toBe(`order workflow: 80 orders on ${db}`);
     expect(lines.filter((line) => line.startsWith('FAIL'))).toEqual([]);
@@ -213,18 +189,14 @@ describe('order workflow example', () => {
   });
 
   it('cancels an order with no valid amount without asking for payment', async () => {
-    const system = await createSystem({ db, components });
-    try {
-      await system.publish('order.placed', { type: 'order.placed', orderId: 'bad-1', amount: -5 }, { key: 'bad-1' });
-      await system.settled();
-      const saga = await system.query('order', 'bad-1');
-      expect(saga).toMatchObject({ value: 'cancelled', status: 'done', context: { reason: 'invalid-order' } });
-      expect(await system.events({ patterns: ['payment.>'] })).toEqual([]);
-      expect((await system.events({ patterns: ['order.cancelled'] })).map((e) => e.event)).toEqual([
-        { type: 'order.cancelled', orderId: 'bad-1', amount: -5, reason: 'invalid-order' },
-      ]);
-    } finally {
-      await system.stop();
-    }
+    const system = await scratch.start({ db, components });
+    await system.publish('order.placed', { type: 'order.placed', orderId: 'bad-1', amount: -5 }, { key: 'bad-1' });
+    await system.settled();
+    const saga = await system.query('order', 'bad-1');
+    expect(saga).toMatchObject({ value: 'cancelled', status: 'done', context: { reason: 'invalid-order' } });
+    expect(await system.events({ patterns: ['payment.>'] })).toEqual([]);
+    expect((await system.events({ patterns: ['order.cancelled'] })).map((e) => e.event)).toEqual([
+      { type: 'order.cancelled', orderId: 'bad-1', amount: -5, reason: 'invalid-order' },
+    ]);
   });
 });

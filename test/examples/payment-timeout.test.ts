@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PAYMENT_TIMEOUT_MS } from '../../examples/order-workflow/order.machine.ts';
 import { orderIds } from '../../examples/order-workflow/orders.ts';
 import { paymentUnanswered } from '../../examples/order-workflow/rules.ts';
+import { useScratch } from '../support/scratch.ts';
 import type { Report } from './timeout-worker.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -92,7 +90,7 @@ function expectTimedOutOnce(report: Report): void {
 }
 
 describe('payment timeout of the order workflow', () => {
-  let dir: string;
+  const scratch = useScratch();
   let db: string;
   const workers: Worker[] = [];
   const start = (...args: ConstructorParameters<typeof Worker>) => {
@@ -102,16 +100,15 @@ describe('payment timeout of the order workflow', () => {
   };
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'recq-payment-timeout-'));
-    db = join(dir, 'recq.db');
+    db = scratch.file('recq.db');
   });
 
+  // Registered after the scratch hooks, so every child has exited before its directory is removed.
   afterEach(async () => {
     for (const worker of workers.splice(0)) {
       worker.dispose();
       await worker.exited;
     }
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('fires an overdue payment timeout at once after a SIGKILL mid-wait, exactly once, and never again', async () => {

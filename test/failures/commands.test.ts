@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandQueue } from '../../src/css/commands.ts';
 import { openDatabase, type SqliteDatabase } from '../../src/db.ts';
-import { createSystem, defineComponent, type RetryPolicy, SimulatedClock, type System } from '../../src/index.ts';
-import { tempDir } from '../invariants/fixtures.ts';
+import { defineComponent, type RetryPolicy, SimulatedClock, type System } from '../../src/index.ts';
+import { useScratch } from '../support/scratch.ts';
 import { applierMachine, FailurePlan, listeningLogger } from './fixtures.ts';
 
 const LEASE_TTL_MS = 3_000;
@@ -18,43 +18,36 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 }
 
 describe('operator commands queued in the CSS', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
+  const scratch = useScratch();
   let plan: FailurePlan;
   let clock: SimulatedClock;
-  let operatorDb: SqliteDatabase;
+  let operatorDb: SqliteDatabase | undefined;
   let queue: CommandQueue;
 
   beforeEach(() => {
-    tmp = tempDir();
     plan = new FailurePlan();
     clock = new SimulatedClock(0);
   });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
+  afterEach(() => {
     operatorDb?.close();
-    tmp.remove();
+    operatorDb = undefined;
   });
 
   const applier = (retry: Partial<RetryPolicy> = { maxAttempts: 1 }) =>
     defineComponent({ name: 'applier', logic: applierMachine(plan), subscribe: 'work.*', key: true, retry, checkpoint: { maxDelayMs: 0 } });
 
-  async function start(retry?: Partial<RetryPolicy>): Promise<System> {
-    await system?.stop();
-    system = await createSystem({
-      db: tmp.file('commands.db'),
+  const start = (retry?: Partial<RetryPolicy>): Promise<System> =>
+    scratch.start({
+      db: scratch.file('commands.db'),
       components: [applier(retry)],
       clock,
       leaseTtlMs: LEASE_TTL_MS,
       logger: listeningLogger().logger,
     });
-    return system;
-  }
 
   /** The operator's side: a connection of its own to the same file, as the CLI has. */
   function openQueue(): CommandQueue {
-    operatorDb = openDatabase(tmp.file('commands.db'));
+    operatorDb = openDatabase(scratch.file('commands.db'));
     queue = new CommandQueue(operatorDb);
     return queue;
   }
@@ -101,9 +94,9 @@ describe('operator commands queued in the CSS', () => {
   });
 
   it('runs commands queued while the system was stopped when it next starts', async () => {
-    const letter = await parkOne(await start());
-    await system?.stop();
-    system = undefined;
+    const first = await start();
+    const letter = await parkOne(first);
+    await first.stop();
     openQueue();
     const skip = queue.enqueue('applier', 'skip', letter);
     const pause = queue.enqueue('applier', 'pause');
@@ -122,8 +115,7 @@ describe('operator commands queued in the CSS', () => {
     await publish(s, 'e2');
     await until(() => s.deadLetters()[0]?.status === 'blocking', 'the consumer blocks');
     const letter = s.deadLetters()[0]?.id as number;
-    await system?.stop();
-    system = undefined;
+    await s.stop();
     openQueue();
     const skip = queue.enqueue('applier', 'skip', letter);
 

@@ -1,23 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSystem, defineComponent, type System, silentLogger } from '../../src/index.ts';
-import { readTables, recorder, recorderMachine, tally, tempDir } from '../invariants/fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { defineComponent, type System, silentLogger } from '../../src/index.ts';
+import { recorder, recorderMachine, tally } from '../invariants/fixtures.ts';
+import { useScratch } from '../support/scratch.ts';
+import { readTables } from '../support/tables.ts';
 
 describe('consumer control', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
-  const open = async (components = [recorder(), tally()]) => {
-    await system?.stop();
-    system = await createSystem({ db: tmp.file('control.db'), components, owner: 'me', logger: silentLogger });
-    return system;
+  const open = (components = [recorder(), tally()]) => scratch.start({ db: scratch.file('control.db'), components, owner: 'me', logger: silentLogger });
+  const reopen = async (previous: System, components?: Parameters<typeof open>[0]) => {
+    await previous.stop();
+    return open(components);
   };
   const publish = (s: System, from: number, count: number) =>
     s.publishMany(Array.from({ length: count }, (_, i) => ({ topic: 'inv.a', event: { type: 'add', amount: from + i }, key: `k${(from + i) % 3}` })));
@@ -33,7 +26,7 @@ describe('consumer control', () => {
     expect((await s.status()).consumers.find((c) => c.consumer === 'recorder')).toMatchObject({ hostState: 'paused', offset: 3 });
     expect(await seqs(s, 'k0')).toEqual([1]);
 
-    s = await open();
+    s = await reopen(s);
     expect((await s.status()).consumers.find((c) => c.consumer === 'recorder')).toMatchObject({ hostState: 'paused' });
     s.resume('recorder');
     await s.settled();
@@ -46,11 +39,11 @@ describe('consumer control', () => {
     const s = await open();
     await publish(s, 0, 30);
     await s.settled();
-    const before = readTables(tmp.file('control.db'));
+    const before = readTables(scratch.file('control.db'));
     const states = await Promise.all(['k0', 'k1', 'k2'].map((k) => s.query('recorder', k)));
     await s.replay('recorder', { from: 1 });
     await s.settled();
-    const after = readTables(tmp.file('control.db'));
+    const after = readTables(scratch.file('control.db'));
     expect(after.events).toEqual(before.events);
     expect(await Promise.all(['k0', 'k1', 'k2'].map((k) => s.query('recorder', k)))).toEqual(states);
     expect((await s.query('tally')).context).toMatchObject({ total: 30 });
@@ -72,7 +65,7 @@ describe('consumer control', () => {
     let s = await open([recorder()]);
     await publish(s, 0, 6);
     await s.settled();
-    s = await open([
+    s = await reopen(s, [
       recorder(),
       defineComponent({ name: 'late', logic: recorderMachine, subscribe: 'inv.*', key: true, startFrom: 'head' }),
       defineComponent({ name: 'early', logic: recorderMachine, subscribe: 'inv.*', key: true }),

@@ -1,35 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type Component, createSystem, defineComponent, type RetryPolicy, SimulatedClock, type System, UnknownKeyError } from '../../src/index.ts';
-import { readTables, tempDir } from '../invariants/fixtures.ts';
+import { type Component, defineComponent, type RetryPolicy, SimulatedClock, type System, UnknownKeyError } from '../../src/index.ts';
+import { useScratch } from '../support/scratch.ts';
+import { readTables } from '../support/tables.ts';
 import { applierMachine, FailurePlan, listeningLogger } from './fixtures.ts';
 
 describe('retries and dead letters', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
+  const scratch = useScratch();
   let plan: FailurePlan;
   let clock: SimulatedClock;
   let log: ReturnType<typeof listeningLogger>;
 
   beforeEach(() => {
-    tmp = tempDir();
     plan = new FailurePlan();
     clock = new SimulatedClock(0);
     log = listeningLogger();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
   });
 
   const applier = (retry: Partial<RetryPolicy>, extra: { schema?: Component['schema'] } = {}) =>
     defineComponent({ name: 'applier', logic: applierMachine(plan), subscribe: 'work.*', key: true, retry, checkpoint: { maxDelayMs: 0 }, ...extra });
 
-  async function start(component: Component) {
-    system = await createSystem({ db: tmp.file('retries.db'), components: [component], clock, logger: log.logger });
-    return system;
-  }
+  const start = (component: Component) => scratch.start({ db: scratch.file('retries.db'), components: [component], clock, logger: log.logger });
 
   const publish = (s: System, name: string, key = 'k1') => s.publish('work.apply', { type: 'apply', name }, { key, id: name });
   const applied = async (s: System, key = 'k1') => ((await s.query('applier', key)).context as { applied: string[] }).applied;
@@ -48,7 +39,7 @@ describe('retries and dead letters', () => {
     expect((await s.status()).consumers[0]).toMatchObject({ hostState: 'retrying' });
     // e0 came before the failure and is committed; e2 waits behind e1.
     expect(await applied(s)).toEqual(['e0']);
-    expect(readTables(tmp.file('retries.db')).consumers[0]?.offset).toBe(1);
+    expect(readTables(scratch.file('retries.db')).consumers[0]?.offset).toBe(1);
 
     const secondRetry = log.next(/attempt 2\); retrying in (\d+) ms/);
     clock.advance(delay);
@@ -173,7 +164,6 @@ describe('retries and dead letters', () => {
     await blocked;
     await s.stop();
     plan.permanent.delete('e1');
-    system = undefined;
     s = await start(applier({ maxAttempts: 1, onExhausted: 'block' }));
     await s.settled();
     expect(await applied(s)).toEqual(['e1']);

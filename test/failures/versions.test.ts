@@ -1,15 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assign, createMachine, fromPromise, setup } from 'xstate';
-import {
-  createSystem,
-  defineComponent,
-  InvalidComponentError,
-  SnapshotRestoreError,
-  type System,
-  silentLogger,
-  VersionMismatchError,
-} from '../../src/index.ts';
-import { tempDir } from '../invariants/fixtures.ts';
+import { createSystem, defineComponent, InvalidComponentError, SnapshotRestoreError, silentLogger, VersionMismatchError } from '../../src/index.ts';
+import { useScratch } from '../support/scratch.ts';
 
 const counterV1 = setup({ types: {} as { context: { count: number } } }).createMachine({
   id: 'counter',
@@ -27,20 +19,11 @@ const counterV2 = setup({ types: {} as { context: { total: number } } }).createM
 });
 
 describe('snapshot versions', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
   async function seed(key?: true) {
-    system = await createSystem({
-      db: tmp.file('v.db'),
+    const system = await scratch.start({
+      db: scratch.file('v.db'),
       components: [defineComponent({ name: 'counter', logic: counterV1, subscribe: 'c.*', key })],
       logger: silentLogger,
     });
@@ -48,7 +31,6 @@ describe('snapshot versions', () => {
     await system.publish('c.add', { type: 'add' }, { key: 'k1' });
     await system.settled();
     await system.stop();
-    system = undefined;
   }
 
   it('stores a hash of the machine definition as the default version, and refuses to start on a mismatch, naming both versions', async () => {
@@ -58,7 +40,7 @@ describe('snapshot versions', () => {
     expect(v1).toMatch(/^[0-9a-f]{12}$/);
     expect(v2).not.toBe(v1);
     const start = createSystem({
-      db: tmp.file('v.db'),
+      db: scratch.file('v.db'),
       components: [defineComponent({ name: 'counter', logic: counterV2, subscribe: 'c.*' })],
       logger: silentLogger,
     });
@@ -80,7 +62,7 @@ describe('snapshot versions', () => {
         return { ...old, context: { total: old.context.count } };
       },
     });
-    system = await createSystem({ db: tmp.file('v.db'), components: [component], logger: silentLogger });
+    const system = await scratch.start({ db: scratch.file('v.db'), components: [component], logger: silentLogger });
     await system.publish('c.add', { type: 'add' });
     await system.settled();
     expect((await system.query('counter')).context).toEqual({ total: 3 });
@@ -88,8 +70,8 @@ describe('snapshot versions', () => {
   });
 
   it('reports a singleton snapshot in a state the machine no longer has, naming component and state, without crashing', async () => {
-    system = await createSystem({
-      db: tmp.file('v.db'),
+    const system = await scratch.start({
+      db: scratch.file('v.db'),
       components: [defineComponent({ name: 'counter', logic: counterV1, subscribe: 'c.*', version: 'x' })],
       logger: silentLogger,
     });
@@ -98,27 +80,26 @@ describe('snapshot versions', () => {
     await system.stop();
     // Put the stored snapshot in the state version 2 removed.
     const Database = (await import('better-sqlite3')).default;
-    const db = new Database(tmp.file('v.db'));
+    const db = new Database(scratch.file('v.db'));
     db.prepare(`UPDATE snapshots SET snapshot = json_set(snapshot, '$.value', 'archived')`).run();
     db.close();
     const start = createSystem({
-      db: tmp.file('v.db'),
+      db: scratch.file('v.db'),
       components: [defineComponent({ name: 'counter', logic: counterV2, subscribe: 'c.*', version: 'x' })],
       logger: silentLogger,
     });
     await expect(start).rejects.toBeInstanceOf(SnapshotRestoreError);
     await expect(start).rejects.toThrow(/Component "counter" cannot restore its snapshot in state "archived": State 'archived' does not exist/);
-    system = undefined;
   });
 
   it('dead-letters the events of a key whose snapshot no longer fits, naming the key and state, while other keys go on', async () => {
     await seed(true);
     const Database = (await import('better-sqlite3')).default;
-    const db = new Database(tmp.file('v.db'));
+    const db = new Database(scratch.file('v.db'));
     db.prepare(`UPDATE snapshots SET snapshot = json_set(snapshot, '$.value', 'archived'), version = 'x'`).run();
     db.close();
-    system = await createSystem({
-      db: tmp.file('v.db'),
+    const system = await scratch.start({
+      db: scratch.file('v.db'),
       components: [defineComponent({ name: 'counter', logic: counterV2, subscribe: 'c.*', key: true, version: 'x' })],
       logger: silentLogger,
     });

@@ -1,15 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { assign, emit, setup } from 'xstate';
 import { defineComponent, type EventMeta } from '../../src/index.ts';
-
-/** A fresh directory for SQLite files, and a way to remove it. */
-export function tempDir(): { dir: string; file: (name: string) => string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'recq-inv-'));
-  return { dir, file: (name) => join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 type Add = { type: 'add'; amount: number; meta: EventMeta };
 
@@ -52,36 +42,6 @@ export const recorder = (checkpoint?: { maxEvents?: number; maxDelayMs?: number 
   defineComponent({ name: 'recorder', logic: recorderMachine, subscribe: ['inv.*'], key: true, ...(checkpoint ? { checkpoint } : {}) });
 export const everything = () => defineComponent({ name: 'everything', logic: recorderMachine, subscribe: ['inv.>'] });
 export const tally = () => defineComponent({ name: 'tally', logic: tallyMachine, subscribe: 'recorded.add' });
-
-/** Reads tables straight from the file, on a separate connection. */
-export function readTables(file: string) {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.transaction(() => ({
-      events: db.prepare('SELECT seq, id, topic, key, event FROM events ORDER BY seq').all() as {
-        seq: number;
-        id: string;
-        topic: string;
-        key: string | null;
-        event: string;
-      }[],
-      consumers: db.prepare('SELECT consumer, "offset" FROM consumers ORDER BY consumer').all() as { consumer: string; offset: number }[],
-      snapshots: db.prepare('SELECT consumer, key, seq, snapshot FROM snapshots ORDER BY consumer, key').all() as {
-        consumer: string;
-        key: string;
-        seq: number;
-        snapshot: string;
-      }[],
-      deadLetters: db.prepare('SELECT consumer, seq, error FROM dead_letters ORDER BY consumer, seq').all() as {
-        consumer: string;
-        seq: number;
-        error: string;
-      }[],
-    }))();
-  } finally {
-    db.close();
-  }
-}
 
 /** A deterministic pseudo-random source, so a failing run can be repeated from its seed. */
 export function seeded(seed: number): () => number {

@@ -1,46 +1,49 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSystem, LeaseHeldError, SimulatedClock, StaleEpochError, type System, silentLogger } from '../../src/index.ts';
-import { readTables, recorder, tempDir } from './fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { createSystem, LeaseHeldError, SimulatedClock, StaleEpochError, silentLogger } from '../../src/index.ts';
+import { useScratch } from '../support/scratch.ts';
+import { readTables } from '../support/tables.ts';
+import { recorder } from './fixtures.ts';
+
+/**
+ * What an owner commits: the log, offsets, snapshots and dead letters. A host's own bookkeeping
+ * (its host state, lease, timestamps) is left out, since a fenced host still records that it is fenced.
+ */
+const COMMITTED = {
+  events: ['seq', 'id', 'topic', 'key', 'event'],
+  consumers: ['consumer', 'offset'],
+  snapshots: ['consumer', 'key', 'seq', 'snapshot'],
+  dead_letters: ['consumer', 'seq', 'error'],
+} as const;
 
 describe('invariant 6: one owner', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  const systems: System[] = [];
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    for (const s of systems.splice(0)) await s.stop().catch(() => {});
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
   it('refuses a second system on the same file while the first holds the lease, naming the owner', async () => {
-    const file = tmp.file('owner.db');
+    const file = scratch.file('owner.db');
     const clock = new SimulatedClock(1_000);
-    systems.push(await createSystem({ db: file, components: [recorder()], clock, owner: 'first', logger: silentLogger }));
+    await scratch.start({ db: file, components: [recorder()], clock, owner: 'first', logger: silentLogger });
     const second = createSystem({ db: file, components: [recorder()], clock, owner: 'second', logger: silentLogger });
     await expect(second).rejects.toBeInstanceOf(LeaseHeldError);
     await expect(second).rejects.toThrow(/owned by first/);
   });
 
   it('lets a new owner take over after the lease expires, and refuses every write of the old one', async () => {
-    const file = tmp.file('takeover.db');
+    const file = scratch.file('takeover.db');
     const oldClock = new SimulatedClock(0);
-    const old = await createSystem({ db: file, components: [recorder()], clock: oldClock, owner: 'old', leaseTtlMs: 10_000, logger: silentLogger });
-    systems.push(old);
+    const old = await scratch.start({ db: file, components: [recorder()], clock: oldClock, owner: 'old', leaseTtlMs: 10_000, logger: silentLogger });
     await old.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
     await old.settled();
 
     // The old owner stalls (its clock stops); the new one sees the lease expired.
-    const fresh = await createSystem({ db: file, components: [recorder()], clock: new SimulatedClock(60_000), owner: 'new', logger: silentLogger });
-    systems.push(fresh);
-    const before = readTables(file);
+    const fresh = await scratch.start({ db: file, components: [recorder()], clock: new SimulatedClock(60_000), owner: 'new', logger: silentLogger });
+    const before = readTables(file, COMMITTED);
 
     await expect(old.publish('inv.a', { type: 'add', amount: 100 }, { key: 'k1' })).rejects.toBeInstanceOf(StaleEpochError);
-    expect(readTables(file)).toEqual(before);
+    expect(readTables(file, COMMITTED)).toEqual(before);
 
     await fresh.publish('inv.a', { type: 'add', amount: 2 }, { key: 'k1' });
     await fresh.settled();
-    const after = readTables(file);
+    const after = readTables(file, COMMITTED);
     expect(after.events.map((e) => [e.seq, e.topic])).toEqual([
       [1, 'inv.a'],
       [2, 'recorded.add'],
@@ -51,17 +54,16 @@ describe('invariant 6: one owner', () => {
   });
 
   it('fences a host whose consumer lease was taken over: its checkpoint is refused and nothing it did is written', async () => {
-    const file = tmp.file('fence.db');
+    const file = scratch.file('fence.db');
     const clock = new SimulatedClock(0);
     const events: string[] = [];
-    const system = await createSystem({
+    const system = await scratch.start({
       db: file,
       components: [recorder({ maxEvents: 1_000_000, maxDelayMs: 1_000_000 })],
       clock,
       owner: 'a',
       logger: { info: () => {}, warn: () => {}, error: (m) => events.push(m) },
     });
-    systems.push(system);
     await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
     // Processed in memory, not yet checkpointed: now someone else takes the consumer's lease.
     await new Promise((resolve) => setImmediate(resolve));
@@ -69,10 +71,10 @@ describe('invariant 6: one owner', () => {
     const db = new Database(file);
     db.prepare(`UPDATE leases SET epoch = epoch + 1, owner = 'b' WHERE resource = 'consumer:recorder'`).run();
     db.close();
-    const before = readTables(file);
+    const before = readTables(file, COMMITTED);
     await expect(system.settled()).rejects.toThrow(/fenced/);
-    expect(readTables(file).consumers).toEqual(before.consumers);
-    expect(readTables(file).snapshots).toEqual(before.snapshots);
+    expect(readTables(file, COMMITTED).consumers).toEqual(before.consumers);
+    expect(readTables(file, COMMITTED).snapshots).toEqual(before.snapshots);
     expect(events.join('\n')).toMatch(/lost its lease/);
     expect((await system.status()).consumers[0]).toMatchObject({ hostState: 'fenced' });
   });

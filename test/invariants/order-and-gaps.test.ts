@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compilePattern, createSystem, type Delivery, type Envelope, MemoryTransport, type System, silentLogger, type Transport } from '../../src/index.ts';
-import { everything, readTables, recorder, seeded, tally, tempDir } from './fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { compilePattern, type Delivery, type Envelope, MemoryTransport, type System, silentLogger, type Transport } from '../../src/index.ts';
+import { useScratch } from '../support/scratch.ts';
+import { readTables } from '../support/tables.ts';
+import { everything, recorder, seeded, tally } from './fixtures.ts';
 
 const topics = ['inv.a', 'inv.b', 'inv.b.deep', 'other.x'];
 
@@ -62,19 +64,14 @@ class LossyTransport extends MemoryTransport implements Transport {
 }
 
 describe('invariant 1: order', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
   it('applies the matching events of each consumer in strictly increasing seq, none skipped', async () => {
-    system = await createSystem({ db: tmp.file('order.db'), components: [recorder({ maxEvents: 13 }), everything(), tally()], logger: silentLogger });
+    const system = await scratch.start({
+      db: scratch.file('order.db'),
+      components: [recorder({ maxEvents: 13 }), everything(), tally()],
+      logger: silentLogger,
+    });
     await publishMixed(system, 1500, 11);
     await system.settled();
     await assertOrderedAndComplete(system);
@@ -84,8 +81,8 @@ describe('invariant 1: order', () => {
 
   it('keeps every consumer complete when an observer throws', async () => {
     const errors: string[] = [];
-    system = await createSystem({
-      db: tmp.file('observer.db'),
+    const system = await scratch.start({
+      db: scratch.file('observer.db'),
       components: [everything()],
       logger: { info: () => {}, warn: () => {}, error: (message) => errors.push(message) },
     });
@@ -104,12 +101,12 @@ describe('invariant 1: order', () => {
   });
 
   it('keeps order for events published while a consumer is still catching up', async () => {
-    const file = tmp.file('catchup.db');
-    system = await createSystem({ db: file, components: [recorder()], logger: silentLogger });
+    const file = scratch.file('catchup.db');
+    let system = await scratch.start({ db: file, components: [recorder()], logger: silentLogger });
     await publishMixed(system, 800, 5);
     await system.stop();
     // The new consumers start from seq 0 and catch up while new events keep arriving.
-    system = await createSystem({ db: file, components: [recorder(), everything(), tally()], readPageSize: 50, logger: silentLogger });
+    system = await scratch.start({ db: file, components: [recorder(), everything(), tally()], readPageSize: 50, logger: silentLogger });
     await publishMixed(system, 400, 6);
     await system.settled();
     await assertOrderedAndComplete(system);
@@ -117,20 +114,11 @@ describe('invariant 1: order', () => {
 });
 
 describe('invariant 4: nothing lost', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
   it('has an acknowledged event on disk before the publish resolves', async () => {
-    const file = tmp.file('ack.db');
-    system = await createSystem({ db: file, components: [recorder()], logger: silentLogger });
+    const file = scratch.file('ack.db');
+    const system = await scratch.start({ db: file, components: [recorder()], logger: silentLogger });
     const { seq, id } = await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
     const onDisk = readTables(file).events.find((row) => row.seq === seq);
     expect(onDisk).toMatchObject({ id, topic: 'inv.a', key: 'k1' });
@@ -138,7 +126,12 @@ describe('invariant 4: nothing lost', () => {
 
   it('fills every gap from the log when the transport loses deliveries', async () => {
     const transport = new LossyTransport(3, 0.3);
-    system = await createSystem({ db: tmp.file('lossy.db'), components: [recorder({ maxEvents: 9 }), everything(), tally()], transport, logger: silentLogger });
+    const system = await scratch.start({
+      db: scratch.file('lossy.db'),
+      components: [recorder({ maxEvents: 9 }), everything(), tally()],
+      transport,
+      logger: silentLogger,
+    });
     await publishMixed(system, 1200, 21);
     await system.settled();
     expect(transport.dropped).toBeGreaterThan(100);
@@ -147,7 +140,7 @@ describe('invariant 4: nothing lost', () => {
 
   it('notices lost deliveries at the tail of a route, with nothing after them', async () => {
     const transport = new LossyTransport(4, 1);
-    system = await createSystem({ db: tmp.file('tail.db'), components: [everything()], transport, logger: silentLogger });
+    const system = await scratch.start({ db: scratch.file('tail.db'), components: [everything()], transport, logger: silentLogger });
     await system.publish('inv.a', { type: 'add', amount: 5 }, { key: 'k1' });
     await system.settled();
     expect(transport.dropped).toBe(1);

@@ -1,19 +1,13 @@
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import { compilePattern, createSystem, type System, silentLogger } from '../../src/index.ts';
-import { readTables, recorder, recorderMachine, seeded, tally, tempDir } from './fixtures.ts';
-
-interface EventRow {
-  seq: number;
-  id: string;
-  topic: string;
-  key: string | null;
-  event: string;
-}
+import { compilePattern, type System, silentLogger } from '../../src/index.ts';
+import { useScratch } from '../support/scratch.ts';
+import { readTables, type StoreRows, type TableContents } from '../support/tables.ts';
+import { recorder, recorderMachine, seeded, tally } from './fixtures.ts';
 
 /** The recorder's context for `key` after applying, from scratch, the log's events up to `offset`. */
-function replayedContext(events: EventRow[], key: string, offset: number): unknown {
+function replayedContext(events: StoreRows['events'][], key: string, offset: number): unknown {
   const match = compilePattern('inv.*');
   const actor = createActor(recorderMachine, { input: { key } }).start();
   for (const row of events) {
@@ -24,22 +18,13 @@ function replayedContext(events: EventRow[], key: string, offset: number): unkno
 }
 
 describe('invariant 2: state and offset agree', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
   it('every committed checkpoint holds exactly the state of the events up to its offset', async () => {
-    const file = tmp.file('agree.db');
-    system = await createSystem({ db: file, components: [recorder({ maxEvents: 17, maxDelayMs: 0 })], logger: silentLogger });
+    const file = scratch.file('agree.db');
+    const system = await scratch.start({ db: file, components: [recorder({ maxEvents: 17, maxDelayMs: 0 })], logger: silentLogger });
     // Read the committed CSS from a second connection at many moments while events flow.
-    const observations: ReturnType<typeof readTables>[] = [];
+    const observations: TableContents[] = [];
     const random = seeded(99);
     const unsubscribe = system.view.subscribe(() => {
       if (random() < 0.15) observations.push(readTables(file));
@@ -70,17 +55,17 @@ describe('invariant 2: state and offset agree', () => {
   });
 
   it('restores actors and offsets together after a restart, and carries on exactly where it stopped', async () => {
-    const file = tmp.file('restart.db');
+    const file = scratch.file('restart.db');
     const publish = (s: System, from: number) =>
       s.publishMany(Array.from({ length: 300 }, (_, i) => ({ topic: 'inv.a', event: { type: 'add', amount: from + i }, key: `k${(from + i) % 5}` })));
-    system = await createSystem({ db: file, components: [recorder({ maxEvents: 40 }), tally()], logger: silentLogger });
+    let system = await scratch.start({ db: file, components: [recorder({ maxEvents: 40 }), tally()], logger: silentLogger });
     await publish(system, 0);
     await system.settled();
-    const before = await Promise.all([0, 1, 2, 3, 4].map((k) => system!.query('recorder', `k${k}`)));
+    const before = await Promise.all([0, 1, 2, 3, 4].map((k) => system.query('recorder', `k${k}`)));
     await system.stop();
 
-    system = await createSystem({ db: file, components: [recorder({ maxEvents: 40 }), tally()], logger: silentLogger });
-    const restored = await Promise.all([0, 1, 2, 3, 4].map((k) => system!.query('recorder', `k${k}`)));
+    system = await scratch.start({ db: file, components: [recorder({ maxEvents: 40 }), tally()], logger: silentLogger });
+    const restored = await Promise.all([0, 1, 2, 3, 4].map((k) => system.query('recorder', `k${k}`)));
     expect(restored.map((v) => v.context)).toEqual(before.map((v) => v.context));
     await publish(system, 300);
     await system.settled();
@@ -93,24 +78,14 @@ describe('invariant 2: state and offset agree', () => {
 });
 
 describe('invariant 3: effectively once', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let system: System | undefined;
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(async () => {
-    await system?.stop();
-    system = undefined;
-    tmp.remove();
-  });
+  const scratch = useScratch();
 
   it('re-processing events after losing checkpoints adds nothing to the log', async () => {
-    const file = tmp.file('once.db');
-    system = await createSystem({ db: file, components: [recorder({ maxEvents: 25 }), tally()], logger: silentLogger });
+    const file = scratch.file('once.db');
+    let system = await scratch.start({ db: file, components: [recorder({ maxEvents: 25 }), tally()], logger: silentLogger });
     await system.publishMany(Array.from({ length: 400 }, (_, i) => ({ topic: 'inv.a', event: { type: 'add', amount: i }, key: `k${i % 8}` })));
     await system.settled();
     await system.stop();
-    system = undefined;
     const first = readTables(file);
     const emitted = first.events.filter((e) => e.topic === 'recorded.add');
     expect(emitted).toHaveLength(400);
@@ -122,7 +97,7 @@ describe('invariant 3: effectively once', () => {
     db.prepare(`DELETE FROM snapshots WHERE consumer = 'recorder'`).run();
     db.close();
 
-    system = await createSystem({ db: file, components: [recorder({ maxEvents: 25 }), tally()], logger: silentLogger });
+    system = await scratch.start({ db: file, components: [recorder({ maxEvents: 25 }), tally()], logger: silentLogger });
     await system.settled();
     const second = readTables(file);
     expect(second.events).toEqual(first.events);
@@ -133,7 +108,7 @@ describe('invariant 3: effectively once', () => {
   });
 
   it('publishing an id again returns its first seq and appends nothing', async () => {
-    system = await createSystem({ db: tmp.file('idem.db'), components: [recorder()], logger: silentLogger });
+    const system = await scratch.start({ db: scratch.file('idem.db'), components: [recorder()], logger: silentLogger });
     const first = await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1', id: 'order-1' });
     const again = await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1', id: 'order-1' });
     expect(again).toEqual({ seq: first.seq, id: 'order-1', duplicate: true });

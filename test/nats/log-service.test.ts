@@ -23,7 +23,7 @@ import type { SssOp } from '../../src/transport/subjects.ts';
 import type { Delivery } from '../../src/transport/transport.ts';
 import { decodeReply } from '../../src/transport/wire.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
-import { TempDir } from '../support/temp-db.ts';
+import { useScratch } from '../support/scratch.ts';
 import { Inbox } from './inbox.ts';
 import { recordingLogger } from './recording-logger.ts';
 
@@ -31,7 +31,7 @@ const MAX_PAYLOAD = 64 * 1024;
 const TTL = 15_000;
 
 let server: NatsServer;
-let dir: TempDir;
+const scratch = useScratch();
 let db: SqliteDatabase;
 let clock: SimulatedClock;
 let log: EventLog;
@@ -53,8 +53,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  dir = new TempDir();
-  db = openDatabase(dir.file());
+  db = openDatabase(scratch.file());
   clock = new SimulatedClock(Date.UTC(2030, 0, 1));
   log = new EventLog(db, { clock });
   leases = new LeaseTable(db, clock);
@@ -76,7 +75,6 @@ afterEach(async () => {
   await supervisorNc.close();
   log.close();
   db.close();
-  dir.remove();
 });
 
 /** Sends a request body as given, bypassing NatsLogAccess, and decodes the reply. */

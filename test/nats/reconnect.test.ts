@@ -10,12 +10,12 @@ import { type ConnectionEvent, connectNats, NatsTransport, watchConnection } fro
 import { NatsLogAccess } from '../../src/transport/nats-log-access.ts';
 import type { Delivery } from '../../src/transport/transport.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
-import { TempDir } from '../support/temp-db.ts';
+import { useScratch } from '../support/scratch.ts';
 import { Inbox } from './inbox.ts';
 import { recordingLogger } from './recording-logger.ts';
 
 let server: NatsServer;
-let dir: TempDir;
+const scratch = useScratch();
 let db: SqliteDatabase;
 let log: EventLog;
 let leases: LeaseTable;
@@ -24,8 +24,7 @@ let clientNc: NatsConnection;
 
 beforeEach(async () => {
   server = await startNatsServer();
-  dir = new TempDir();
-  db = openDatabase(dir.file());
+  db = openDatabase(scratch.file());
   const clock = new SimulatedClock(Date.UTC(2030, 0, 1));
   log = new EventLog(db, { clock });
   leases = new LeaseTable(db, clock);
@@ -38,7 +37,6 @@ afterEach(async () => {
   await supervisorNc.close();
   log.close();
   db.close();
-  dir.remove();
   await server.stop();
 });
 

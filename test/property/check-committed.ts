@@ -3,21 +3,6 @@ import { readTables } from '../support/tables.ts';
 import { KEYS } from './case.ts';
 import { type AccContext, APPLIED_TOPIC, type FailurePlan, failsForGood, PRODUCER_TOPIC, type TallyContext } from './fixtures.ts';
 
-interface EventRow {
-  seq: number;
-  id: string;
-  topic: string;
-  key: string | null;
-  event: string;
-}
-
-interface SnapshotRow {
-  consumer: string;
-  key: string;
-  seq: number;
-  snapshot: string;
-}
-
 /**
  * Checks what a crash left on disk: each consumer's snapshots are exactly the state of the
  * events up to its committed offset, its dead letters are exactly the failed events up to
@@ -27,9 +12,8 @@ interface SnapshotRow {
  */
 export function checkCommitted(file: string, plan: FailurePlan): void {
   const tables = readTables(file, ['events', 'consumers', 'snapshots', 'dead_letters']);
-  const events = tables.events as EventRow[];
-  const offsets = new Map((tables.consumers as { consumer: string; offset: number }[]).map((row) => [row.consumer, row.offset]));
-  const snapshots = tables.snapshots as SnapshotRow[];
+  const { events, snapshots } = tables;
+  const offsets = new Map(tables.consumers.map((row) => [row.consumer, row.offset]));
   const accOffset = offsets.get('acc') ?? 0;
   const tallyOffset = offsets.get('tally') ?? 0;
   const head = events.at(-1)?.seq ?? 0;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { TempDir } from '../support/temp-db.ts';
+import { TempDir } from '../support/temp-dir.ts';
 import { caseArbitrary } from './case.ts';
 import { checkRecovered } from './check-recovered.ts';
 import { regressions } from './regressions.ts';

@@ -299,7 +299,7 @@ async function refusal(action: () => unknown): Promise<unknown> {
 }
 
 function leases(file: string): LeaseRow[] {
-  return readTables(file, ['leases']).leases as LeaseRow[];
+  return readTables(file, ['leases']).leases;
 }
 
 /** Lets the event loop turn `n` times: commits, deliveries and retries at zero delay happen meanwhile. */

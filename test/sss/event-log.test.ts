@@ -12,16 +12,15 @@ import {
   StorageError,
 } from '../../src/errors.ts';
 import { EventLog, type EventLogOptions } from '../../src/sss/event-log.ts';
-import { TempDir } from '../support/temp-db.ts';
+import { useScratch } from '../support/scratch.ts';
 
 const START = Date.UTC(2030, 0, 1);
 
-let dir: TempDir;
+const scratch = useScratch();
 let clock: SimulatedClock;
 let opened: { db: SqliteDatabase; log: EventLog }[];
 
 beforeEach(() => {
-  dir = new TempDir();
   clock = new SimulatedClock(START);
   opened = [];
 });
@@ -32,11 +31,10 @@ afterEach(() => {
     log.close();
     db.close();
   }
-  dir.remove();
 });
 
 function openLog(options: Partial<EventLogOptions> = {}): { db: SqliteDatabase; log: EventLog } {
-  const db = openDatabase(dir.file());
+  const db = openDatabase(scratch.file());
   const log = new EventLog(db, { clock, ...options });
   const entry = { db, log };
   opened.push(entry);

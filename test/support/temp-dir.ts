@@ -5,6 +5,7 @@ import path from 'node:path';
 /**
  * A fresh directory under the OS temp dir for one test's SQLite files. SQLite in WAL mode
  * writes `-wal` and `-shm` files next to the database, so the whole directory is removed.
+ * Tests that start systems want `useScratch()`, which makes one of these per test.
  *
  * @example
  * const dir = new TempDir();
