@@ -64,6 +64,29 @@ const enter =
     context.work.entered(phase);
 
 /**
+ * A state that commits what was applied, then waits until `released` (an operator's
+ * retry, skip or resume), a replay, or a stop.
+ */
+const holdUntil = (phase: 'blocked' | 'paused', released: 'unblocked' | 'resumed') =>
+  ({
+    entry: enter(phase),
+    initial: 'saving',
+    states: {
+      saving: {
+        invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: { target: '#host.failing', actions: 'recordError' } },
+      },
+      holding: {
+        always: [
+          { guard: 'stopRequested', target: '#host.stopping' },
+          { guard: 'replayRequested', target: '#host.live.replaying' },
+          { guard: released, target: '#host.live.idle' },
+        ],
+        on: { work: { target: 'holding', reenter: true }, 'commit.due': 'saving', stop: '#host.stopping' },
+      },
+    },
+  }) as const;
+
+/**
  * The component host lifecycle:
  * restoring (⇄ standby while another worker owns the consumer) → catching up → live (idle ⇄ processing → committing; retrying; blocked; paused;
  * replaying), until stopped or failed.
@@ -200,40 +223,8 @@ export const hostMachine = setup({
             },
           },
         },
-        blocked: {
-          entry: enter('blocked'),
-          initial: 'saving',
-          states: {
-            saving: {
-              invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: { target: '#host.failing', actions: 'recordError' } },
-            },
-            holding: {
-              always: [
-                { guard: 'stopRequested', target: '#host.stopping' },
-                { guard: 'replayRequested', target: '#host.live.replaying' },
-                { guard: 'unblocked', target: '#host.live.idle' },
-              ],
-              on: { work: { target: 'holding', reenter: true }, 'commit.due': 'saving', stop: '#host.stopping' },
-            },
-          },
-        },
-        paused: {
-          entry: enter('paused'),
-          initial: 'saving',
-          states: {
-            saving: {
-              invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: { target: '#host.failing', actions: 'recordError' } },
-            },
-            holding: {
-              always: [
-                { guard: 'stopRequested', target: '#host.stopping' },
-                { guard: 'replayRequested', target: '#host.live.replaying' },
-                { guard: 'resumed', target: '#host.live.idle' },
-              ],
-              on: { work: { target: 'holding', reenter: true }, 'commit.due': 'saving', stop: '#host.stopping' },
-            },
-          },
-        },
+        blocked: holdUntil('blocked', 'unblocked'),
+        paused: holdUntil('paused', 'resumed'),
         replaying: {
           invoke: { src: 'replay', input: withWork, onDone: 'idle', onError: { target: '#host.failing', actions: 'recordError' } },
         },
