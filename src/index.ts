@@ -8,6 +8,9 @@ export { type CheckpointPolicy, type Component, type ComponentConfig, defineComp
 export type { ActorView } from './host/component-host.ts';
 export type { RetryPolicy } from './host/retry-policy.ts';
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
+export { type ConnectionEvent, connectNats, watchConnection } from './nats/connection.ts';
+export { NatsLogAccess } from './nats/log-client.ts';
+export { NatsTransport } from './nats/transport.ts';
 export type { ReadQuery } from './sss/event-log.ts';
 export type { RouteState } from './sss/log-access.ts';
 export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';
@@ -25,6 +28,4 @@ export {
 } from './system.ts';
 export { assertPattern, assertTopic, compilePattern } from './topic.ts';
 export { MemoryTransport } from './transport/memory.ts';
-export { type ConnectionEvent, connectNats, NatsTransport, watchConnection } from './transport/nats.ts';
-export { NatsLogAccess } from './transport/nats-log-access.ts';
 export type { Delivery, Transport } from './transport/transport.ts';

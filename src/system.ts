@@ -7,15 +7,16 @@ import type { AppendInput, AppendResult, Envelope, EventObject } from './envelop
 import { InvalidOptionError, LeaseHeldError, RecqError, SystemStoppedError, UnknownComponentError } from './errors.ts';
 import type { ActorView } from './host/component-host.ts';
 import { ComponentRunner, type RunnerStatus } from './host/runner.ts';
-import { ConnectionTracker, serveWorkerStatus } from './host/worker-status.ts';
+import { connectNats } from './nats/connection.ts';
+import { NatsLogAccess } from './nats/log-client.ts';
+import { NatsTransport } from './nats/transport.ts';
+import { ConnectionTracker, serveWorkerStatus } from './nats/worker-status.ts';
 import type { ReadQuery } from './sss/event-log.ts';
 import type { LogAccess, RouteState } from './sss/log-access.ts';
 import { LogNode } from './supervisor/log-node.ts';
 import { createSystemView, type SystemView } from './supervisor/system-view.ts';
 import { type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
 import { MemoryTransport } from './transport/memory.ts';
-import { connectNats, NatsTransport } from './transport/nats.ts';
-import { NatsLogAccess } from './transport/nats-log-access.ts';
 import type { Transport } from './transport/transport.ts';
 
 export type { ConsumerStatus } from './host/runner.ts';

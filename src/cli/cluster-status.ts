@@ -1,8 +1,8 @@
 import type { NatsConnection } from 'nats';
 import type { ConsumerStatus } from '../host/runner.ts';
-import { collectWorkerStatus, type WorkerStatus } from '../host/worker-status.ts';
-import type { Lease } from '../supervisor/leases.ts';
-import { NatsLogAccess } from '../transport/nats-log-access.ts';
+import type { Lease } from '../lease.ts';
+import { NatsLogAccess } from '../nats/log-client.ts';
+import { collectWorkerStatus, type WorkerStatus } from '../nats/worker-status.ts';
 import { formatTable, isoTime } from './format.ts';
 import type { NatsTarget } from './nats-target.ts';
 

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import type { Envelope } from '../envelope.ts';
 import { SupervisorUnreachableError } from '../errors.ts';
-import { NatsLogAccess } from '../transport/nats-log-access.ts';
+import { NatsLogAccess } from '../nats/log-client.ts';
 import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, parseCount, parsePatterns, UsageError } from './command.ts';
 import { isoTime } from './format.ts';
 import { type EventPage, StoreReader } from './inspect.ts';

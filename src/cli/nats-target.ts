@@ -3,8 +3,8 @@ import { delimiter, join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { NatsConnection } from 'nats';
 import { RecqError } from '../errors.ts';
-import { connectNats } from '../transport/nats.ts';
-import { assertNamespace, DEFAULT_NAMESPACE } from '../transport/subjects.ts';
+import { connectNats } from '../nats/connection.ts';
+import { assertNamespace, DEFAULT_NAMESPACE } from '../nats/subjects.ts';
 import { isRecqError, UsageError } from './command.ts';
 
 /** The flags of every command that reaches a distributed system over NATS. */

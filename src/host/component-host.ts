@@ -13,9 +13,9 @@ import {
   UnknownKeyError,
   VersionMismatchError,
 } from '../errors.ts';
+import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
 import type { LogAccess } from '../sss/log-access.ts';
-import type { Lease } from '../supervisor/leases.ts';
 import type { Delivery, Transport } from '../transport/transport.ts';
 import type { ActorCell, CellOwner } from './actor-cell.ts';
 import { ActorTable } from './actor-table.ts';

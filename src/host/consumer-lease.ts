@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.ts';
 import { LeaseHeldError, RecqError, StaleEpochError } from '../errors.ts';
+import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
 import type { LogAccess, Registration } from '../sss/log-access.ts';
-import type { Lease } from '../supervisor/leases.ts';
 
 export interface ConsumerLeaseOptions {
   consumer: string;

@@ -1,9 +1,9 @@
 import type { Clock } from '../clock.ts';
 import type { Outbox } from '../css/outbox.ts';
 import { StaleEpochError } from '../errors.ts';
+import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
 import type { LogAccess } from '../sss/log-access.ts';
-import type { Lease } from '../supervisor/leases.ts';
 
 export interface RelayOptions {
   consumer: string;

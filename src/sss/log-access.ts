@@ -1,5 +1,5 @@
 import type { AppendInput, AppendResult, Envelope } from '../envelope.ts';
-import type { Lease } from '../supervisor/leases.ts';
+import type { Lease } from '../lease.ts';
 import type { ReadQuery } from './event-log.ts';
 
 /** What a host gets back when it registers a consumer with the supervisor. */

@@ -2,14 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import { LeaseHeldError, StaleEpochError } from '../errors.ts';
-
-/** A held lease: the epoch fences every write made under it. */
-export interface Lease {
-  resource: string;
-  owner: string;
-  epoch: number;
-  expiresAt: number;
-}
+import type { Lease } from '../lease.ts';
 
 interface LeaseRow {
   owner: string;

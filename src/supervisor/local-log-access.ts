@@ -1,7 +1,8 @@
 import { type AppendInput, type AppendResult, type Envelope, prepareAppend } from '../envelope.ts';
+import { consumerOf, consumerResource, type Lease } from '../lease.ts';
 import type { EventLog, ReadQuery } from '../sss/event-log.ts';
 import type { LogAccess, Registration, RouteState } from '../sss/log-access.ts';
-import type { Lease, LeaseTable } from './leases.ts';
+import type { LeaseTable } from './leases.ts';
 import type { Router } from './router.ts';
 
 /** The embedded deployment's log access: direct calls into the supervisor's log, leases and router. */
@@ -53,17 +54,13 @@ export class LocalLogAccess implements LogAccess {
 
   async heartbeat(lease: Lease): Promise<number> {
     this.#leases.renew(lease, this.#leaseTtlMs);
-    return this.#router.lastRouted(consumerOf(lease)) ?? 0;
+    return this.#router.lastRouted(consumerOf(lease.resource) ?? '') ?? 0;
   }
 
   async unregister(lease: Lease): Promise<void> {
     // A stale owner must not remove the route of the one that took over.
     this.#leases.assertCurrent(lease);
-    this.#router.unregister(consumerOf(lease));
+    this.#router.unregister(consumerOf(lease.resource) ?? '');
     this.#leases.release(lease);
   }
 }
-
-/** The lease resource name of a consumer. */
-export const consumerResource = (consumer: string): string => `consumer:${consumer}`;
-const consumerOf = (lease: Lease): string => lease.resource.slice('consumer:'.length);

@@ -2,12 +2,13 @@ import type { NatsConnection } from 'nats';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import { StaleEpochError, SystemStoppedError } from '../errors.ts';
+import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
+import { LogService } from '../nats/log-server.ts';
 import { EventLog } from '../sss/event-log.ts';
 import type { Transport } from '../transport/transport.ts';
-import { type Lease, LeaseTable } from './leases.ts';
+import { LeaseTable } from './leases.ts';
 import { LocalLogAccess } from './local-log-access.ts';
-import { LogService } from './log-service.ts';
 import { Router } from './router.ts';
 
 export interface LogNodeOptions {

@@ -13,15 +13,16 @@ import {
   StaleEpochError,
   SupervisorUnreachableError,
 } from '../../src/errors.ts';
+import { connectNats } from '../../src/nats/connection.ts';
+import { NatsLogAccess } from '../../src/nats/log-client.ts';
+import { LogService } from '../../src/nats/log-server.ts';
+import type { SssOp } from '../../src/nats/subjects.ts';
+import { NatsTransport } from '../../src/nats/transport.ts';
+import { decodeReply } from '../../src/nats/wire.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
 import { LeaseTable } from '../../src/supervisor/leases.ts';
-import { LogService } from '../../src/supervisor/log-service.ts';
 import { Router } from '../../src/supervisor/router.ts';
-import { connectNats, NatsTransport } from '../../src/transport/nats.ts';
-import { NatsLogAccess } from '../../src/transport/nats-log-access.ts';
-import type { SssOp } from '../../src/transport/subjects.ts';
 import type { Delivery } from '../../src/transport/transport.ts';
-import { decodeReply } from '../../src/transport/wire.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { useScratch } from '../support/scratch.ts';
 import { Inbox } from './inbox.ts';

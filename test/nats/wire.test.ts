@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/envelope.ts';
 import { InvalidTopicError, LeaseHeldError, MalformedMessageError, PayloadTooLargeError, RecqError, StaleEpochError } from '../../src/errors.ts';
-import { subjectsFor } from '../../src/transport/subjects.ts';
+import { subjectsFor } from '../../src/nats/subjects.ts';
 import {
   decodeDeliveries,
   decodeReply,
@@ -12,7 +12,7 @@ import {
   errorFromWire,
   errorToWire,
   type HeaderReader,
-} from '../../src/transport/wire.ts';
+} from '../../src/nats/wire.ts';
 
 const wire: HeaderReader = { get: (name) => (name === 'Recq-Wire' ? '1' : '') };
 const envelope: Envelope = { seq: 3, id: 'e-3', topic: 'orders.placed', time: 5, event: { type: 'order.placed', total: 2 }, key: 'o-1' };

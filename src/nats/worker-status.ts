@@ -1,11 +1,11 @@
 import { ErrorCode, headers, type MsgHdrs, type NatsConnection, RequestStrategy } from 'nats';
 import type { Clock } from '../clock.ts';
 import { RecqError } from '../errors.ts';
+import type { RunnerStatus } from '../host/runner.ts';
 import type { Logger } from '../logger.ts';
-import type { ConnectionEvent } from '../transport/nats.ts';
-import { subjectsFor } from '../transport/subjects.ts';
-import { WIRE_HEADER, WIRE_VERSION } from '../transport/wire.ts';
-import type { RunnerStatus } from './runner.ts';
+import type { ConnectionEvent } from './connection.ts';
+import { subjectsFor } from './subjects.ts';
+import { WIRE_HEADER, WIRE_VERSION } from './wire.ts';
 
 /** Where a process stands with its NATS server. */
 export type ConnectionState = 'connected' | 'reconnecting' | 'disconnected';

@@ -2,22 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { type AppendInput, type AppendResult, prepareAppend } from '../envelope.ts';
 import { ExceedsMaxPayloadError, MalformedMessageError, RecqError, StorageError, SystemStoppedError } from '../errors.ts';
+import { consumerOf, consumerResource, type Lease } from '../lease.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 import type { EventLog, ReadQuery } from '../sss/event-log.ts';
-import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from '../transport/subjects.ts';
-import {
-  decodeRequest,
-  encodeErrorReply,
-  encodeOkReply,
-  encodeReadReply,
-  readReplyOverhead,
-  type SssRequest,
-  WIRE_HEADER,
-  WIRE_VERSION,
-} from '../transport/wire.ts';
-import type { Lease, LeaseTable } from './leases.ts';
-import { consumerResource, LocalLogAccess } from './local-log-access.ts';
-import type { Router } from './router.ts';
+import type { LeaseTable } from '../supervisor/leases.ts';
+import { LocalLogAccess } from '../supervisor/local-log-access.ts';
+import type { Router } from '../supervisor/router.ts';
+import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from './subjects.ts';
+import { decodeRequest, encodeErrorReply, encodeOkReply, encodeReadReply, readReplyOverhead, type SssRequest, WIRE_HEADER, WIRE_VERSION } from './wire.ts';
 
 /** Most events one read reply holds, whatever the request's limit; the client reads on. */
 export const MAX_READ_LIMIT = 10_000;
@@ -26,7 +18,6 @@ const DEFAULT_READ_LIMIT = 1000;
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /** Room for the reply's headers (`NATS/1.0`, the wire version) inside max_payload. */
 const HEADER_ALLOWANCE = 64;
-const CONSUMER_PREFIX = consumerResource('');
 
 export interface LogServiceOptions {
   /** The supervisor's connection; the service subscribes on it but does not close it. */
@@ -203,8 +194,8 @@ export class LogService {
   }
 
   #assertConsumerLease(lease: Lease, op: string): void {
-    if (!lease.resource.startsWith(CONSUMER_PREFIX) || lease.resource.length === CONSUMER_PREFIX.length) {
-      throw new MalformedMessageError(`${op} request`, 'lease.resource', `is ${JSON.stringify(lease.resource)}, expected "${CONSUMER_PREFIX}<consumer>"`);
+    if (consumerOf(lease.resource) === undefined) {
+      throw new MalformedMessageError(`${op} request`, 'lease.resource', `is ${JSON.stringify(lease.resource)}, expected "${consumerResource('<consumer>')}"`);
     }
   }
 

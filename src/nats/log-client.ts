@@ -1,9 +1,9 @@
 import { ErrorCode, headers, type MsgHdrs, type NatsConnection } from 'nats';
 import type { AppendInput, AppendResult, Envelope, EventObject } from '../envelope.ts';
 import { ExceedsMaxPayloadError, type RecqError, SupervisorUnreachableError } from '../errors.ts';
+import type { Lease } from '../lease.ts';
 import type { ReadQuery } from '../sss/event-log.ts';
 import type { LogAccess, Registration, RouteState } from '../sss/log-access.ts';
-import type { Lease } from '../supervisor/leases.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from './subjects.ts';
 import { decodeReply, encodeRequest, type LeaseRef, type ReadPage, type SssReplyValues, type SssRequest, WIRE_HEADER, WIRE_VERSION } from './wire.ts';
 

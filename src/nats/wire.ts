@@ -14,12 +14,12 @@ import {
   StorageError,
   SystemStoppedError,
 } from '../errors.ts';
+import type { Lease } from '../lease.ts';
 import type { ReadQuery } from '../sss/event-log.ts';
 import type { Registration, RouteState } from '../sss/log-access.ts';
-import type { Lease } from '../supervisor/leases.ts';
 import { assertPattern, assertTopic } from '../topic.ts';
+import type { Delivery } from '../transport/transport.ts';
 import { assertConsumer, type SssOp } from './subjects.ts';
-import type { Delivery } from './transport.ts';
 
 /** The header every recq message carries, naming the wire format it was encoded with. */
 export const WIRE_HEADER = 'Recq-Wire';
