@@ -10,6 +10,7 @@ import {
   MalformedMessageError,
   PayloadTooLargeError,
   RecqError,
+  type RecqErrorCode,
   StaleEpochError,
   StorageError,
   SystemStoppedError,
@@ -360,7 +361,7 @@ const ERROR_CLASSES: Record<string, (f: WireError) => RecqError> = {
  */
 export function errorFromWire(wire: WireError): RecqError {
   const make = ERROR_CLASSES[wire.code];
-  const error = make ? make(wire) : new RecqError(wire.code, wire.message);
+  const error = make ? make(wire) : new RecqError(wire.code as RecqErrorCode, wire.message);
   error.message = wire.message;
   return error;
 }
