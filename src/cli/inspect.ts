@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type DeadLetter, type DeadLetterRow, type DeadLetterStatus, toDeadLetter } from '../css/consumer-store.ts';
+import type { DeadLetterStatus } from '../css/consumer-store.ts';
+import { listConsumers } from '../css/tables/consumers.ts';
+import { type ComponentDeadLetter, countWaitingDeadLetters, listComponentDeadLetters, readComponentDeadLetter } from '../css/tables/dead-letters.ts';
+import { countSnapshotsByConsumer } from '../css/tables/snapshots.ts';
 import { openDatabase, type SqliteDatabase } from '../db.ts';
-import type { Envelope } from '../envelope.ts';
 import { RecqError } from '../errors.ts';
-import { type EventRow, toEnvelope } from '../sss/event-log.ts';
-import { compilePatterns, patternToGlob, type TopicMatcher } from '../topic.ts';
+import { countEventsByTopicAfter, type EventRangePage, readEventRange, readHead } from '../sss/tables/events.ts';
+import { listLeases } from '../sss/tables/leases.ts';
+import { countTables, hasTable } from '../sss/tables/sqlite-master.ts';
+import { compilePatterns, type TopicMatcher } from '../topic.ts';
 
 /** One consumer's durable progress, read from its CSS row. */
 export interface ConsumerState {
@@ -42,10 +46,7 @@ export interface ConsumerName {
 }
 
 /** A dead letter as stored, with its id and the component of its consumer. */
-export interface DeadLetterState extends DeadLetter {
-  id: number;
-  component: string;
-}
+export type DeadLetterState = ComponentDeadLetter;
 
 /** What `recq status` reports about a database. */
 export interface StoreStatus {
@@ -56,30 +57,7 @@ export interface StoreStatus {
 }
 
 /** A page of the log: the matching envelopes, and the last seq looked at (matching or not). */
-export interface EventPage {
-  envelopes: Envelope[];
-  lastSeq: number;
-}
-
-interface ConsumerRow {
-  consumer: string;
-  component: string;
-  offset: number;
-  version: string;
-  patterns: string;
-  host_state: string;
-  updated_at: number;
-}
-
-/** A dead letter row with its consumer's component (from a join). */
-type DeadLetterJoinRow = DeadLetterRow & { component: string | null };
-
-interface LeaseRow {
-  resource: string;
-  owner: string;
-  epoch: number;
-  expires_at: number;
-}
+export type EventPage = EventRangePage;
 
 /**
  * Reads a recq database from outside the process that runs it. The connection is read-only
@@ -109,7 +87,7 @@ export class StoreReader {
     let db: SqliteDatabase | undefined;
     try {
       db = openDatabase(path, 'full', { readonly: true });
-      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+      countTables(db);
     } catch (error) {
       db?.close();
       const reason = error instanceof Error ? error.message : String(error);
@@ -122,13 +100,9 @@ export class StoreReader {
   status(now: number): StoreStatus {
     return this.#db.transaction(() => {
       const head = this.head();
-      const consumers = this.#hasTable('consumers')
-        ? (this.#db
-            .prepare('SELECT consumer, component, "offset", version, patterns, host_state, updated_at FROM consumers ORDER BY consumer')
-            .all() as ConsumerRow[])
-        : [];
-      const actors = this.#countBy('snapshots', '');
-      const parked = this.#countBy('dead_letters', "WHERE status IN ('parked', 'blocking')");
+      const consumers = this.#hasTable('consumers') ? listConsumers(this.#db) : [];
+      const actors = this.#hasTable('snapshots') ? countSnapshotsByConsumer(this.#db) : new Map<string, number>();
+      const parked = this.#hasTable('dead_letters') ? countWaitingDeadLetters(this.#db) : new Map<string, number>();
       return {
         db: this.file,
         head,
@@ -156,13 +130,12 @@ export class StoreReader {
   /** The seq of the last committed event (0 for an empty log). */
   head(): number {
     if (!this.#hasTable('events')) return 0;
-    return this.#db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get() as number;
+    return readHead(this.#db);
   }
 
   leases(now: number): LeaseState[] {
     if (!this.#hasTable('leases')) return [];
-    const rows = this.#db.prepare('SELECT resource, owner, epoch, expires_at FROM leases ORDER BY resource').all() as LeaseRow[];
-    return rows.map((row) => ({ resource: row.resource, owner: row.owner, epoch: row.epoch, expiresAt: row.expires_at, expired: row.expires_at <= now }));
+    return listLeases(this.#db).map((lease) => ({ ...lease, expired: lease.expiresAt <= now }));
   }
 
   /**
@@ -171,55 +144,30 @@ export class StoreReader {
    */
   readEvents(after: number, patterns: readonly string[], limit: number): EventPage {
     if (limit <= 0 || !this.#hasTable('events')) return { envelopes: [], lastSeq: after };
-    const filter = patterns.length === 0 ? '' : ` AND (${patterns.map(() => 'topic GLOB ?').join(' OR ')})`;
-    const statement = this.#db.prepare(`SELECT * FROM events WHERE seq > ?${filter} ORDER BY seq LIMIT ?`);
-    const globs = patterns.map(patternToGlob);
-    const matches: TopicMatcher | undefined = patterns.length === 0 ? undefined : compilePatterns(patterns);
-    const envelopes: Envelope[] = [];
-    let lastSeq = after;
-    // GLOB accepts a superset of the NATS match, so a page can shrink once code filters it.
-    while (envelopes.length < limit) {
-      const wanted = limit - envelopes.length;
-      const rows = statement.all(lastSeq, ...globs, wanted) as EventRow[];
-      for (const row of rows) {
-        lastSeq = row.seq;
-        if (!matches || matches(row.topic)) envelopes.push(toEnvelope(row));
-      }
-      if (rows.length < wanted) break;
-    }
-    return { envelopes, lastSeq };
+    return readEventRange(this.#db, { after, until: Number.MAX_SAFE_INTEGER, patterns, limit });
   }
 
   /** Every consumer in the CSS, by name (none before a system has run on the file). */
   consumers(): ConsumerName[] {
     if (!this.#hasTable('consumers')) return [];
-    return this.#db.prepare('SELECT consumer, component, host_state AS hostState FROM consumers ORDER BY consumer').all() as ConsumerName[];
+    return listConsumers(this.#db).map((row) => ({ consumer: row.consumer, component: row.component, hostState: row.host_state }));
   }
 
   /** Dead letters, ordered by consumer and seq; all of them, or one component's, or only those with `status`. */
   deadLetters(filter: { component?: string; status?: DeadLetterStatus } = {}): DeadLetterState[] {
     if (!this.#hasTable('dead_letters')) return [];
-    const where = [
-      filter.component === undefined ? '' : 'COALESCE(c.component, d.consumer) = @component',
-      filter.status === undefined ? '' : 'd.status = @status',
-    ];
-    const conditions = where.filter(Boolean);
-    const rows = this.#db
-      .prepare(`${DEAD_LETTER_SELECT}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY d.consumer, d.seq, d.id`)
-      .all({ ...(filter.component === undefined ? {} : { component: filter.component }), ...(filter.status === undefined ? {} : { status: filter.status }) });
-    return (rows as DeadLetterJoinRow[]).map(toDeadLetterState);
+    return listComponentDeadLetters(this.#db, filter);
   }
 
   deadLetter(id: number): DeadLetterState | undefined {
     if (!this.#hasTable('dead_letters')) return undefined;
-    const row = this.#db.prepare(`${DEAD_LETTER_SELECT} WHERE d.id = ?`).get(id) as DeadLetterJoinRow | undefined;
-    return row && toDeadLetterState(row);
+    return readComponentDeadLetter(this.#db, id);
   }
 
   /** An embedded or supervisor file (it holds the log), a worker's file (consumers and outbox), or an empty one. */
   isRecqDatabase(): boolean {
     if (this.#hasTable('events') || (this.#hasTable('consumers') && this.#hasTable('outbox'))) return true;
-    return this.#db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").pluck().get() === 0;
+    return countTables(this.#db) === 0;
   }
 
   close(): void {
@@ -227,13 +175,7 @@ export class StoreReader {
   }
 
   #hasTable(name: string): boolean {
-    return this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-  }
-
-  #countBy(table: string, where: string): Map<string, number> {
-    if (!this.#hasTable(table)) return new Map();
-    const rows = this.#db.prepare(`SELECT consumer, COUNT(*) AS n FROM ${table} ${where} GROUP BY consumer`).all() as { consumer: string; n: number }[];
-    return new Map(rows.map((row) => [row.consumer, row.n]));
+    return hasTable(this.#db, name);
   }
 
   /** Counts per topic in SQL, then matches each distinct topic once with the log's own NATS semantics. */
@@ -245,8 +187,7 @@ export class StoreReader {
     } catch {
       return null;
     }
-    const rows = this.#db.prepare('SELECT topic, COUNT(*) AS n FROM events WHERE seq > ? GROUP BY topic').all(offset) as { topic: string; n: number }[];
-    return rows.reduce((lag, row) => (matches(row.topic) ? lag + row.n : lag), 0);
+    return countEventsByTopicAfter(this.#db, offset).reduce((lag, row) => (matches(row.topic) ? lag + row.n : lag), 0);
   }
 }
 
@@ -257,10 +198,4 @@ function parsePatterns(json: string): string[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-const DEAD_LETTER_SELECT = 'SELECT d.*, c.component FROM dead_letters d LEFT JOIN consumers c ON c.consumer = d.consumer';
-
-function toDeadLetterState(row: DeadLetterJoinRow): DeadLetterState {
-  return { ...toDeadLetter(row), id: row.id, component: row.component ?? row.consumer };
 }

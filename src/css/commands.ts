@@ -1,7 +1,7 @@
-import type { Statement } from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import { createConsumerStoreSchema } from './schema.ts';
+import { completeCommand, insertCommand, listQueuedCommands, readCommand } from './tables/commands.ts';
 
 /**
  * What an operator can ask of a consumer from outside the process that runs it:
@@ -32,17 +32,6 @@ export interface ConsumerCommand {
 /** How a command ended: what it did, or why it was refused. */
 export type CommandResult = { outcome: string } | { error: string };
 
-interface CommandRow {
-  id: number;
-  consumer: string;
-  command: ConsumerCommandName;
-  arg: string | null;
-  requested_at: number;
-  done_at: number | null;
-  outcome: string | null;
-  error: string | null;
-}
-
 /**
  * Operator commands for consumers, kept in the consumer's CSS. The CLI enqueues them from its
  * own process; the host that holds the consumer's lease runs them after it restores and on
@@ -56,54 +45,34 @@ interface CommandRow {
  * queue.get(id); // { doneAt: 1718000000000, outcome: 'dead letter 3 is being retried; ...', ... }
  */
 export class CommandQueue {
+  readonly #db: SqliteDatabase;
   readonly #clock: Clock;
-  readonly #insert: Statement;
-  readonly #pending: Statement;
-  readonly #complete: Statement;
-  readonly #get: Statement;
 
   constructor(db: SqliteDatabase, clock: Clock = systemClock) {
+    this.#db = db;
     this.#clock = clock;
     // A database written before the queue existed gains its table here; the rest already exists.
     createConsumerStoreSchema(db);
-    this.#insert = db.prepare('INSERT INTO consumer_commands (consumer, command, arg, requested_at) VALUES (?, ?, ?, ?) RETURNING *');
-    this.#pending = db.prepare('SELECT * FROM consumer_commands WHERE consumer = ? AND done_at IS NULL ORDER BY id');
-    this.#complete = db.prepare('UPDATE consumer_commands SET done_at = ?, outcome = ?, error = ? WHERE id = ? AND done_at IS NULL');
-    this.#get = db.prepare('SELECT * FROM consumer_commands WHERE id = ?');
   }
 
   /** Queues a command for `consumer`'s host and returns it as stored. */
   enqueue(consumer: string, command: ConsumerCommandName, arg?: string | number): ConsumerCommand {
-    return toCommand(this.#insert.get(consumer, command, arg === undefined ? null : String(arg), this.#clock.now()) as CommandRow);
+    return insertCommand(this.#db, consumer, command, arg === undefined ? null : String(arg), this.#clock.now());
   }
 
   /** The consumer's commands not run yet, oldest first. */
   pending(consumer: string): ConsumerCommand[] {
-    return (this.#pending.all(consumer) as CommandRow[]).map(toCommand);
+    return listQueuedCommands(this.#db, consumer);
   }
 
   /** Records how a command ended. A command is completed once; later calls change nothing. */
   complete(id: number, result: CommandResult): void {
     const outcome = 'outcome' in result ? result.outcome : null;
     const error = 'error' in result ? result.error : null;
-    this.#complete.run(this.#clock.now(), outcome, error, id);
+    completeCommand(this.#db, id, this.#clock.now(), outcome, error);
   }
 
   get(id: number): ConsumerCommand | undefined {
-    const row = this.#get.get(id) as CommandRow | undefined;
-    return row && toCommand(row);
+    return readCommand(this.#db, id);
   }
-}
-
-function toCommand(row: CommandRow): ConsumerCommand {
-  return {
-    id: row.id,
-    consumer: row.consumer,
-    command: row.command,
-    arg: row.arg ?? undefined,
-    requestedAt: row.requested_at,
-    doneAt: row.done_at ?? undefined,
-    outcome: row.outcome ?? undefined,
-    error: row.error ?? undefined,
-  };
 }

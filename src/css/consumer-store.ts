@@ -1,9 +1,22 @@
-import type { Statement } from 'better-sqlite3';
 import type { HostPhase } from '../../actors/host.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import type { PreparedAppend } from '../envelope.ts';
 import { createConsumerStoreSchema } from './schema.ts';
+import {
+  insertConsumer,
+  readConsumer,
+  readPaused,
+  storeConsumerLogic,
+  storeHostState,
+  storeOffset,
+  storePaused,
+  toConsumerRecord,
+} from './tables/consumers.ts';
+import { listDeadLetters, readDeadLetter, readDeadLetterFor, storeDeadLetter } from './tables/dead-letters.ts';
+import { countSnapshots, deleteSnapshots, listKeysWithTimers, listOtherVersions, readSnapshot, storeSnapshot } from './tables/snapshots.ts';
+
+export { type DeadLetterRow, toDeadLetter } from './tables/dead-letters.ts';
 
 /**
  * Where a checkpoint's emitted events go, inside the checkpoint's own transaction: the log
@@ -73,31 +86,6 @@ export interface Checkpoint {
 /** The coarse lifecycle state a host records for `recq status` in other processes. */
 export type HostState = HostPhase;
 
-interface ConsumerRow {
-  consumer: string;
-  component: string;
-  offset: number;
-  version: string;
-  patterns: string;
-}
-
-/** A row of the `dead_letters` table. */
-export interface DeadLetterRow {
-  id: number;
-  consumer: string;
-  seq: number;
-  event_id: string;
-  key: string | null;
-  topic: string;
-  event: string;
-  error: string;
-  stack: string | null;
-  attempts: number;
-  first_failed_at: number;
-  last_failed_at: number;
-  status: DeadLetter['status'];
-}
-
 /**
  * The Consumer State Store. Offsets, snapshots, dead letters and emitted events of one
  * checkpoint are written in a single SQLite transaction, so after a crash a consumer's state
@@ -107,66 +95,45 @@ export class ConsumerStore {
   readonly #db: SqliteDatabase;
   readonly #sink: EmitSink;
   readonly #clock: Clock;
-  readonly #getConsumer: Statement;
-  readonly #insertConsumer: Statement;
-  readonly #updateConsumer: Statement;
-  readonly #setOffset: Statement;
-  readonly #setHostState: Statement;
-  readonly #getSnapshot: Statement;
-  readonly #upsertSnapshot: Statement;
-  readonly #insertDeadLetter: Statement;
+  readonly #reset: (consumer: string, offset: number, fence?: () => void) => void;
 
   constructor(db: SqliteDatabase, sink: EmitSink, clock: Clock) {
     this.#db = db;
     this.#sink = sink;
     this.#clock = clock;
     createConsumerStoreSchema(db);
-    this.#getConsumer = db.prepare('SELECT consumer, component, "offset", version, patterns FROM consumers WHERE consumer = ?');
-    this.#insertConsumer = db.prepare('INSERT INTO consumers (consumer, component, "offset", version, patterns, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.#updateConsumer = db.prepare('UPDATE consumers SET version = ?, patterns = ?, updated_at = ? WHERE consumer = ?');
-    this.#setOffset = db.prepare('UPDATE consumers SET "offset" = ?, updated_at = ? WHERE consumer = ?');
-    this.#setHostState = db.prepare('UPDATE consumers SET host_state = ?, updated_at = ? WHERE consumer = ?');
-    this.#getSnapshot = db.prepare('SELECT key, version, seq, snapshot, timers FROM snapshots WHERE consumer = ? AND key = ?');
-    this.#upsertSnapshot = db.prepare(
-      `INSERT INTO snapshots (consumer, key, version, seq, snapshot, timers) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (consumer, key) DO UPDATE SET version = excluded.version, seq = excluded.seq, snapshot = excluded.snapshot, timers = excluded.timers`,
-    );
-    this.#insertDeadLetter = db.prepare(
-      `INSERT INTO dead_letters (consumer, seq, event_id, key, topic, event, error, stack, attempts, first_failed_at, last_failed_at, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (consumer, event_id) DO UPDATE SET error = excluded.error, stack = excluded.stack, attempts = excluded.attempts,
-         last_failed_at = excluded.last_failed_at, status = excluded.status`,
-    );
+    this.#reset = db.transaction((consumer: string, offset: number, fence?: () => void) => {
+      fence?.();
+      deleteSnapshots(db, consumer);
+      storeOffset(db, consumer, offset, this.#clock.now());
+    }).immediate;
   }
 
   /** The consumer's record, created at `startOffset` (0: the beginning of the log) on first use. */
   open(consumer: string, component: string, version: string, patterns: readonly string[], startOffset = 0): ConsumerRecord {
-    const now = this.#clock.now();
-    const row = this.#getConsumer.get(consumer) as ConsumerRow | undefined;
-    const patternsJson = JSON.stringify(patterns);
-    if (!row) {
-      this.#insertConsumer.run(consumer, component, startOffset, version, patternsJson, now);
-      return { consumer, component, offset: startOffset, version, patterns: [...patterns] };
-    }
-    return { consumer, component, offset: row.offset, version: row.version, patterns: JSON.parse(row.patterns) as string[] };
+    const row = readConsumer(this.#db, consumer);
+    if (row) return toConsumerRecord(row);
+    const record: ConsumerRecord = { consumer, component, offset: startOffset, version, patterns: [...patterns] };
+    insertConsumer(this.#db, record, this.#clock.now());
+    return record;
   }
 
   /** Records the version and patterns the consumer now runs with (after any migration check). */
   adopt(consumer: string, version: string, patterns: readonly string[]): void {
-    this.#updateConsumer.run(version, JSON.stringify(patterns), this.#clock.now(), consumer);
+    storeConsumerLogic(this.#db, consumer, version, patterns, this.#clock.now());
   }
 
   /** Logic versions of the consumer's stored snapshots other than `current`. */
   otherVersions(consumer: string, current: string): string[] {
-    return this.#db.prepare('SELECT DISTINCT version FROM snapshots WHERE consumer = ? AND version != ?').pluck().all(consumer, current) as string[];
+    return listOtherVersions(this.#db, consumer, current);
   }
 
   loadSnapshot(consumer: string, key: string): StoredSnapshot | undefined {
-    return this.#getSnapshot.get(consumer, key) as StoredSnapshot | undefined;
+    return readSnapshot(this.#db, consumer, key);
   }
 
   countSnapshots(consumer: string): number {
-    return this.#db.prepare('SELECT COUNT(*) FROM snapshots WHERE consumer = ?').pluck().get(consumer) as number;
+    return countSnapshots(this.#db, consumer);
   }
 
   /**
@@ -177,42 +144,27 @@ export class ConsumerStore {
     this.#sink.transaction(() => {
       fence?.();
       if (checkpoint.emitted.length > 0) this.#sink.appendWithinTransaction(checkpoint.emitted, consumer);
-      for (const s of checkpoint.snapshots) this.#upsertSnapshot.run(consumer, s.key, s.version, s.seq, s.snapshot, s.timers);
-      for (const d of checkpoint.deadLetters) {
-        this.#insertDeadLetter.run(
-          consumer,
-          d.seq,
-          d.eventId,
-          d.key ?? null,
-          d.topic,
-          d.event,
-          d.error,
-          d.stack ?? null,
-          d.attempts,
-          d.firstFailedAt,
-          d.lastFailedAt,
-          d.status,
-        );
-      }
-      this.#setOffset.run(checkpoint.offset, this.#clock.now(), consumer);
+      for (const s of checkpoint.snapshots) storeSnapshot(this.#db, consumer, s);
+      for (const d of checkpoint.deadLetters) storeDeadLetter(this.#db, consumer, d);
+      storeOffset(this.#db, consumer, checkpoint.offset, this.#clock.now());
     });
   }
 
   setHostState(consumer: string, state: HostState): void {
-    this.#setHostState.run(state, this.#clock.now(), consumer);
+    storeHostState(this.#db, consumer, state, this.#clock.now());
   }
 
   /** Keys of the consumer's actors that have delayed events waiting. */
   keysWithTimers(consumer: string): string[] {
-    return this.#db.prepare('SELECT key FROM snapshots WHERE consumer = ? AND timers IS NOT NULL').pluck().all(consumer) as string[];
+    return listKeysWithTimers(this.#db, consumer);
   }
 
   isPaused(consumer: string): boolean {
-    return this.#db.prepare('SELECT paused FROM consumers WHERE consumer = ?').pluck().get(consumer) === 1;
+    return readPaused(this.#db, consumer);
   }
 
   setPaused(consumer: string, paused: boolean): void {
-    this.#db.prepare('UPDATE consumers SET paused = ?, updated_at = ? WHERE consumer = ?').run(paused ? 1 : 0, this.#clock.now(), consumer);
+    storePaused(this.#db, consumer, paused, this.#clock.now());
   }
 
   /**
@@ -220,50 +172,20 @@ export class ConsumerStore {
    * so it rebuilds its state from the log after that point.
    */
   reset(consumer: string, offset: number, fence?: () => void): void {
-    this.#db.transaction(() => {
-      fence?.();
-      this.#db.prepare('DELETE FROM snapshots WHERE consumer = ?').run(consumer);
-      this.#setOffset.run(offset, this.#clock.now(), consumer);
-    })();
+    this.#reset(consumer, offset, fence);
   }
 
   /** The consumer's dead letter for an event (or timer) id, if it has one. */
   deadLetterFor(consumer: string, eventId: string): DeadLetter | undefined {
-    const row = this.#db.prepare('SELECT * FROM dead_letters WHERE consumer = ? AND event_id = ?').get(consumer, eventId) as DeadLetterRow | undefined;
-    return row && toDeadLetter(row);
+    return readDeadLetterFor(this.#db, consumer, eventId);
   }
 
   deadLetter(id: number): DeadLetter | undefined {
-    const row = this.#db.prepare('SELECT * FROM dead_letters WHERE id = ?').get(id) as DeadLetterRow | undefined;
-    return row && toDeadLetter(row);
+    return readDeadLetter(this.#db, id);
   }
 
   /** Dead letters, oldest first; all of them, or one consumer's, or only those with `status`. */
   deadLetters(consumer?: string, status?: DeadLetterStatus): DeadLetter[] {
-    const where = [consumer === undefined ? '' : 'consumer = @consumer', status === undefined ? '' : 'status = @status'].filter(Boolean);
-    const sql = `SELECT * FROM dead_letters${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY consumer, seq, id`;
-    const params: Record<string, string> = {};
-    if (consumer !== undefined) params.consumer = consumer;
-    if (status !== undefined) params.status = status;
-    return (this.#db.prepare(sql).all(params) as DeadLetterRow[]).map(toDeadLetter);
+    return listDeadLetters(this.#db, { consumer, status });
   }
-}
-
-/** The dead letter a row of the `dead_letters` table holds. */
-export function toDeadLetter(row: DeadLetterRow): DeadLetter {
-  return {
-    id: row.id,
-    consumer: row.consumer,
-    seq: row.seq,
-    eventId: row.event_id,
-    key: row.key ?? undefined,
-    topic: row.topic,
-    event: row.event,
-    error: row.error,
-    stack: row.stack ?? undefined,
-    attempts: row.attempts,
-    firstFailedAt: row.first_failed_at,
-    lastFailedAt: row.last_failed_at,
-    status: row.status,
-  };
 }

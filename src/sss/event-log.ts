@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import {
@@ -12,8 +11,9 @@ import {
   type StoredEvent,
 } from '../envelope.ts';
 import { RecqError, StorageError } from '../errors.ts';
-import { assertPattern, compilePatterns, patternToGlob } from '../topic.ts';
-import { createEventLogSchema } from './schema.ts';
+import { createEventsTable, insertEvent, readEvent, readEventRange, readHead, readSeqOfId } from './tables/events.ts';
+
+export { type EventRow, toEnvelope } from './tables/events.ts';
 
 /** Which events to read: those after `after`, up to `until`, matching any of `patterns`. */
 export interface ReadQuery {
@@ -44,18 +44,6 @@ interface QueuedAppend {
   reject: (error: unknown) => void;
 }
 
-/** A row of the `events` table. */
-export interface EventRow {
-  seq: number;
-  id: string;
-  topic: string;
-  key: string | null;
-  time: number;
-  event: string;
-  causation: string | null;
-  correlation_id: string | null;
-}
-
 const DEFAULT_READ_LIMIT = 1000;
 
 /**
@@ -75,10 +63,7 @@ export class EventLog {
   readonly #clock: Clock;
   readonly #fence: (() => void) | undefined;
   readonly #onListenerError: (error: unknown) => void;
-  readonly #insert: Statement;
-  readonly #seqOfId: Statement;
-  readonly #bySeq: Statement;
-  readonly #readStatements = new Map<string, Statement>();
+  readonly #transaction: (work: () => unknown) => unknown;
   readonly #listeners: CommitListener[] = [];
   #head: number;
   #queue: QueuedAppend[] = [];
@@ -93,13 +78,13 @@ export class EventLog {
     this.#fence = options.fence;
     this.#onListenerError = options.onListenerError ?? ((error) => console.error('recq: a commit listener failed:', error));
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-    createEventLogSchema(db);
-    this.#insert = db.prepare(
-      'INSERT INTO events (seq, id, topic, key, time, event, causation, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
-    );
-    this.#seqOfId = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
-    this.#bySeq = db.prepare('SELECT * FROM events WHERE seq = ?');
-    this.#head = (db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get() as number) ?? 0;
+    createEventsTable(db);
+    // Every transaction here writes: taking the write lock at BEGIN means a fence read inside it cannot go stale.
+    this.#transaction = db.transaction((work: () => unknown) => {
+      this.#fence?.();
+      return work();
+    }).immediate;
+    this.#head = readHead(db);
   }
 
   /** The seq of the last committed event (0 when the log is empty). */
@@ -169,10 +154,7 @@ export class EventLog {
     this.#inTransaction = true;
     let result: T;
     try {
-      result = this.#db.transaction(() => {
-        this.#fence?.();
-        return work();
-      })();
+      result = this.#transaction(work) as T;
     } catch (error) {
       this.#head = headBefore;
       this.#committed = [];
@@ -206,9 +188,8 @@ export class EventLog {
     for (let i = 0; i < prepared.length; i++) {
       const p = prepared[i] as PreparedAppend;
       const seq = this.#head + 1;
-      const info = this.#insert.run(seq, p.id, p.topic, p.key, time, p.json, p.causation, p.correlationId);
-      if (info.changes === 0) {
-        results[i] = { seq: this.#seqOfId.get(p.id) as number, id: p.id, duplicate: true };
+      if (!insertEvent(this.#db, seq, time, p)) {
+        results[i] = { seq: readSeqOfId(this.#db, p.id) as number, id: p.id, duplicate: true };
         continue;
       }
       this.#head = seq;
@@ -229,38 +210,23 @@ export class EventLog {
    * log.read({ after: 120, patterns: ['orders.>'], limit: 500 });
    */
   read(query: ReadQuery = {}): Envelope[] {
-    const after = query.after ?? 0;
-    const until = query.until ?? Number.MAX_SAFE_INTEGER;
-    const limit = query.limit ?? DEFAULT_READ_LIMIT;
-    const patterns = query.patterns ?? [];
-    for (const pattern of patterns) assertPattern(pattern);
-    const statement = this.#readStatement(patterns);
-    const globs = patterns.map(patternToGlob);
-    const matches = patterns.some((p) => p.includes('*') || p.includes('>')) ? compilePatterns(patterns) : undefined;
-    const envelopes: Envelope[] = [];
-    // GLOB is a superset of the NATS match, so a page may hold rows that code filters out.
-    let cursor = after;
-    while (envelopes.length < limit) {
-      const wanted = limit - envelopes.length;
-      const rows = statement.all(cursor, until, ...globs, wanted) as EventRow[];
-      for (const row of rows) {
-        cursor = row.seq;
-        if (!matches || matches(row.topic)) envelopes.push(toEnvelope(row));
-      }
-      if (rows.length < wanted || !matches) break;
-    }
-    return envelopes;
+    const range = {
+      after: query.after ?? 0,
+      until: query.until ?? Number.MAX_SAFE_INTEGER,
+      patterns: query.patterns ?? [],
+      limit: query.limit ?? DEFAULT_READ_LIMIT,
+    };
+    return readEventRange(this.#db, range).envelopes;
   }
 
   /** The envelope at `seq`, if there is one. */
   get(seq: number): Envelope | undefined {
-    const row = this.#bySeq.get(seq) as EventRow | undefined;
-    return row && toEnvelope(row);
+    return readEvent(this.#db, seq);
   }
 
   /** The seq of the event with this id, if the log holds it. */
   seqOf(id: string): number | undefined {
-    return this.#seqOfId.get(id) as number | undefined;
+    return readSeqOfId(this.#db, id);
   }
 
   /** Refuses what is queued (with `reason`) and every later append, committing nothing more. */
@@ -276,24 +242,4 @@ export class EventLog {
     this.flush();
     this.#closed = true;
   }
-
-  #readStatement(patterns: readonly string[]): Statement {
-    const cacheKey = String(patterns.length);
-    let statement = this.#readStatements.get(cacheKey);
-    if (!statement) {
-      const filter = patterns.length === 0 ? '' : ` AND (${patterns.map(() => 'topic GLOB ?').join(' OR ')})`;
-      statement = this.#db.prepare(`SELECT * FROM events WHERE seq > ? AND seq <= ?${filter} ORDER BY seq LIMIT ?`);
-      this.#readStatements.set(cacheKey, statement);
-    }
-    return statement;
-  }
-}
-
-/** The envelope a row of the `events` table holds. */
-export function toEnvelope(row: EventRow): Envelope {
-  const envelope: Envelope = { seq: row.seq, id: row.id, topic: row.topic, time: row.time, event: JSON.parse(row.event) as StoredEvent };
-  if (row.key !== null) envelope.key = row.key;
-  if (row.causation !== null) envelope.causation = row.causation;
-  if (row.correlation_id !== null) envelope.correlationId = row.correlation_id;
-  return envelope;
 }

@@ -1,0 +1,68 @@
+import type { SqliteDatabase } from '../../db.ts';
+import type { AppendInput, PreparedAppend, StoredEvent } from '../../envelope.ts';
+import { preparedOnce } from '../../sss/tables/prepared.ts';
+import type { OutboxEntry } from '../outbox.ts';
+
+/** A row of the `outbox` table, as the relay reads it. */
+export interface OutboxRow {
+  position: number;
+  id: string;
+  topic: string;
+  key: string | null;
+  event: string;
+  causation: string | null;
+  correlation_id: string | null;
+}
+
+/** Emitted events of a worker's consumers, waiting for the relay; `position` keeps each consumer's order. */
+export function createOutboxTable(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS outbox (
+      position INTEGER PRIMARY KEY,
+      consumer TEXT NOT NULL,
+      id TEXT NOT NULL,
+      topic TEXT NOT NULL,
+      key TEXT,
+      event TEXT NOT NULL,
+      causation TEXT,
+      correlation_id TEXT
+    );
+    CREATE INDEX IF NOT EXISTS outbox_by_consumer ON outbox (consumer, position);
+  `);
+}
+
+/** The entry a row of the `outbox` table holds: the append it stands for, in its place. */
+export function toOutboxEntry(row: OutboxRow): OutboxEntry {
+  const input: AppendInput = { id: row.id, topic: row.topic, event: JSON.parse(row.event) as StoredEvent };
+  if (row.key !== null) input.key = row.key;
+  if (row.causation !== null) input.causation = row.causation;
+  if (row.correlation_id !== null) input.correlationId = row.correlation_id;
+  return { position: row.position, input };
+}
+
+const insert = preparedOnce('INSERT INTO outbox (consumer, id, topic, key, event, causation, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
+
+/** Puts an emitted event after the consumer's other entries. */
+export function insertOutboxEntry(db: SqliteDatabase, consumer: string, event: PreparedAppend): void {
+  insert(db).run(consumer, event.id, event.topic, event.key, event.json, event.causation, event.correlationId);
+}
+
+const selectOldest = preparedOnce('SELECT position, id, topic, key, event, causation, correlation_id FROM outbox WHERE consumer = ? ORDER BY position LIMIT ?');
+
+/** The oldest `limit` entries of a consumer, in order. */
+export function listOutboxEntries(db: SqliteDatabase, consumer: string, limit: number): OutboxEntry[] {
+  return (selectOldest(db).all(consumer, limit) as OutboxRow[]).map(toOutboxEntry);
+}
+
+const deleteUpTo = preparedOnce('DELETE FROM outbox WHERE consumer = ? AND position <= ?');
+
+/** Forgets a consumer's entries up to `position`. */
+export function deleteOutboxEntries(db: SqliteDatabase, consumer: string, position: number): void {
+  deleteUpTo(db).run(consumer, position);
+}
+
+const selectCount = preparedOnce('SELECT COUNT(*) FROM outbox WHERE consumer = ?', { pluck: true });
+
+export function countOutboxEntries(db: SqliteDatabase, consumer: string): number {
+  return selectCount(db).get(consumer) as number;
+}
