@@ -1,5 +1,5 @@
 import { type ConnectionOptions, connect, DebugEvents, Events, type NatsConnection, type Status } from 'nats';
-import { RecqError } from '../errors.ts';
+import { NatsConnectError } from '../errors.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 
 /**
@@ -28,7 +28,7 @@ export const RECONNECT_DEFAULTS = {
 
 /**
  * Connects to NATS with reconnect settings fit for recq (`RECONNECT_DEFAULTS`); options you
- * pass win. Rejects with a RecqError naming the servers if none answers.
+ * pass win. Rejects with a `NatsConnectError` naming the servers if none answers.
  *
  * @example
  * const nc = await connectNats('nats://127.0.0.1:4222');
@@ -41,11 +41,7 @@ export async function connectNats(target: string | readonly string[] | Connectio
     return await connect({ name: 'recq', ...RECONNECT_DEFAULTS, ...options });
   } catch (error) {
     const servers = options.servers ?? (options.port === undefined ? '127.0.0.1:4222' : `127.0.0.1:${options.port}`);
-    throw new RecqError(
-      'NATS_CONNECT',
-      `Could not connect to NATS at ${[servers].flat().join(', ')}: ${error instanceof Error ? error.message : String(error)}. Start nats-server (Debian: apt-get install nats-server) or fix the URL.`,
-      { cause: error },
-    );
+    throw new NatsConnectError([servers].flat().join(', '), error);
   }
 }
 

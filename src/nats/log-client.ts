@@ -5,7 +5,9 @@ import type { Lease } from '../lease.ts';
 import type { ReadQuery } from '../sss/event-log.ts';
 import type { LogAccess, Registration, RouteState } from '../sss/log-access.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from './subjects.ts';
-import { decodeReply, encodeRequest, type LeaseRef, type ReadPage, type SssReplyValues, type SssRequest, WIRE_HEADER, WIRE_VERSION } from './wire.ts';
+import { WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
+import { decodeReply, type ReadPage, type SssReplyValues } from './wire-reply.ts';
+import { encodeRequest, type LeaseRef, type SssRequest } from './wire-request.ts';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_READ_LIMIT = 1000;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { type AppendInput, type AppendResult, prepareAppend } from '../envelope.ts';
-import { ExceedsMaxPayloadError, MalformedMessageError, RecqError, StorageError, SystemStoppedError } from '../errors.ts';
+import { ExceedsMaxPayloadError, MalformedMessageError, RecqError, StorageError, SupervisorFailedError, SystemStoppedError } from '../errors.ts';
 import { consumerOf, consumerResource, type Lease } from '../lease.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 import type { EventLog, ReadQuery } from '../sss/event-log.ts';
@@ -9,7 +9,9 @@ import type { LeaseTable } from '../supervisor/leases.ts';
 import { LocalLogAccess } from '../supervisor/local-log-access.ts';
 import type { Router } from '../supervisor/router.ts';
 import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from './subjects.ts';
-import { decodeRequest, encodeErrorReply, encodeOkReply, encodeReadReply, readReplyOverhead, type SssRequest, WIRE_HEADER, WIRE_VERSION } from './wire.ts';
+import { WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
+import { encodeErrorReply, encodeOkReply, encodeReadReply, readReplyOverhead } from './wire-reply.ts';
+import { decodeRequest, type SssRequest } from './wire-request.ts';
 
 /** Most events one read reply holds, whatever the request's limit; the client reads on. */
 export const MAX_READ_LIMIT = 10_000;
@@ -213,9 +215,7 @@ export class LogService {
     const code = (error as { code?: unknown })?.code;
     this.#logger.error(`the log service failed to serve ${op}`, { error });
     if (typeof code === 'string' && code.startsWith('SQLITE')) return new StorageError(`serve ${op}`, error);
-    return new RecqError('SUPERVISOR_FAILED', `The supervisor failed to serve ${op}: ${error instanceof Error ? error.message : String(error)}. See its log.`, {
-      cause: error,
-    });
+    return new SupervisorFailedError(op, error);
   }
 
   #respond(msg: Msg, reply: string, op: string | undefined): void {

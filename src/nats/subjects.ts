@@ -1,4 +1,4 @@
-import { InvalidOptionError, RecqError } from '../errors.ts';
+import { InvalidConsumerError, InvalidOptionError } from '../errors.ts';
 import { assertPattern, assertTopic } from '../topic.ts';
 
 /** The namespace used when none is given: subjects start with `recq.`. */
@@ -31,14 +31,10 @@ export function assertNamespace(namespace: unknown): asserts namespace is string
  *
  * @example
  * assertConsumer('order-saga'); // ok
- * assertConsumer('orders.*');   // throws RecqError INVALID_CONSUMER
+ * assertConsumer('orders.*');   // throws InvalidConsumerError
  */
 export function assertConsumer(consumer: unknown): asserts consumer is string {
-  const fail = (reason: string): RecqError =>
-    new RecqError(
-      'INVALID_CONSUMER',
-      `Invalid consumer name ${JSON.stringify(consumer) ?? String(consumer)}: ${reason}. Use a component name such as "order-saga".`,
-    );
+  const fail = (reason: string) => new InvalidConsumerError(consumer, reason);
   if (typeof consumer !== 'string') throw fail(`expected a string, got ${consumer === null ? 'null' : typeof consumer}`);
   if (consumer.length === 0 || consumer.length > MAX_CONSUMER_LENGTH) throw fail(`expected 1-${MAX_CONSUMER_LENGTH} characters`);
   if (!consumer.split('.').every((token) => CONSUMER_TOKEN.test(token))) throw fail("expected dot-separated tokens of letters, digits, '_' or '-'");

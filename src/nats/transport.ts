@@ -1,11 +1,11 @@
 import { headers, type Msg, type MsgHdrs, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import type { Envelope } from '../envelope.ts';
-import type { RecqError } from '../errors.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 import type { Delivery, Transport } from '../transport/transport.ts';
 import { type ConnectionEvent, watchConnection } from './connection.ts';
 import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from './subjects.ts';
-import { decodeAnnouncement, decodeDeliveries, encodeDeliveries, WIRE_HEADER, WIRE_VERSION } from './wire.ts';
+import { decodeAnnouncement, decodeDeliveries, encodeDeliveries } from './wire-delivery.ts';
+import { type Decoded, WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
 
 interface OutgoingBatch {
   prev: number;
@@ -209,7 +209,7 @@ export class NatsTransport implements Transport {
   }
 
   /** The decoded message, or undefined after logging why it was dropped. */
-  #receive<T>(error: NatsError | null, msg: Msg, decode: () => { ok: true; value: T } | { ok: false; error: RecqError }): T | undefined {
+  #receive<T>(error: NatsError | null, msg: Msg, decode: () => Decoded<T>): T | undefined {
     if (error) {
       this.#logger.warn('a NATS subscription reported an error', { subject: msg?.subject, error: error.message });
       return undefined;

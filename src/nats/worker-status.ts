@@ -5,7 +5,7 @@ import type { RunnerStatus } from '../host/runner.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionEvent } from './connection.ts';
 import { subjectsFor } from './subjects.ts';
-import { WIRE_HEADER, WIRE_VERSION } from './wire.ts';
+import { WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
 
 /** Where a process stands with its NATS server. */
 export type ConnectionState = 'connected' | 'reconnecting' | 'disconnected';

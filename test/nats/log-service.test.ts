@@ -18,7 +18,7 @@ import { NatsLogAccess } from '../../src/nats/log-client.ts';
 import { LogService } from '../../src/nats/log-server.ts';
 import type { SssOp } from '../../src/nats/subjects.ts';
 import { NatsTransport } from '../../src/nats/transport.ts';
-import { decodeReply } from '../../src/nats/wire.ts';
+import { decodeReply } from '../../src/nats/wire-reply.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
 import { LeaseTable } from '../../src/supervisor/leases.ts';
 import { Router } from '../../src/supervisor/router.ts';
