@@ -1,12 +1,14 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreStatus } from '../../src/cli/inspect.ts';
 import type { DeadLetter } from '../../src/css/consumer-store.ts';
 import type { Envelope } from '../../src/envelope.ts';
-import { createWorkspace, LIBRARY_URL, type Outcome, type RecqProcess, recq, startRecq, type Workspace } from './recq-process.ts';
+import { type Child, type ChildOutcome, useChildren } from '../support/child-process.ts';
+import { readTables } from '../support/tables.ts';
+import { untilStored } from '../support/until-stored.ts';
+import { createWorkspace, LIBRARY_URL, recq, recqCommand, type Workspace } from './recq-process.ts';
 
 /** A `jobs` component that records the names of the jobs it ran; job "bad" fails for good while the file `broken` exists. */
 const JOBS = `
@@ -66,14 +68,16 @@ async function seededWorkspace(): Promise<Workspace> {
   return workspace;
 }
 
-async function startService(workspace: Workspace): Promise<RecqProcess> {
-  const service = startRecq(['run', 'service.ts'], workspace.dir);
-  await service.waitFor(/stop with Ctrl-C/, 'stderr');
+const children = useChildren();
+
+async function startService(workspace: Workspace): Promise<Child> {
+  const service = children.start(recqCommand(['run', 'service.ts'], workspace.dir));
+  await service.waitFor(/stop with Ctrl-C/, 'the ready line', { stream: 'stderr' });
   return service;
 }
 
-async function stopService(service: RecqProcess): Promise<void> {
-  service.child.kill('SIGTERM');
+async function stopService(service: Child): Promise<void> {
+  service.kill('SIGTERM');
   const outcome = await service.exited;
   expect(outcome.code).toBe(0);
 }
@@ -87,20 +91,18 @@ async function json<T>(args: readonly string[], dir: string): Promise<T> {
 const letters = (dir: string) => json<(DeadLetter & { component: string; event: unknown })[]>(['dlq', 'list'], dir);
 const hostState = async (dir: string) => (await json<StoreStatus>(['status'], dir)).consumers[0]?.hostState;
 
-/** Polls until `check` returns a value (re-running CLI commands or reading the file), or gives up after 20 s. */
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await delay(100);
-  }
+const dbOf = (dir: string) => join(dir, 'recq.db');
+
+/** Waits until the running system has committed the jobs host's state as `state`; `recq status` must then show it. */
+async function expectHostState(dir: string, state: string): Promise<void> {
+  const stored = () => readTables(dbOf(dir), { consumers: ['consumer', 'host_state'] }).consumers.find((c) => c.consumer === 'jobs')?.host_state;
+  await untilStored(dbOf(dir), () => (stored() === state ? true : undefined), `the jobs host ${state}`);
+  expect(await hostState(dir)).toBe(state);
 }
 
 /** The jobs actor's context and the consumer's offset, read straight from the file. */
 function storedJobs(dir: string): { done: string[]; offset: number } | undefined {
-  const db = new Database(join(dir, 'recq.db'), { readonly: true });
+  const db = new Database(dbOf(dir), { readonly: true });
   try {
     const row = db.prepare("SELECT snapshot FROM snapshots WHERE consumer = 'jobs' AND key = ''").pluck().get() as string | undefined;
     const offset = db.prepare('SELECT "offset" FROM consumers WHERE consumer = \'jobs\'').pluck().get() as number;
@@ -113,7 +115,7 @@ function storedJobs(dir: string): { done: string[]; offset: number } | undefined
 describe('recq dlq, pause, resume and replay against a running system', () => {
   // The tests run in order on one system: the retry changes what the replay rebuilds.
   let workspace: Workspace;
-  let service: RecqProcess;
+  let service: Child;
   beforeAll(async () => {
     workspace = await seededWorkspace();
     service = await startService(workspace);
@@ -175,20 +177,20 @@ describe('recq dlq, pause, resume and replay against a running system', () => {
     const pause = await recq(['pause', 'jobs'], workspace.dir);
     expect(pause).toMatchObject({ code: 0, stderr: '' });
     expect(pause.stdout).toBe('consumer jobs paused: it stops after its current batch. "recq resume jobs" to go on.\n');
-    await eventually(async () => ((await hostState(workspace.dir)) === 'paused' ? true : undefined), 'the host is paused');
+    await expectHostState(workspace.dir, 'paused');
 
     const resume = await recq(['resume', 'jobs'], workspace.dir);
     expect(resume).toMatchObject({ code: 0, stdout: 'consumer jobs resumed.\n' });
-    await eventually(async () => ((await hostState(workspace.dir)) === 'live' ? true : undefined), 'the host is live again');
+    await expectHostState(workspace.dir, 'live');
   });
 
   it('with --wait 0, queues the command for the running system without waiting for it', async () => {
     const pause = await recq(['pause', 'jobs', '--wait', '0'], workspace.dir);
     expect(pause).toMatchObject({ code: 0, stderr: '' });
     expect(pause.stdout).toMatch(/^Queued command \d+: pause consumer jobs\. \S+ runs consumer jobs and applies it within one heartbeat\.\n$/);
-    await eventually(async () => ((await hostState(workspace.dir)) === 'paused' ? true : undefined), 'the host is paused');
+    await expectHostState(workspace.dir, 'paused');
     expect((await recq(['resume', 'jobs'], workspace.dir)).code).toBe(0);
-    await eventually(async () => ((await hostState(workspace.dir)) === 'live' ? true : undefined), 'the host is live again');
+    await expectHostState(workspace.dir, 'live');
   });
 
   it('replays from seq 1 with --yes: the state is rebuilt in log order and the log is unchanged', async () => {
@@ -198,10 +200,14 @@ describe('recq dlq, pause, resume and replay against a running system', () => {
     expect(replay.stdout).toBe('consumer jobs replays from seq 1: its actors are forgotten and rebuilt from the log.\n');
 
     // Before, bad came last (the retry); rebuilt from the log, it sits between a and c.
-    const rebuilt = await eventually(() => {
-      const stored = storedJobs(workspace.dir);
-      return stored?.offset === 3 && stored.done.length === 3 ? stored.done : undefined;
-    }, 'the consumer is rebuilt');
+    const rebuilt = await untilStored(
+      dbOf(workspace.dir),
+      () => {
+        const stored = storedJobs(workspace.dir);
+        return stored?.offset === 3 && stored.done.length === 3 ? stored.done : undefined;
+      },
+      'the jobs consumer rebuilt to offset 3',
+    );
     expect(rebuilt).toEqual(['a', 'bad', 'c']);
     const after = await recq(['events', '--json'], workspace.dir);
     expect(after.stdout).toBe(before.stdout);
@@ -233,8 +239,9 @@ describe('recq dlq skip and pause with no system running', () => {
 
     const service = await startService(workspace);
     try {
-      await eventually(async () => ((await letters(workspace.dir))[0]?.status === 'skipped' ? true : undefined), 'the letter is skipped');
-      await eventually(async () => ((await hostState(workspace.dir)) === 'paused' ? true : undefined), 'the host is paused');
+      const letter = () => readTables(dbOf(workspace.dir), { dead_letters: ['id', 'status'] }).dead_letters[0];
+      await untilStored(dbOf(workspace.dir), () => (letter()?.status === 'skipped' ? true : undefined), 'dead letter 1 skipped');
+      await expectHostState(workspace.dir, 'paused');
     } finally {
       await stopService(service);
     }
@@ -258,7 +265,7 @@ describe('control commands refuse what does not fit, changing nothing', () => {
       db.close();
     }
   };
-  const refused = (outcome: Outcome, code: number, stderr: string | RegExp) => {
+  const refused = (outcome: ChildOutcome, code: number, stderr: string | RegExp) => {
     expect(outcome.code).toBe(code);
     expect(outcome.stdout).toBe('');
     if (typeof stderr === 'string') expect(outcome.stderr).toBe(stderr);

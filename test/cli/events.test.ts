@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/envelope.ts';
-import { createWorkspace, PUBLISH_THREE, recq, startRecq, systemModule, type Workspace } from './recq-process.ts';
+import { useChildren } from '../support/child-process.ts';
+import { createWorkspace, PUBLISH_THREE, recq, recqCommand, systemModule, type Workspace } from './recq-process.ts';
 
 const workspace: Workspace = createWorkspace();
 afterAll(() => workspace.remove());
+const children = useChildren();
 // One log for every test: counts.a (seq 1), counts.b with key k (seq 2), other.x (seq 3).
 beforeAll(async () => {
   const module = workspace.write('system.ts', systemModule({ main: PUBLISH_THREE }));
@@ -66,17 +68,17 @@ describe('recq events', () => {
   });
 
   it('--follow prints events committed by another process, until SIGINT', async () => {
-    const follow = startRecq(['events', '--follow', '--json', '--topic', 'counts.*'], workspace.dir);
+    const follow = children.start(recqCommand(['events', '--follow', '--json', '--topic', 'counts.*'], workspace.dir));
     try {
-      await follow.waitFor(/"seq":2/);
+      await follow.waitFor(/"seq":2/, 'the events already in the log');
       const more = workspace.write(
         'more.ts',
         systemModule({ main: "    await system.publish('other.z', { type: 'noise' });\n    await system.publish('counts.z', { type: 'add', amount: 9 });" }),
       );
       expect((await recq(['run', more], workspace.dir)).code).toBe(0);
-      await follow.waitFor(/"topic":"counts\.z"/);
+      await follow.waitFor(/"topic":"counts\.z"/, 'the event the other process committed');
     } finally {
-      follow.child.kill('SIGINT');
+      follow.kill('SIGINT');
     }
     const outcome = await follow.exited;
     expect(outcome.code).toBe(0);

@@ -1,28 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type ChildOptions, type ChildOutcome, startChild } from '../support/child-process.ts';
 import { TempDir } from '../support/temp-dir.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'bin', 'recq.js');
 /** The library's entry point as a URL, for system modules written into a workspace. */
 export const LIBRARY_URL = pathToFileURL(join(REPO, 'src', 'index.ts')).href;
-
-export interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A running `recq` child process. */
-export interface RecqProcess {
-  child: ChildProcess;
-  /** Resolves with everything written so far once the stream's output matches; rejects if the process exits first. */
-  waitFor(pattern: RegExp, stream?: 'stdout' | 'stderr'): Promise<string>;
-  exited: Promise<Outcome>;
-}
 
 /** A temp directory to run `recq` in, with the repo's node_modules linked so modules can import xstate. */
 export interface Workspace {
@@ -48,57 +33,19 @@ export function createWorkspace(options: { esm?: boolean } = {}): Workspace {
   };
 }
 
-export function startRecq(args: readonly string[], cwd: string): RecqProcess {
-  return startNode([BIN, ...args], cwd);
+/** Runs `recq <args>` in `cwd`: pass it to `useChildren().start` for a long-running command. */
+export function recqCommand(args: readonly string[], cwd: string): ChildOptions {
+  return { name: `recq ${args.join(' ')}`, script: BIN, args, cwd };
 }
 
 /** Runs a TypeScript script from the workspace (through tsx, as the CLI loads modules), e.g. a producer. */
-export function startScript(script: string, args: readonly string[], cwd: string): RecqProcess {
-  return startNode(['--import', 'tsx', script, ...args], cwd);
-}
-
-function startNode(argv: readonly string[], cwd: string): RecqProcess {
-  const args = argv.slice(1);
-  const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = { stdout: '', stderr: '' };
-  const listeners = new Set<() => void>();
-  for (const stream of ['stdout', 'stderr'] as const) {
-    child[stream]?.setEncoding('utf8');
-    child[stream]?.on('data', (chunk: string) => {
-      output[stream] += chunk;
-      for (const listener of listeners) listener();
-    });
-  }
-  const exited = new Promise<Outcome>((resolve) => {
-    child.on('close', (code, signal) => {
-      resolve({ code, signal, ...output });
-      for (const listener of listeners) listener();
-    });
-  });
-  return {
-    child,
-    exited,
-    waitFor(pattern, stream = 'stdout') {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (pattern.test(output[stream])) {
-            listeners.delete(check);
-            resolve(output[stream]);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            listeners.delete(check);
-            reject(new Error(`recq ${args.join(' ')} exited before ${stream} matched ${pattern}:\n${output.stdout}\n${output.stderr}`));
-          }
-        };
-        listeners.add(check);
-        check();
-      });
-    },
-  };
+export function scriptCommand(script: string, args: readonly string[], cwd: string): ChildOptions {
+  return { name: script, entry: script, args, cwd };
 }
 
 /** Runs `recq` to completion. */
-export function recq(args: readonly string[], cwd: string): Promise<Outcome> {
-  return startRecq(args, cwd).exited;
+export function recq(args: readonly string[], cwd: string): Promise<ChildOutcome> {
+  return startChild(recqCommand(args, cwd)).exited;
 }
 
 /**

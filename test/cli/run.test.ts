@@ -2,13 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreStatus } from '../../src/cli/inspect.ts';
-import { createWorkspace, PUBLISH_THREE, recq, startRecq, systemModule, type Workspace } from './recq-process.ts';
+import { useChildren } from '../support/child-process.ts';
+import { createWorkspace, PUBLISH_THREE, recq, recqCommand, systemModule, type Workspace } from './recq-process.ts';
 
 let workspace: Workspace;
 beforeEach(() => {
   workspace = createWorkspace();
 });
 afterEach(() => workspace.remove());
+// After the workspace's hooks: children end before their directory is removed.
+const children = useChildren();
 
 async function status(db: string): Promise<StoreStatus> {
   const outcome = await recq(['status', '--db', db, '--json'], workspace.dir);
@@ -124,9 +127,9 @@ describe('recq run', () => {
     await new Promise((resolve) => signal.addEventListener('abort', resolve));
     console.log('aborted: ' + signal.reason.message);`;
     const module = workspace.write('waits.ts', systemModule({ main }));
-    const running = startRecq(['run', module, '--db', 'app.db'], workspace.dir);
-    await running.waitFor(/ready\n/);
-    running.child.kill('SIGINT');
+    const running = children.start(recqCommand(['run', module, '--db', 'app.db'], workspace.dir));
+    await running.waitFor(/ready\n/, 'main published and settled');
+    running.kill('SIGINT');
     const outcome = await running.exited;
     expect(outcome.code).toBe(130);
     expect(outcome.stdout).toContain('aborted: recq run received SIGINT');
@@ -138,9 +141,9 @@ describe('recq run', () => {
 
   it('without main, runs until SIGTERM, readable by status meanwhile, then stops cleanly and exits 0', async () => {
     const module = workspace.write('service.ts', systemModule({}));
-    const running = startRecq(['run', module, '--db', 'app.db'], workspace.dir);
+    const running = children.start(recqCommand(['run', module, '--db', 'app.db'], workspace.dir));
     try {
-      await running.waitFor(/stop with Ctrl-C/, 'stderr');
+      await running.waitFor(/stop with Ctrl-C/, 'the ready line', { stream: 'stderr' });
       const live = await status('app.db');
       expect(live.consumers[0]).toMatchObject({ consumer: 'counter', hostState: 'live' });
       expect(live.leases.find((l) => l.resource === 'log')?.expired).toBe(false);
@@ -149,7 +152,7 @@ describe('recq run', () => {
       expect(fresh.code).toBe(1);
       expect(fresh.stderr).toMatch(/^recq: --fresh refuses to delete .*app\.db: .* is running a system on it/);
     } finally {
-      running.child.kill('SIGTERM');
+      running.kill('SIGTERM');
     }
     const outcome = await running.exited;
     expect(outcome.code).toBe(0);
