@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../src/cli/cluster-status.ts';
 import type { Envelope } from '../../src/envelope.ts';
+import { type Child, useChildren } from '../support/child-process.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
-import { createWorkspace, LIBRARY_URL, type RecqProcess, recq, startRecq, startScript, type Workspace } from './recq-process.ts';
+import { createWorkspace, LIBRARY_URL, recq, recqCommand, scriptCommand, type Workspace } from './recq-process.ts';
 
 /** How long a test waits for the cluster to reach a state before it fails, polling `recq status`. */
 const STATUS_DEADLINE_MS = 20_000;
@@ -60,7 +61,6 @@ await producer.stop();
 
 let workspace: Workspace;
 let nats: NatsServer;
-const running: RecqProcess[] = [];
 
 beforeEach(async () => {
   workspace = createWorkspace();
@@ -70,24 +70,21 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const started of running.splice(0)) {
-    if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGKILL');
-    await started.exited;
-  }
   await nats.stop();
   workspace.remove();
 });
+// After the hooks above: children end before the server stops and their directory is removed.
+const children = useChildren();
 
 /** Starts a long-running `recq` command and resolves once it has printed its ready line. */
-async function serve(args: readonly string[]): Promise<RecqProcess> {
-  const started = startRecq(args, workspace.dir);
-  running.push(started);
-  await started.waitFor(/stop with Ctrl-C\n/, 'stderr');
+async function serve(args: readonly string[]): Promise<Child> {
+  const started = children.start(recqCommand(args, workspace.dir));
+  await started.waitFor(/stop with Ctrl-C\n/, 'the ready line', { stream: 'stderr' });
   return started;
 }
 
 async function produce(...names: string[]): Promise<number[]> {
-  const outcome = await startScript('producer.ts', [nats.url, ...names], workspace.dir).exited;
+  const outcome = await children.start(scriptCommand('producer.ts', [nats.url, ...names], workspace.dir)).exited;
   expect(outcome.stderr).toBe('');
   expect(outcome.code).toBe(0);
   return JSON.parse(outcome.stdout) as number[];
@@ -183,21 +180,20 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
     expect(text.stdout).toMatch(/^recorder +\d+ +worker-1 +1 +expires in [\d.]+ s +\d+ +0 +live +2$/m);
     expect(text.stdout).toMatch(/^worker-1 +connected +\S+Z +0 +recorder \(live\), tally \(live\)$/m);
 
-    const following = startRecq(['events', '--nats', nats.url, '--topic', 'items.*', '--follow'], workspace.dir);
-    running.push(following);
-    await following.waitFor(/"banana"\}\n/);
+    const following = children.start(recqCommand(['events', '--nats', nats.url, '--topic', 'items.*', '--follow'], workspace.dir));
+    await following.waitFor(/"banana"\}\n/, 'the events already in the log');
     const [cherry] = await produce('cherry');
-    await following.waitFor(new RegExp(`^${cherry}  .*"cherry"\\}$`, 'm'));
-    following.child.kill('SIGINT');
+    await following.waitFor(new RegExp(`^${cherry}  .*"cherry"\\}$`, 'm'), 'the event produced after it started');
+    following.kill('SIGINT');
     expect((await following.exited).code).toBe(0);
   });
 
   it('stops the supervisor and the worker cleanly on SIGTERM and SIGINT', async () => {
     const supervisor = await serve(['supervisor', '--nats', nats.url, '--db', 'sss.db']);
     const worker = await serve(['worker', 'system.ts', '--nats', nats.url, '--db', 'worker-1.db', '--components', 'tally']);
-    worker.child.kill('SIGTERM');
+    worker.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
-    supervisor.child.kill('SIGINT');
+    supervisor.kill('SIGINT');
     const outcome = await supervisor.exited;
     expect(outcome.code).toBe(0);
     expect(outcome.stderr).toBe(`recq: supervisor serving sss.db on ${nats.url} (namespace recq); stop with Ctrl-C\n`);
@@ -246,10 +242,12 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
 
     const server = JSON.stringify({ server: `127.0.0.1:${nats.port}` });
     await nats.kill();
-    await worker.waitFor(new RegExp(`^recq warn NATS disconnected; reconnecting ${escapeRegExp(server)}$`, 'm'), 'stderr');
+    await worker.waitFor(new RegExp(`^recq warn NATS disconnected; reconnecting ${escapeRegExp(server)}$`, 'm'), 'the worker logging the loss', {
+      stream: 'stderr',
+    });
     await nats.restart();
-    await worker.waitFor(new RegExp(`^recq warn NATS reconnected ${escapeRegExp(server)}$`, 'm'), 'stderr');
-    await supervisor.waitFor(/^recq warn NATS reconnected /m, 'stderr');
+    await worker.waitFor(new RegExp(`^recq warn NATS reconnected ${escapeRegExp(server)}$`, 'm'), 'the worker logging the reconnect', { stream: 'stderr' });
+    await supervisor.waitFor(/^recq warn NATS reconnected /m, 'the supervisor logging the reconnect', { stream: 'stderr' });
 
     await produce('banana', 'cherry');
     const after = await statusWhen(caughtUp(3));
@@ -266,8 +264,8 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
   });
 });
 
-async function stop(started: RecqProcess) {
-  started.child.kill('SIGTERM');
+async function stop(started: Child) {
+  started.kill('SIGTERM');
   const outcome = await started.exited;
   expect(outcome.code).toBe(0);
   return outcome;

@@ -15,12 +15,11 @@
  *   await cluster.cleanup();
  * }
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { Envelope } from '../../src/index.ts';
+import { type Child, startChild, WAIT_MS } from '../support/child-process.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { TempDir } from '../support/temp-dir.ts';
 import type { ComponentName, Line, NodeConfig, WireFailure } from './protocol.ts';
@@ -28,8 +27,6 @@ import type { ComponentName, Line, NodeConfig, WireFailure } from './protocol.ts
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** Short enough that a takeover or an expiry in a test costs little more than a second. */
 export const LEASE_TTL_MS = 1500;
-/** A bound on every wait, so a broken run fails with what it was waiting for instead of hanging. */
-const WAIT_MS = 30_000;
 
 /** An error a child reported, with the class name and RecqError code it had there. */
 export class RemoteError extends Error {
@@ -43,45 +40,37 @@ export class RemoteError extends Error {
   }
 }
 
-/** One child process: its stdout lines, its commands, its end. */
+/** One supervisor or worker process: its protocol lines, its commands, its end. */
 export class NodeProcess {
   readonly name: string;
   readonly lines: Line[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly #child: ChildProcess;
+  readonly #child: Child;
   readonly #replies = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; cmd: string }>();
-  #waiters: (() => void)[] = [];
   #nextId = 1;
-  #stderr = '';
-  #ended = false;
 
   constructor(entry: 'supervisor' | 'worker', config: NodeConfig) {
     this.name = config.name;
-    const script = join(REPO, 'test', 'distributed', `${entry}.ts`);
-    this.#child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
-    // A child that exited with commands unread must not crash the test with EPIPE.
-    this.#child.stdin?.on('error', () => {});
-    this.#child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.#stderr = (this.#stderr + chunk).slice(-4000);
+    this.#child = startChild({
+      name: config.name,
+      entry: join(REPO, 'test', 'distributed', `${entry}.ts`),
+      args: [JSON.stringify(config)],
+      cwd: REPO,
+      // The child halts when its stdin closes, so it never outlives the test.
+      stdin: true,
+      detail: () => this.#detail(),
     });
-    const stdout = createInterface({ input: this.#child.stdout as NodeJS.ReadableStream });
-    stdout.on('line', (text) => this.#receive(text));
-    const closed = new Promise<void>((resolve) => stdout.once('close', resolve));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      this.#child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    this.exited = Promise.all([exit, closed]).then(([outcome]) => {
-      this.#ended = true;
+    this.#child.onLine((text) => this.#receive(text));
+    this.exited = this.#child.exited.then(({ code, signal }) => {
       for (const [, pending] of this.#replies)
-        pending.reject(new Error(`${this.name} exited (${describe(outcome)}) before answering ${pending.cmd}${this.#tail()}`));
+        pending.reject(new Error(`${this.name} exited (${describe({ code, signal })}) before answering ${pending.cmd}${this.#child.describe()}`));
       this.#replies.clear();
-      this.#wake();
-      return outcome;
+      return { code, signal };
     });
   }
 
   get running(): boolean {
-    return !this.#ended;
+    return this.#child.running;
   }
 
   /** How many lines have arrived: pass it to `waitFor` to look only at later ones. */
@@ -98,46 +87,17 @@ export class NodeProcess {
 
   /** Resolves once `check` returns something other than undefined, looking again after each line. */
   until<T>(check: () => T | undefined, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const look = (): boolean => {
-        if (done) return true;
-        const found = check();
-        if (found !== undefined) {
-          finish();
-          resolve(found);
-          return true;
-        }
-        if (this.#ended) {
-          finish();
-          reject(new Error(`${this.name} ended while waiting for ${what}${this.#tail()}`));
-          return true;
-        }
-        return false;
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new Error(`${this.name}: waited ${WAIT_MS} ms for ${what}${this.#tail()}`));
-      }, WAIT_MS);
-      const waiter = () => {
-        if (!look()) this.#waiters.push(waiter);
-      };
-      const finish = () => {
-        done = true;
-        clearTimeout(timer);
-      };
-      waiter();
-    });
+    return this.#child.until(check, what);
   }
 
   /** Runs a command in the child and resolves with its value; rejects with a `RemoteError` if it failed there. */
   call<T = unknown>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
-    if (this.#ended) return Promise.reject(new Error(`${this.name} has exited; cannot run ${cmd}`));
+    if (!this.running) return Promise.reject(new Error(`${this.name} has exited; cannot run ${cmd}`));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#replies.delete(id);
-        reject(new Error(`${this.name} did not answer ${cmd} within ${WAIT_MS} ms${this.#tail()}`));
+        reject(new Error(`${this.name} did not answer ${cmd} within ${WAIT_MS} ms${this.#child.describe()}`));
       }, WAIT_MS);
       this.#replies.set(id, {
         cmd,
@@ -150,15 +110,13 @@ export class NodeProcess {
           reject(error);
         },
       });
-      this.#child.stdin?.write(`${JSON.stringify({ id, cmd, args })}\n`);
+      this.#child.write(JSON.stringify({ id, cmd, args }));
     });
   }
 
   /** SIGKILL, as a crash would; resolves once the process is gone. */
   async kill(): Promise<void> {
-    if (this.#ended) return;
-    this.#child.kill('SIGKILL');
-    await this.exited;
+    await this.#child.end();
   }
 
   /** SIGSTOP: the process stays alive but does nothing, as one stalled by a long pause would. */
@@ -173,10 +131,10 @@ export class NodeProcess {
 
   /** SIGTERM, which the child answers with a graceful `stop()`; rejects unless it then exits cleanly. */
   async stop(): Promise<void> {
-    if (this.#ended) return;
+    if (!this.running) return;
     this.#child.kill('SIGTERM');
     const outcome = await this.exited;
-    if (outcome.code !== 0) throw new Error(`${this.name} did not stop cleanly (${describe(outcome)})${this.#tail()}`);
+    if (outcome.code !== 0) throw new Error(`${this.name} did not stop cleanly (${describe(outcome)})${this.#child.describe()}`);
   }
 
   /** Log lines at `level` or above, for failure messages. */
@@ -202,22 +160,15 @@ export class NodeProcess {
       if (line.ok) pending?.resolve(line.value);
       else pending?.reject(new RemoteError(line.error, `${this.name} ${pending.cmd}`));
     }
-    this.#wake();
   }
 
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) waiter();
-  }
-
-  #tail(): string {
+  /** The exit error the child reported and its last warnings, for failure messages. */
+  #detail(): string {
     const exit = this.lines.find((line) => line.type === 'exit');
     const logs = this.logs('warn').slice(-8);
     return [
       exit && exit.type === 'exit' && exit.error ? `\n  exit error: ${exit.error.name}: ${exit.error.message}` : '',
       logs.length > 0 ? `\n  last warnings: ${logs.join(' | ')}` : '',
-      this.#stderr ? `\n  stderr: ${this.#stderr.slice(-1500)}` : '',
     ].join('');
   }
 }
