@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type Children, useChildren } from '../support/child-process.ts';
 import { TempDir } from '../support/temp-dir.ts';
 import { type CanonicalRun, canonicalize, differences } from './compare.ts';
 import type { RunResult } from './worker.ts';
@@ -39,15 +38,14 @@ interface LifeOutcome {
  * Runs one worker lifetime. `onLine` sees every stdout line and may kill the process; lines
  * that arrive after the kill are still reported, as they are what the process did before it died.
  */
-function runLife(db: string, checkpointMaxEvents: number, resultFile: string, onLine: (line: string, kill: () => void) => void): Promise<LifeOutcome> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, db, String(TOTAL_EVENTS), String(checkpointMaxEvents), resultFile], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
+async function runLife(
+  children: Children,
+  db: string,
+  checkpointMaxEvents: number,
+  resultFile: string,
+  onLine: (line: string, kill: () => void) => void,
+): Promise<LifeOutcome> {
+  const child = children.start({ name: 'crash worker', entry: WORKER, args: [db, String(TOTAL_EVENTS), String(checkpointMaxEvents), resultFile], cwd: REPO });
   let openCommit: LifeOutcome['openCommit'];
   let killed = false;
   const kill = () => {
@@ -55,23 +53,18 @@ function runLife(db: string, checkpointMaxEvents: number, resultFile: string, on
     killed = true;
     child.kill('SIGKILL');
   };
-  const lines = createInterface({ input: child.stdout });
-  lines.on('line', (line) => {
+  child.onLine((line) => {
     const [word, consumer, offset] = line.split(' ');
     if (word === 'commit+') openCommit = { consumer: consumer as string, offset: Number(offset) };
     if (word === 'commit-') openCommit = undefined;
     onLine(line, kill);
   });
-  const stdoutDone = new Promise<void>((resolve) => lines.once('close', resolve));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  return Promise.all([exited, stdoutDone]).then(([{ code, signal }]) => ({ code, signal, stderr, openCommit }));
+  const { code, signal, stderr } = await child.exited;
+  return { code, signal, stderr, openCommit };
 }
 
-async function runToCompletion(db: string, checkpointMaxEvents: number, resultFile: string): Promise<RunResult> {
-  const outcome = await runLife(db, checkpointMaxEvents, resultFile, () => {});
+async function runToCompletion(children: Children, db: string, checkpointMaxEvents: number, resultFile: string): Promise<RunResult> {
+  const outcome = await runLife(children, db, checkpointMaxEvents, resultFile, () => {});
   if (outcome.code !== 0) throw new Error(`worker exited with ${outcome.code ?? outcome.signal}: ${outcome.stderr}`);
   return JSON.parse(readFileSync(resultFile, 'utf8')) as RunResult;
 }
@@ -96,7 +89,13 @@ interface CrashStats {
  * random 0–3 output lines later or at its next checkpoint commit, so that part of the kills land
  * inside a commit. Each lifetime also draws its own checkpoint size.
  */
-async function crashRun(db: string, resultFile: string, finalProgress: number, random: () => number): Promise<{ result: RunResult; stats: CrashStats }> {
+async function crashRun(
+  children: Children,
+  db: string,
+  resultFile: string,
+  finalProgress: number,
+  random: () => number,
+): Promise<{ result: RunResult; stats: CrashStats }> {
   const targets = Array.from({ length: PLANNED_KILLS }, () => Math.floor((0.02 + 0.95 * random()) * finalProgress)).sort((a, b) => a - b);
   const offsets = new Map<string, number>();
   const inFlight = new Map<string, number>();
@@ -122,7 +121,7 @@ async function crashRun(db: string, resultFile: string, finalProgress: number, r
     let linesToSkip = Math.floor(random() * 4);
     let triggered = false;
     stats.lives++;
-    const outcome = await runLife(db, maxEvents, resultFile, (line, kill) => {
+    const outcome = await runLife(children, db, maxEvents, resultFile, (line, kill) => {
       track(line);
       if (line === 'final') return;
       triggered ||= progress() >= target;
@@ -145,7 +144,7 @@ async function crashRun(db: string, resultFile: string, finalProgress: number, r
     }
   }
   stats.lives++;
-  const outcome = await runLife(db, 7 + Math.floor(random() * 44), resultFile, track);
+  const outcome = await runLife(children, db, 7 + Math.floor(random() * 44), resultFile, track);
   if (outcome.code !== 0) throw new Error(`worker exited with ${outcome.code ?? outcome.signal} (seed ${seed}): ${outcome.stderr}`);
   return { result: JSON.parse(readFileSync(resultFile, 'utf8')) as RunResult, stats };
 }
@@ -161,12 +160,14 @@ function expectSameRun(label: string, reference: CanonicalRun, run: CanonicalRun
 describe('crash safety', () => {
   const dir = new TempDir();
   afterAll(() => dir.remove());
+  // After the directory's hook: a lifetime left running by a failure ends before its files go.
+  const children = useChildren();
 
   it('after 20+ SIGKILLs at random points, some inside checkpoint commits, the log, every snapshot and every offset equal an uncrashed run', async () => {
     const random = seededRandom(seed);
     console.log(`crash test seed ${seed} (set RECQ_CRASH_SEED=${seed} to replay the kill plan)`);
 
-    const reference = await runToCompletion(dir.file('reference.db'), 20, dir.file('reference.json'));
+    const reference = await runToCompletion(children, dir.file('reference.db'), 20, dir.file('reference.json'));
     const expected = canonicalize(reference);
     expect(expected.problems, 'the uncrashed run is itself inconsistent').toEqual([]);
     const audit = expected.actors.get('audit/_') as { context: { total: number; outOfOrder: number; perKey: Record<string, { cycles: number }> } };
@@ -178,7 +179,7 @@ describe('crash safety', () => {
 
     const finalProgress = reference.consumers.reduce((sum, consumer) => sum + consumer.offset, 0);
     const started = Date.now();
-    const { result, stats } = await crashRun(dir.file('crash.db'), dir.file('crash.json'), finalProgress, random);
+    const { result, stats } = await crashRun(children, dir.file('crash.db'), dir.file('crash.json'), finalProgress, random);
     console.log(
       `crash run: ${stats.lives} lifetimes, ${stats.kills} SIGKILLs, ${stats.insideCommit} inside a checkpoint commit ` +
         `(${stats.commitLanded} had reached SQLite, ${stats.commitLost} had not), ${Date.now() - started} ms; ` +
@@ -191,7 +192,7 @@ describe('crash safety', () => {
     expectSameRun('after the crashes', expected, canonicalize(result));
 
     // One more lifetime on the settled file: state restored cold from the CSS, and re-publishing adds nothing.
-    const reopened = await runToCompletion(dir.file('crash.db'), 20, dir.file('reopened.json'));
+    const reopened = await runToCompletion(children, dir.file('crash.db'), 20, dir.file('reopened.json'));
     expect(reopened.head).toBe(result.head);
     expectSameRun('after a clean restart', expected, canonicalize(reopened));
   }, 180_000);

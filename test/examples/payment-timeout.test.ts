@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PAYMENT_TIMEOUT_MS } from '../../examples/order-workflow/order.machine.ts';
 import { orderIds } from '../../examples/order-workflow/orders.ts';
 import { paymentUnanswered } from '../../examples/order-workflow/rules.ts';
+import { type Child, useChildren } from '../support/child-process.ts';
 import { useScratch } from '../support/scratch.ts';
 import type { Report } from './timeout-worker.ts';
 
@@ -16,53 +15,19 @@ const T = 1_700_000_000_000;
 /** An order whose bank never answers, so only its payment timeout can end it. */
 const ORDER_ID = orderIds(1000).find(paymentUnanswered) as string;
 
-/** One child lifetime: its reports, line by line, and how it ended. */
+/** One child lifetime: its reports, one JSON line each, read in order. */
 class Worker {
-  readonly #child: ChildProcess;
-  readonly #reports: Report[] = [];
-  readonly #waiting: ((report: Report) => void)[] = [];
-  #stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  readonly child: Child;
+  #read = 0;
 
-  constructor(mode: 'wait' | 'resume', db: string, clockStart: number, advances: readonly number[] = []) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', WORKER, mode, db, String(clockStart), ORDER_ID, advances.join(',')], {
-      cwd: REPO,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.#child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.#stderr += chunk;
-    });
-    createInterface({ input: this.#child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const report = JSON.parse(line) as Report;
-      const waiter = this.#waiting.shift();
-      if (waiter) waiter(report);
-      else this.#reports.push(report);
-    });
-    this.exited = new Promise((resolve, reject) => {
-      this.#child.once('error', reject);
-      this.#child.once('close', (code, signal) => resolve({ code, signal, stderr: this.#stderr }));
-    });
+  constructor(child: Child) {
+    this.child = child;
   }
 
   /** The child's next report; fails with its stderr if it exits first. */
-  next(): Promise<Report> {
-    const queued = this.#reports.shift();
-    if (queued) return Promise.resolve(queued);
-    return Promise.race([
-      new Promise<Report>((resolve) => this.#waiting.push(resolve)),
-      this.exited.then(({ code, signal, stderr }) => {
-        throw new Error(`worker exited with ${code ?? signal} before reporting: ${stderr}`);
-      }),
-    ]);
-  }
-
-  kill(): void {
-    this.#child.kill('SIGKILL');
-  }
-
-  /** Ends a child that is still running (only after a failed assertion). */
-  dispose(): void {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+  async next(): Promise<Report> {
+    const index = this.#read++;
+    return JSON.parse(await this.child.line(index, `report ${index + 1}`)) as Report;
   }
 }
 
@@ -91,24 +56,23 @@ function expectTimedOutOnce(report: Report): void {
 
 describe('payment timeout of the order workflow', () => {
   const scratch = useScratch();
+  // Registered after the scratch hooks, so every child has exited before its directory is removed.
+  const children = useChildren();
   let db: string;
-  const workers: Worker[] = [];
-  const start = (...args: ConstructorParameters<typeof Worker>) => {
-    const worker = new Worker(...args);
-    workers.push(worker);
-    return worker;
-  };
+  const start = (mode: 'wait' | 'resume', file: string, clockStart: number, advances: readonly number[] = []) =>
+    new Worker(
+      children.start({
+        name: `timeout worker (${mode})`,
+        entry: WORKER,
+        args: [mode, file, String(clockStart), ORDER_ID, advances.join(',')],
+        cwd: REPO,
+        // A waiting child exits when its stdin closes, so it never outlives the test.
+        stdin: true,
+      }),
+    );
 
   beforeEach(() => {
     db = scratch.file('recq.db');
-  });
-
-  // Registered after the scratch hooks, so every child has exited before its directory is removed.
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) {
-      worker.dispose();
-      await worker.exited;
-    }
   });
 
   it('fires an overdue payment timeout at once after a SIGKILL mid-wait, exactly once, and never again', async () => {
@@ -118,21 +82,21 @@ describe('payment timeout of the order workflow', () => {
     const placed = await waiting.next();
     expect(placed).toMatchObject({ phase: 'settled', now: T });
     expectWaiting(placed);
-    waiting.kill();
-    expect((await waiting.exited).signal).toBe('SIGKILL');
+    waiting.child.kill('SIGKILL');
+    expect((await waiting.child.exited).signal).toBe('SIGKILL');
 
     // 40 s after the order was placed the timeout is 10 s overdue: it fires as soon as the saga is restored.
     const restarted = start('resume', db, T + 40_000);
     const fired = await restarted.next();
     expect(fired).toMatchObject({ phase: 'settled', now: T + 40_000 });
     expectTimedOutOnce(fired);
-    expect(await restarted.exited).toMatchObject({ code: 0, signal: null });
+    expect(await restarted.child.exited).toMatchObject({ code: 0, signal: null });
 
     const again = start('resume', db, T + 100_000);
     const later = await again.next();
     expectTimedOutOnce(later);
     expect(later.events).toEqual(fired.events);
-    expect(await again.exited).toMatchObject({ code: 0, signal: null });
+    expect(await again.child.exited).toMatchObject({ code: 0, signal: null });
   }, 60_000);
 
   it('keeps a timeout not yet due at the SIGKILL waiting, after restart, for exactly the time it had left', async () => {
@@ -142,8 +106,8 @@ describe('payment timeout of the order workflow', () => {
     const killedAt = await waiting.next();
     expect(killedAt).toMatchObject({ phase: 'advanced', now: T + 10_000 });
     expectWaiting(killedAt);
-    waiting.kill();
-    expect((await waiting.exited).signal).toBe('SIGKILL');
+    waiting.child.kill('SIGKILL');
+    expect((await waiting.child.exited).signal).toBe('SIGKILL');
 
     // Restarted 20 s in, 10 s are left: not at 9.999 s, then at 10 s.
     const restarted = start('resume', db, T + 20_000, [PAYMENT_TIMEOUT_MS - 20_000 - 1, 1]);
@@ -156,12 +120,12 @@ describe('payment timeout of the order workflow', () => {
     const after = await restarted.next();
     expect(after).toMatchObject({ phase: 'advanced', now: T + PAYMENT_TIMEOUT_MS });
     expectTimedOutOnce(after);
-    expect(await restarted.exited).toMatchObject({ code: 0, signal: null });
+    expect(await restarted.child.exited).toMatchObject({ code: 0, signal: null });
 
     const again = start('resume', db, T + 100_000);
     const later = await again.next();
     expectTimedOutOnce(later);
     expect(later.events).toEqual(after.events);
-    expect(await again.exited).toMatchObject({ code: 0, signal: null });
+    expect(await again.child.exited).toMatchObject({ code: 0, signal: null });
   }, 60_000);
 });
