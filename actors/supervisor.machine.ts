@@ -1,65 +1,126 @@
-import { type ActorRefFrom, assign, enqueueActions, raise, setup } from 'xstate';
-import { type HostReport, type HostWork, hostMachine } from './host.machine.ts';
+import { assign, fromCallback, fromPromise, type SnapshotFrom, sendTo, setup } from 'xstate';
+import type { Envelope } from '../src/envelope.ts';
+import { type RunnerInput, type RunnerState, runnerMachine } from './runner.machine.ts';
 
-/** How the supervisor restarts failed hosts. */
-export interface RestartPolicy {
-  /** First restart delay (doubles with each failure, with jitter). */
-  initialDelayMs: number;
-  maxDelayMs: number;
-  /** Failures within `windowMs` after which the host is given up on. */
-  maxRestarts: number;
-  windowMs: number;
+/**
+ * What the supervisor machine drives: the log (SSS) under its lease, and the router.
+ * `src/supervisor/log-node.ts` implements it; the machine decides when each step runs.
+ */
+export interface SupervisorWork {
+  /** Opens the log and takes its lease (`LeaseHeldError` while another process holds it). */
+  open(): Promise<void>;
+  /**
+   * After `open` failed: how long to wait before trying again, or undefined to give up. A
+   * distributed supervisor waits out a predecessor's lease; embedded, a held lease is refused.
+   */
+  retryOpenAfter(error: unknown): number | undefined;
+  /** Starts serving the log to other processes (request/reply over NATS); embedded, nothing. */
+  serve(): Promise<void>;
+  /** Calls `committed` with each group commit of the log, in seq order; returns a function that stops. */
+  onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void;
+  /** Delivers committed envelopes to the consumers whose patterns match, and announces them. */
+  route(envelopes: readonly Envelope[]): void;
+  /** Renews the log's lease. Throws `StaleEpochError` once another process has taken it. */
+  renew(): void;
+  isLeaseLost(error: unknown): boolean;
+  /** Milliseconds between renewals: a third of the lease's time-to-live. */
+  readonly renewEveryMs: number;
+  /** Commits every queued append now (before the hosts take their last checkpoints). */
+  flush(): void;
+  /** Commits what is queued, stops serving, gives the lease up. */
+  close(): Promise<void>;
 }
 
-export type HostStatus = 'starting' | 'standby' | 'live' | 'restarting' | 'failed' | 'fenced' | 'stopped';
+/** The states of the supervisor, as `status()` and `recq status` show them. */
+export type SupervisorState = 'opening' | 'waiting-for-lease' | 'serving' | 'starting' | 'leading' | 'degraded' | 'stopping' | 'stopped' | 'failed';
 
-export interface HostRecord {
-  status: HostStatus;
-  generation: number;
-  /** Clock times of recent failures, for the restart window. */
-  failures: number[];
-  lastError: string | undefined;
-}
-
-/** What the supervisor tells the outside world as it decides. */
+/** What the supervisor tells the outside world as it goes. */
 export interface SupervisorReport {
   level: 'info' | 'warn' | 'error';
   message: string;
-  consumer?: string;
   error?: unknown;
 }
 
 export interface SupervisorInput {
-  consumers: readonly string[];
-  policy: RestartPolicy;
-  now: () => number;
-  random: () => number;
-  /** Builds the work object for a fresh host of `consumer`. */
-  createWork: (consumer: string) => HostWork;
+  work: SupervisorWork;
+  /** The hosts this process runs (none for a distributed supervisor): the supervisor's child. */
+  runner: RunnerInput;
+  /** Clock for lease renewals (the machine's own delays use the actor's clock). */
+  setTimeout: (fn: () => void, ms: number) => unknown;
+  clearTimeout: (id: unknown) => void;
   report: (report: SupervisorReport) => void;
 }
 
-interface SupervisorContext extends Omit<SupervisorInput, 'consumers'> {
-  hosts: Record<string, HostRecord>;
-  children: Record<string, ActorRefFrom<typeof hostMachine>>;
+interface SupervisorContext extends SupervisorInput {
+  runnerState: RunnerState;
+  /** Set while renewals fail for a reason other than a lost lease (e.g. a locked file). */
+  renewalFailing: boolean;
+  retryOpenMs: number;
+  waitedForLease: boolean;
+  error: unknown;
 }
 
-type SupervisorEvent = HostReport | { type: 'restart'; consumer: string } | { type: 'stop' };
+type SupervisorEvent =
+  | { type: 'log.committed'; envelopes: readonly Envelope[] }
+  | { type: 'lease.renewed' }
+  | { type: 'lease.renewFailed'; error: unknown }
+  | { type: 'lease.lost'; error: unknown }
+  | { type: 'stop' };
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Exponential backoff with full jitter on the upper half: delay ∈ [d/2, d]. */
-export function restartDelay(policy: RestartPolicy, failures: number, random: () => number): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(base / 2 + (base / 2) * random());
-}
+/** Feeds every group commit of the log to the supervisor as a `log.committed` event. */
+const commits = fromCallback<SupervisorEvent, { work: SupervisorWork }>(({ input, sendBack }) =>
+  input.work.onCommit((envelopes) => sendBack({ type: 'log.committed', envelopes })),
+);
+
+/** Renews the log's lease every third of its time-to-live and says how each renewal went. */
+const leaseRenewal = fromCallback<SupervisorEvent, Pick<SupervisorInput, 'work' | 'setTimeout' | 'clearTimeout'>>(({ input, sendBack }) => {
+  const { work } = input;
+  let timer: unknown;
+  let running = true;
+  const tick = () => {
+    if (!running) return;
+    try {
+      work.renew();
+      sendBack({ type: 'lease.renewed' });
+    } catch (error) {
+      if (work.isLeaseLost(error)) {
+        sendBack({ type: 'lease.lost', error });
+        return;
+      }
+      sendBack({ type: 'lease.renewFailed', error });
+    }
+    timer = input.setTimeout(tick, work.renewEveryMs);
+  };
+  timer = input.setTimeout(tick, work.renewEveryMs);
+  return () => {
+    running = false;
+    input.clearTimeout(timer);
+  };
+});
+
+/** Commits and closes the log, gives the lease up, then stops. */
+const closeLog = {
+  invoke: {
+    src: 'close',
+    input: ({ context }: { context: SupervisorContext }) => ({ work: context.work }),
+    onDone: '#supervisor.stopped',
+    onError: { target: '#supervisor.stopped', actions: 'recordError' },
+  },
+} as const;
 
 /**
- * The supervisor: starting → running ⇄ degraded → stopping → stopped.
+ * The supervisor owns the log (SSS): opening (⇄ waiting for a predecessor's lease) → running
+ * serving → running (open: starting → leading ⇄ degraded → draining; then closing) → stopped;
+ * or failed.
  *
- * It spawns one host per consumer, restarts a failed host after an exponential backoff, and
- * gives up on a host (marking it failed, with the reason) after `maxRestarts` failures within
- * `windowMs`. A fenced host (its lease taken by another owner) is never restarted here.
+ * While open it renews the log's lease, routes each group commit to the consumers that
+ * subscribe to it, serves the log over NATS (distributed), and runs the process's hosts as
+ * its child, the runner. It is degraded while the runner is (a host restarting or given up)
+ * or while renewals fail. A lost lease (another process took the log) drains it: the hosts
+ * stop, the log closes. On `stop` it stops the hosts first, then commits and closes the log,
+ * so the hosts' last checkpoints still reach it.
  */
 export const supervisorMachine = setup({
   types: {
@@ -67,150 +128,123 @@ export const supervisorMachine = setup({
     input: {} as SupervisorInput,
     events: {} as SupervisorEvent,
   },
-  actors: { host: hostMachine },
+  actors: {
+    open: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.open()),
+    serve: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.serve()),
+    close: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.close()),
+    commits,
+    leaseRenewal,
+    runner: runnerMachine,
+  },
   guards: {
-    // A standby host (another worker owns its consumer) is healthy: it takes over when needed.
-    allLive: ({ context }) => Object.values(context.hosts).every((h) => h.status === 'live' || h.status === 'standby'),
-    allEnded: ({ context }) => Object.values(context.hosts).every((h) => h.status === 'stopped' || h.status === 'failed' || h.status === 'fenced'),
+    mayRetryOpen: ({ context, event }) => context.work.retryOpenAfter((event as { error?: unknown }).error) !== undefined,
+    runnerUp: ({ context }) => context.runnerState === 'running' || context.runnerState === 'degraded',
+    healthy: ({ context }) => context.runnerState === 'running' && !context.renewalFailing,
+    unhealthy: ({ context }) => context.runnerState !== 'running' || context.renewalFailing,
+    runnerDone: ({ context }) => context.runnerState === 'stopped',
+  },
+  delays: {
+    retryOpen: ({ context }) => context.retryOpenMs,
   },
   actions: {
-    spawnAll: enqueueActions(({ context, enqueue }) => {
-      for (const consumer of Object.keys(context.hosts)) enqueue.raise({ type: 'restart', consumer });
-    }),
-    spawnHost: assign(({ context, event, spawn }) => {
-      if (event.type !== 'restart') return {};
-      const record = context.hosts[event.consumer];
-      if (!record || record.status === 'failed' || record.status === 'fenced' || record.status === 'stopped') return {};
-      const generation = record.generation + 1;
-      const child = spawn('host', { id: `${event.consumer}#${generation}`, input: { work: context.createWork(event.consumer) } });
-      return {
-        hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'starting' as const, generation } },
-        children: { ...context.children, [event.consumer]: child },
-      };
-    }),
-    markLive: assign(({ context, event }) => {
-      if (event.type !== 'host.live') return {};
-      const record = context.hosts[event.consumer];
-      return record ? { hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'live' as const } } } : {};
-    }),
-    markStandby: assign(({ context, event }) => {
-      if (event.type !== 'host.standby') return {};
-      const record = context.hosts[event.consumer];
-      return record ? { hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'standby' as const } } } : {};
-    }),
-    markStopped: assign(({ context, event }) => {
-      if (event.type !== 'host.stopped') return {};
-      const record = context.hosts[event.consumer];
-      return record ? { hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'stopped' as const } } } : {};
-    }),
-    markFenced: assign(({ context, event }) => {
-      if (event.type !== 'host.fenced') return {};
-      const record = context.hosts[event.consumer];
-      context.report({ level: 'error', consumer: event.consumer, message: `host ${event.consumer} lost its lease and stopped: ${message(event.error)}` });
-      return record ? { hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'fenced' as const, lastError: message(event.error) } } } : {};
-    }),
-    recordFailure: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'host.failed') return;
-      const record = context.hosts[event.consumer];
-      if (!record) return;
-      const now = context.now();
-      const failures = [...record.failures.filter((t) => now - t < context.policy.windowMs), now];
-      const lastError = message(event.error);
-      if (failures.length > context.policy.maxRestarts) {
-        context.report({
-          level: 'error',
-          consumer: event.consumer,
-          error: event.error,
-          message: `host ${event.consumer} failed ${failures.length} times within ${context.policy.windowMs} ms; giving up on it: ${lastError}`,
-        });
-        enqueue.assign({ hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'failed', failures, lastError } } });
-        return;
-      }
-      const delay = restartDelay(context.policy, failures.length, context.random);
-      context.report({
-        level: 'warn',
-        consumer: event.consumer,
-        error: event.error,
-        message: `host ${event.consumer} failed (${lastError}); restarting in ${delay} ms (failure ${failures.length} of ${context.policy.maxRestarts} allowed within ${context.policy.windowMs} ms)`,
-      });
-      enqueue.assign({ hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'restarting', failures, lastError } } });
-      enqueue(raise({ type: 'restart', consumer: event.consumer }, { delay }));
-    }),
-    stopChildren: ({ context }) => {
-      for (const [consumer, child] of Object.entries(context.children)) {
-        const status = context.hosts[consumer]?.status;
-        if (status === 'starting' || status === 'live' || status === 'standby') child.send({ type: 'stop' });
-      }
+    route: ({ context, event }) => {
+      if (event.type === 'log.committed') context.work.route(event.envelopes);
     },
-    markRestartsStopped: assign(({ context }) => ({
-      hosts: Object.fromEntries(
-        Object.entries(context.hosts).map(([consumer, record]) => [
-          consumer,
-          record.status === 'restarting' ? { ...record, status: 'stopped' as const } : record,
-        ]),
-      ),
-    })),
+    recordError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
+    planRetry: assign(({ context, event }) => {
+      const error = (event as { error?: unknown }).error;
+      const wait = context.work.retryOpenAfter(error) ?? 0;
+      if (!context.waitedForLease) context.report({ level: 'warn', message: `${message(error)}; waiting ${wait} ms for that lease to expire` });
+      return { retryOpenMs: wait, waitedForLease: true };
+    }),
+    trackRunner: assign({
+      runnerState: ({ event }) => (event as unknown as { snapshot: SnapshotFrom<typeof runnerMachine> }).snapshot.value as RunnerState,
+    }),
+    renewalFailed: assign(({ context, event }) => {
+      if (event.type !== 'lease.renewFailed') return {};
+      context.report({ level: 'warn', message: 'could not renew the lease on the log; retrying', error: event.error });
+      return { renewalFailing: true };
+    }),
+    renewalOk: assign({ renewalFailing: false }),
+    lostLease: assign(({ context, event }) => {
+      if (event.type !== 'lease.lost') return {};
+      context.report({ level: 'error', message: 'this process lost the lease on the log; stopping', error: event.error });
+      return { error: event.error };
+    }),
+    flushLog: ({ context }) => context.work.flush(),
+    stopRunner: sendTo('runner', { type: 'stop' }),
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input }) => ({
-    policy: input.policy,
-    now: input.now,
-    random: input.random,
-    createWork: input.createWork,
-    report: input.report,
-    hosts: Object.fromEntries(input.consumers.map((c) => [c, { status: 'starting', generation: 0, failures: [], lastError: undefined } satisfies HostRecord])),
-    children: {},
-  }),
-  initial: 'starting',
-  on: {
-    restart: { actions: 'spawnHost' },
-    'host.fenced': { target: '.degraded', actions: 'markFenced' },
-    'host.standby': { actions: 'markStandby' },
-    stop: { target: '.stopping' },
-  },
+  context: ({ input }) => ({ ...input, runnerState: 'starting', renewalFailing: false, retryOpenMs: 0, waitedForLease: false, error: undefined }),
+  initial: 'opening',
   states: {
-    starting: {
-      entry: 'spawnAll',
-      always: { guard: 'allLive', target: 'running' },
-      on: {
-        'host.live': { actions: 'markLive' },
-        'host.failed': { target: 'degraded', actions: 'recordFailure' },
+    opening: {
+      invoke: {
+        src: 'open',
+        input: ({ context }) => ({ work: context.work }),
+        onDone: 'serving',
+        onError: [
+          { guard: 'mayRetryOpen', target: 'waitingForLease', actions: 'planRetry' },
+          { target: 'failed', actions: 'recordError' },
+        ],
       },
+      on: { stop: 'stopped' },
     },
+    waitingForLease: {
+      after: { retryOpen: 'opening' },
+      on: { stop: 'stopped' },
+    },
+    // Distributed, the hosts reach the log through the service: it listens before they start.
+    serving: {
+      invoke: { src: 'serve', input: ({ context }) => ({ work: context.work }), onDone: 'running', onError: { target: 'closing', actions: 'recordError' } },
+      on: { stop: 'closing' },
+    },
+    // The runner lives through closing, so the hosts' last messages reach it before it stops.
     running: {
-      on: {
-        // A standby host that took over.
-        'host.live': { actions: 'markLive' },
-        'host.failed': { target: 'degraded', actions: 'recordFailure' },
-      },
-    },
-    degraded: {
-      always: { guard: 'allLive', target: 'running' },
-      on: {
-        'host.live': { actions: 'markLive' },
-        'host.failed': { actions: 'recordFailure' },
-      },
-    },
-    stopping: {
-      entry: ['markRestartsStopped', 'stopChildren'],
-      always: { guard: 'allEnded', target: 'stopped' },
-      on: {
-        restart: {},
-        'host.fenced': { actions: 'markFenced' },
-        'host.stopped': { actions: 'markStopped' },
-        'host.failed': {
-          actions: assign(({ context, event }) => ({
-            hosts: {
-              ...context.hosts,
-              [event.consumer]: { ...(context.hosts[event.consumer] as HostRecord), status: 'failed' as const, lastError: message(event.error) },
+      invoke: { src: 'runner', id: 'runner', systemId: 'runner', input: ({ context }) => context.runner, onSnapshot: { actions: 'trackRunner' } },
+      initial: 'open',
+      states: {
+        open: {
+          invoke: [
+            { src: 'commits', input: ({ context }) => ({ work: context.work }) },
+            { src: 'leaseRenewal', input: ({ context }) => ({ work: context.work, setTimeout: context.setTimeout, clearTimeout: context.clearTimeout }) },
+          ],
+          on: {
+            'log.committed': { actions: 'route' },
+            'lease.renewed': { actions: 'renewalOk' },
+            'lease.renewFailed': { actions: 'renewalFailed' },
+            'lease.lost': { target: '.draining', actions: 'lostLease' },
+            stop: '.draining',
+          },
+          initial: 'starting',
+          states: {
+            starting: { always: { guard: 'runnerUp', target: 'leading' } },
+            leading: { always: { guard: 'unhealthy', target: 'degraded' } },
+            degraded: { always: { guard: 'healthy', target: 'leading' } },
+            draining: {
+              entry: ['flushLog', 'stopRunner'],
+              always: { guard: 'runnerDone', target: '#supervisor.running.closing' },
+              on: { stop: {}, 'lease.lost': {} },
             },
-          })),
+          },
         },
+        closing: closeLog,
       },
     },
-    // Not final: hosts report their end before XState's own done events reach the parent,
-    // and a final parent would refuse those. The owner stops the actor once it is here.
+    closing: closeLog,
+    // Not final: the owner stops the actor once it is here, as with the runner.
     stopped: {},
+    failed: {},
   },
 });
+
+/** The state the supervisor's snapshot value names, flattened for status views. */
+export function supervisorStateOf(value: unknown): SupervisorState {
+  if (value === 'waitingForLease') return 'waiting-for-lease';
+  if (value === 'closing') return 'stopping';
+  if (typeof value === 'string') return value as SupervisorState;
+  const running = (value as { running?: string | { open?: string } }).running;
+  if (running === undefined || typeof running === 'string') return 'stopping';
+  return running.open === 'draining' || running.open === undefined ? 'stopping' : (running.open as SupervisorState);
+}

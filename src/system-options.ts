@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { NatsConnection } from 'nats';
-import type { RestartPolicy } from '../actors/supervisor.machine.ts';
+import type { RestartPolicy } from '../actors/runner.machine.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DURABILITY_MODES, type Durability } from './db.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.ts';
@@ -36,6 +36,8 @@ export interface SystemOptions {
   nats?: NatsOptions;
   /** Time source for timestamps, checkpoints, leases, restarts and actors' delayed events. */
   clock?: Clock;
+  /** Randomness for the jitter of restart and retry backoffs (a seeded one in tests). Default `Math.random`. */
+  random?: () => number;
   durability?: Durability;
   /** How long a write waits for another connection's lock before failing with `StorageError`. Default 5000 ms. */
   busyTimeoutMs?: number;
@@ -80,6 +82,7 @@ export interface ResolvedOptions {
   db: string;
   components: Component[];
   clock: Clock;
+  random: () => number;
   logger: Logger;
   owner: string;
   durability: Durability;
@@ -110,6 +113,8 @@ export function resolveOptions(options: SystemOptions): ResolvedOptions {
   if (options.durability !== undefined && !DURABILITY_MODES.includes(options.durability)) {
     throw new InvalidOptionError('durability', options.durability, `expected one of ${DURABILITY_MODES.join(', ')}`);
   }
+  if (options.random !== undefined && typeof options.random !== 'function')
+    throw new InvalidOptionError('random', options.random, 'expected a function returning a number in [0, 1)');
   if (options.db !== undefined && (typeof options.db !== 'string' || options.db.length === 0))
     throw new InvalidOptionError('db', options.db, 'expected a file path');
   if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner.length === 0)) {
@@ -119,6 +124,7 @@ export function resolveOptions(options: SystemOptions): ResolvedOptions {
     db: options.db ?? './recq.db',
     components,
     clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
     logger: options.logger ?? consoleLogger('warn'),
     owner: options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     durability: options.durability ?? 'full',

@@ -1,44 +1,32 @@
-import type { NatsConnection } from 'nats';
-import { CommandQueue } from './css/commands.ts';
-import { ConsumerStore, type DeadLetter, type DeadLetterStatus } from './css/consumer-store.ts';
-import { Outbox } from './css/outbox.ts';
-import { openDatabase, type SqliteDatabase } from './db.ts';
+import type { Actor } from 'xstate';
+import type { RunnerState } from '../actors/runner.machine.ts';
+import type { SupervisorState, supervisorMachine } from '../actors/supervisor.machine.ts';
+import type { DeadLetter, DeadLetterStatus } from './css/consumer-store.ts';
+import type { Deployment, SystemRole } from './deployments/deployment.ts';
+import { distributedDeployment } from './deployments/distributed.ts';
+import { embeddedDeployment } from './deployments/embedded.ts';
+import { buildMachines, haltMachines, type Machines, startMachines, stopMachines, supervisorState } from './deployments/launch.ts';
 import type { AppendInput, AppendResult, Envelope, EventObject } from './envelope.ts';
-import { InvalidOptionError, LeaseHeldError, RecqError, SystemStoppedError, UnknownComponentError } from './errors.ts';
+import { InvalidOptionError, SystemStoppedError, UnknownComponentError } from './errors.ts';
 import type { ActorView } from './host/component-host.ts';
-import { ComponentRunner, type RunnerStatus } from './host/runner.ts';
-import { connectNats } from './nats/connection.ts';
-import { NatsLogAccess } from './nats/log-client.ts';
-import { NatsTransport } from './nats/transport.ts';
-import { ConnectionTracker, serveWorkerStatus } from './nats/worker-status.ts';
+import type { ComponentRunner, ConsumerStatus } from './host/runner.ts';
 import type { ReadQuery } from './sss/event-log.ts';
-import type { LogAccess, RouteState } from './sss/log-access.ts';
-import { LogNode } from './supervisor/log-node.ts';
+import type { RouteState } from './sss/log-access.ts';
 import { createSystemView, type SystemView } from './supervisor/system-view.ts';
 import { type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
-import { MemoryTransport } from './transport/memory.ts';
-import type { Transport } from './transport/transport.ts';
 
+export type { SystemRole } from './deployments/deployment.ts';
 export type { ConsumerStatus } from './host/runner.ts';
 export type { NatsOptions, PublishOptions, SystemOptions } from './system-options.ts';
 
-/** Per consumer: offset, lag, actors, host state; and the supervisor's state and the log head. */
-export type SystemStatus = RunnerStatus;
-
-/** Which parts of a system run in this process. */
-export type SystemRole = 'embedded' | 'all' | 'supervisor' | 'worker';
-
-interface Parts {
-  role: SystemRole;
-  options: ResolvedOptions;
-  log: LogAccess;
-  transport: Transport;
-  node?: LogNode;
-  runner?: ComponentRunner;
-  databases: SqliteDatabase[];
-  connection?: { nc: NatsConnection; owned: boolean };
-  /** Run once when the system stops, before the transport and files close. */
-  closers: (() => void)[];
+/** What runs in this process and how far each consumer got. */
+export interface SystemStatus {
+  /** The supervisor's state, where this process runs it (it leads the log): `leading`, `degraded`, ... */
+  supervisor: SupervisorState | undefined;
+  /** The runner's state, where this process runs hosts: `running`, `degraded`, ... */
+  runner: RunnerState | undefined;
+  head: number;
+  consumers: ConsumerStatus[];
 }
 
 /**
@@ -47,8 +35,10 @@ interface Parts {
  */
 export class System {
   readonly role: SystemRole;
-  readonly #p: Parts;
-  readonly #emptyView: SystemView | undefined;
+  readonly #deployment: Deployment;
+  readonly #supervisor: Actor<typeof supervisorMachine> | undefined;
+  readonly #runner: ComponentRunner | undefined;
+  readonly #view: SystemView;
   /** Keeps the process alive while the system runs, as a server would (every other timer is unref'd). */
   readonly #keepAlive: NodeJS.Timeout;
   #stopped = false;
@@ -62,21 +52,43 @@ export class System {
   });
 
   /** Use `createSystem`, `startSupervisor` or `startWorker`. */
-  constructor(parts: Parts) {
-    this.#p = parts;
-    this.role = parts.role;
-    this.#emptyView = parts.runner ? undefined : createSystemView();
+  private constructor(deployment: Deployment, machines: Machines) {
+    this.#deployment = deployment;
+    this.role = deployment.role;
+    this.#supervisor = machines.supervisor;
+    this.#runner = machines.runner;
+    this.#view = machines.runner?.view ?? createSystemView();
     this.#keepAlive = setInterval(() => {}, 1 << 30);
+  }
+
+  /** Starts a system on a deployment; resolves once every consumer is live. @internal */
+  static async start(deployment: Deployment, o: ResolvedOptions): Promise<System> {
+    let system: System | undefined;
+    try {
+      const machines = buildMachines(deployment, o);
+      system = new System(deployment, machines);
+      const running = system;
+      deployment.attach(
+        { resync: () => machines.runner?.resyncAll(), reregister: () => machines.runner?.reregisterAll() },
+        async () => (await running.status()).consumers,
+      );
+      await startMachines(machines, o, (state) => running.#supervisorMoved(state));
+      return system;
+    } catch (error) {
+      if (system) await system.stop().catch(() => {});
+      else await deployment.close().catch(() => {});
+      throw error;
+    }
   }
 
   /** The live view (`@xstate/store`) of the consumers this process runs. */
   get view(): SystemView {
-    return this.#p.runner?.view ?? (this.#emptyView as SystemView);
+    return this.#view;
   }
 
   /** The components whose hosts run in this process. */
   get components(): readonly string[] {
-    return this.#p.runner?.components ?? [];
+    return this.#runner?.components ?? [];
   }
 
   /**
@@ -92,7 +104,8 @@ export class System {
   /** Publishes several events atomically (all validated first, committed together). */
   publishMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[]): Promise<AppendResult[]> {
     if (this.#stopped) return Promise.reject(new SystemStoppedError('publish'));
-    return this.#p.node ? this.#p.node.log.appendMany(inputs) : this.#p.log.append(inputs);
+    const node = this.#deployment.node;
+    return node ? node.log.appendMany(inputs) : this.#deployment.apiLog.append(inputs);
   }
 
   /**
@@ -103,39 +116,43 @@ export class System {
    * order.value; // 'awaitingPayment'
    */
   async query(component: string, key?: string): Promise<ActorView> {
-    return this.#runner('query').query(component, key);
+    return this.#runnerOrRefuse('query').query(component, key);
   }
 
   /** Reads committed events from the log, in seq order. */
   async events(query: ReadQuery = {}): Promise<Envelope[]> {
     this.#assertRunning('read events');
-    return this.#p.log.read(query);
+    return this.#deployment.apiLog.read(query);
   }
 
   /** The seq of the last committed event. */
   async head(): Promise<number> {
     this.#assertRunning('read the head');
-    return this.#p.log.head();
+    return this.#deployment.apiLog.head();
   }
 
   /** The log head, each consumer's last routed seq, and the leases (from the supervisor). */
   async routes(): Promise<RouteState> {
     this.#assertRunning('read the routes');
-    return this.#p.log.routes();
+    return this.#deployment.apiLog.routes();
   }
 
   /** Follows committed events whose topic matches `pattern` (no delivery guarantee; for observers). */
   observe(pattern: string, handler: (envelope: Envelope) => void): () => void {
     this.#assertRunning('observe events');
-    return this.#p.transport.observe(pattern, handler);
+    return this.#deployment.transport.observe(pattern, handler);
   }
 
-  /** Per consumer run here: offset, lag, actors, host state, restarts. */
+  /** The supervisor's and runner's states, and per consumer run here: offset, lag, actors, host state, restarts. */
   async status(): Promise<SystemStatus> {
     this.#assertRunning('read the status');
-    if (this.#p.runner) return this.#p.runner.status();
-    const { head } = await this.#p.log.routes();
-    return { supervisor: 'running', head, consumers: [] };
+    const supervisor = this.#supervisor ? supervisorState(this.#supervisor) : undefined;
+    if (this.#runner) {
+      const { head, consumers } = await this.#runner.status();
+      return { supervisor, runner: this.#runner.state, head, consumers };
+    }
+    const { head } = await this.#deployment.apiLog.routes();
+    return { supervisor, runner: undefined, head, consumers: [] };
   }
 
   /**
@@ -144,7 +161,7 @@ export class System {
    */
   async settled(): Promise<void> {
     this.#assertRunning('wait for the system to settle');
-    await this.#p.runner?.settled(() => this.#stopped);
+    await this.#runner?.settled(() => this.#stopped);
   }
 
   /**
@@ -152,7 +169,7 @@ export class System {
    * them, or one component's; `status` narrows to `parked`, `blocking`, `retried` or `skipped`.
    */
   deadLetters(component?: string, status?: DeadLetterStatus): DeadLetter[] {
-    return this.#runner('list dead letters').deadLetters(component, status);
+    return this.#runnerOrRefuse('list dead letters').deadLetters(component, status);
   }
 
   /**
@@ -161,21 +178,21 @@ export class System {
    * `parked` with one more attempt and the new error.
    */
   retryDeadLetter(id: number): void {
-    this.#runner('retry a dead letter').retryDeadLetter(id);
+    this.#runnerOrRefuse('retry a dead letter').retryDeadLetter(id);
   }
 
   /** Marks a dead letter skipped; a consumer blocked on it goes on past it. */
   skipDeadLetter(id: number): void {
-    this.#runner('skip a dead letter').skipDeadLetter(id);
+    this.#runnerOrRefuse('skip a dead letter').skipDeadLetter(id);
   }
 
   /** Stops a consumer after its current batch (it commits, then waits); survives restarts. */
   pause(component: string): void {
-    this.#runner(`pause ${component}`).pause(component);
+    this.#runnerOrRefuse(`pause ${component}`).pause(component);
   }
 
   resume(component: string): void {
-    this.#runner(`resume ${component}`).resume(component);
+    this.#runnerOrRefuse(`resume ${component}`).resume(component);
   }
 
   /**
@@ -183,18 +200,14 @@ export class System {
    * log. What it emits again has the ids it had the first time, so the log gains nothing twice.
    */
   async replay(component: string, options: { from?: number } = {}): Promise<void> {
-    return this.#runner(`replay ${component}`).replay(component, options.from ?? 1);
+    return this.#runnerOrRefuse(`replay ${component}`).replay(component, options.from ?? 1);
   }
 
   /** Commits what every host has applied, stops the hosts and the supervisor, closes the files. */
   stop(): Promise<void> {
     this.#stopping ??= this.#finish(async () => {
-      this.#p.node?.log.flush();
       this.#stopped = true;
-      await this.#p.runner?.stop();
-      // A halt that came while the hosts were stopping has closed everything already.
-      if (this.#halting) return;
-      await this.#p.node?.close();
+      await stopMachines({ supervisor: this.#supervisor, runner: this.#runner });
     });
     return this.#stopping;
   }
@@ -208,8 +221,7 @@ export class System {
     // A stop still under way (waiting on a host) does not hold a halt back: halting is what ends it.
     this.#halting ??= this.#finish(async () => {
       this.#stopped = true;
-      this.#p.runner?.halt();
-      await this.#p.node?.halt();
+      await haltMachines({ supervisor: this.#supervisor, runner: this.#runner }, this.#deployment);
     });
     this.#stopping ??= this.#halting;
     return this.#halting;
@@ -221,11 +233,8 @@ export class System {
     } finally {
       if (!this.#closed) {
         this.#closed = true;
-        for (const close of this.#p.closers) close();
         clearInterval(this.#keepAlive);
-        await this.#p.transport.close();
-        for (const db of this.#p.databases) db.close();
-        if (this.#p.connection?.owned) await this.#p.connection.nc.close().catch(() => {});
+        await this.#deployment.close().catch(() => {});
         this.#markStopped();
       }
     }
@@ -235,9 +244,15 @@ export class System {
     if (this.#stopped) throw new SystemStoppedError(action);
   }
 
-  #runner(action: string): ComponentRunner {
+  /** The supervisor stopped without being asked (it lost its lease on the log): so does the system. */
+  #supervisorMoved(state: SupervisorState): void {
+    this.#view.trigger.supervisor({ state });
+    if ((state === 'stopped' || state === 'failed') && !this.#stopped && this.#supervisor?.getSnapshot().status === 'active') void this.stop();
+  }
+
+  #runnerOrRefuse(action: string): ComponentRunner {
     this.#assertRunning(action);
-    const runner = this.#p.runner;
+    const runner = this.#runner;
     if (!runner) throw new UnknownComponentError(action, []);
     return runner;
   }
@@ -259,9 +274,9 @@ export class System {
  * await system.stop();
  */
 export async function createSystem(options: SystemOptions): Promise<System> {
-  const resolved = resolveOptions(options);
-  if (options.nats) return assemble('all', resolved, options);
-  return assemble('embedded', resolved, options);
+  const o = resolveOptions(options);
+  if (options.nats) return System.start(await distributedDeployment('all', o, options.nats, options.transport), o);
+  return System.start(embeddedDeployment(o, options.transport), o);
 }
 
 /**
@@ -272,9 +287,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
  * const supervisor = await startSupervisor({ db: './sss.db', nats: { servers: 'nats://127.0.0.1:4222' }, components: [] });
  */
 export async function startSupervisor(options: Omit<SystemOptions, 'components'> & { components?: SystemOptions['components'] }): Promise<System> {
-  const resolved = resolveOptions({ ...options, components: [] });
+  const o = resolveOptions({ ...options, components: [] });
   if (!options.nats) throw new InvalidOptionError('nats', options.nats, 'a supervisor serves workers over NATS: give { servers } or { connection }');
-  return assemble('supervisor', resolved, { ...options, components: [] });
+  return System.start(await distributedDeployment('supervisor', o, options.nats, options.transport), o);
 }
 
 /**
@@ -285,138 +300,7 @@ export async function startSupervisor(options: Omit<SystemOptions, 'components'>
  * const worker = await startWorker({ db: './worker-1.db', nats: { servers: url }, components: [orders] });
  */
 export async function startWorker(options: SystemOptions): Promise<System> {
-  const resolved = resolveOptions(options);
+  const o = resolveOptions(options);
   if (!options.nats) throw new InvalidOptionError('nats', options.nats, 'a worker reaches its supervisor over NATS: give { servers } or { connection }');
-  return assemble('worker', resolved, options);
-}
-
-/**
- * Opens the log node. A supervisor restarted after a crash finds its predecessor's lease
- * unexpired: it waits for it (saying so once) instead of failing; other roles refuse at once.
- */
-async function openLogNode(role: SystemRole, o: ResolvedOptions, options: ConstructorParameters<typeof LogNode>[0]): Promise<LogNode> {
-  for (let said = false; ; said = true) {
-    try {
-      return new LogNode(options);
-    } catch (error) {
-      if (role !== 'supervisor' || !(error instanceof LeaseHeldError)) throw error;
-      const wait = Math.max(50, error.expiresAt - o.clock.now() + 50);
-      if (!said) o.logger.warn(`the log is leased to ${error.owner}; waiting ${wait} ms for that lease to expire`);
-      await new Promise<void>((resolve) => o.clock.setTimeout(resolve, wait));
-    }
-  }
-}
-
-async function assemble(role: SystemRole, o: ResolvedOptions, raw: SystemOptions): Promise<System> {
-  const databases: SqliteDatabase[] = [];
-  let connection: { nc: NatsConnection; owned: boolean } | undefined;
-  let node: LogNode | undefined;
-  let runner: ComponentRunner | undefined;
-  let transport: Transport | undefined;
-  let system: System | undefined;
-  try {
-    if (raw.nats) {
-      const nc = raw.nats.connection ?? (await connectNats(raw.nats.servers ?? 'nats://127.0.0.1:4222'));
-      connection = { nc, owned: !raw.nats.connection };
-    }
-    const namespace = raw.nats?.namespace;
-    const connectionState = connection ? new ConnectionTracker(o.clock) : undefined;
-    transport =
-      raw.transport ??
-      (connection
-        ? new NatsTransport({
-            connection: connection.nc,
-            logger: o.logger,
-            ...(namespace === undefined ? {} : { namespace }),
-            onConnectionEvent: (event) => {
-              // Logged once per outage, however many attempts reconnecting takes.
-              if (connectionState?.see(event)) {
-                if (event.type === 'disconnect') o.logger.warn('NATS disconnected; reconnecting', { server: event.server });
-                if (event.type === 'reconnect') o.logger.warn('NATS reconnected', { server: event.server });
-              }
-              if (event.type === 'reconnect') runner?.resyncAll();
-            },
-          })
-        : new MemoryTransport({ onObserverError: (error, envelope) => o.logger.error('an observer failed', { seq: envelope.seq, error }) }));
-    const db = openDatabase(o.db, o.durability, { busyTimeoutMs: o.busyTimeoutMs });
-    databases.push(db);
-    if (role !== 'worker') {
-      node = await openLogNode(role, o, {
-        db,
-        clock: o.clock,
-        logger: o.logger,
-        owner: o.owner,
-        leaseTtlMs: o.leaseTtlMs,
-        maxPayloadBytes: o.maxPayloadBytes,
-        transport,
-        ...(connection ? { nats: { connection: connection.nc, ...(namespace === undefined ? {} : { namespace }) } } : {}),
-        onLostLease: () => void system?.stop(),
-      });
-      await node.start();
-    }
-    const log: LogAccess =
-      role === 'embedded' || !connection
-        ? (node as LogNode).access
-        : new NatsLogAccess({
-            connection: connection.nc,
-            // A heartbeat that waits longer than a third of the lease cannot renew it in time.
-            timeoutMs: Math.max(100, Math.min(raw.nats?.requestTimeoutMs ?? 5000, Math.floor(o.leaseTtlMs / 3))),
-            ...(namespace === undefined ? {} : { namespace }),
-            onIncarnationChange: () => runner?.reregisterAll(),
-          });
-    if (role !== 'supervisor') {
-      const embedded = role === 'embedded';
-      const outbox = embedded ? undefined : new Outbox(db);
-      const store = new ConsumerStore(db, embedded ? (node as LogNode).log : (outbox as Outbox), o.clock);
-      const leases = node?.leases;
-      runner = new ComponentRunner({
-        options: o,
-        store,
-        log,
-        transport,
-        commands: new CommandQueue(db, o.clock),
-        ...(outbox ? { outbox } : {}),
-        // Embedded, the lease table is in the same file: the checkpoint checks it in its own transaction.
-        fence: (lease) => (embedded && leases ? () => leases.assertCurrent(lease) : undefined),
-        ...(embedded && node ? { flushLog: () => node?.log.flush() } : {}),
-      });
-    }
-    const closers: (() => void)[] = [];
-    system = new System({
-      role,
-      options: o,
-      log,
-      transport,
-      databases,
-      closers,
-      ...(node ? { node } : {}),
-      ...(runner ? { runner } : {}),
-      ...(connection ? { connection } : {}),
-    });
-    // A producer (a worker with no components) runs no hosts and has nothing to report.
-    if (runner && connection && connectionState && o.components.length > 0) {
-      const running = system;
-      const stopServing = serveWorkerStatus({
-        connection: connection.nc,
-        ...(namespace === undefined ? {} : { namespace }),
-        owner: o.owner,
-        tracker: connectionState,
-        consumers: async () => (await running.status()).consumers,
-        logger: o.logger,
-      });
-      closers.push(stopServing);
-    }
-    await runner?.start();
-    return system;
-  } catch (error) {
-    if (system) {
-      await system.stop().catch(() => {});
-    } else {
-      await node?.close().catch(() => {});
-      await transport?.close().catch(() => {});
-      for (const db of databases) db.close();
-      if (connection?.owned) await connection.nc.close().catch(() => {});
-    }
-    throw error instanceof RecqError || error instanceof Error ? error : new RecqError('START_FAILED', String(error));
-  }
+  return System.start(await distributedDeployment('worker', o, options.nats, options.transport), o);
 }

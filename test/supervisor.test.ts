@@ -46,7 +46,7 @@ describe('supervisor', () => {
     failing.on = false;
     clock.advance(1_000);
     await system.settled();
-    expect((await system.status()).supervisor).toBe('running');
+    expect((await system.status()).supervisor).toBe('leading');
     expect((await system.query('recorder', 'k1')).context).toMatchObject({ seqs: [1, 3], sum: 3 });
   });
 

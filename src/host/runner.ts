@@ -1,5 +1,6 @@
-import { type Actor, createActor } from 'xstate';
-import { type SupervisorReport, supervisorMachine } from '../../actors/supervisor.machine.ts';
+import { type ActorRefFrom, createActor } from 'xstate';
+import { type HostRecord, type RunnerInput, type RunnerReport, type RunnerState, runnerMachine } from '../../actors/runner.machine.ts';
+import type { Clock } from '../clock.ts';
 import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore, DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
 import type { Outbox } from '../css/outbox.ts';
@@ -35,15 +36,18 @@ export interface ConsumerStatus extends ConsumerView {
 }
 
 export interface RunnerStatus {
-  supervisor: string;
+  runner: RunnerState;
   head: number;
   consumers: ConsumerStatus[];
 }
 
+type RunnerRef = ActorRefFrom<typeof runnerMachine>;
+
 /**
- * Runs a set of components: one host per consumer under the supervisor machine, which
- * restarts failed hosts with backoff. It is the same in every deployment; only the log
- * access, the transport and where emitted events go differ.
+ * Runs a set of components: one host per consumer under the runner machine, which restarts
+ * failed hosts with backoff. Embedded, the supervisor machine runs that machine as its child
+ * (`attach`); in a worker it runs on its own (`start`). It is the same in every deployment;
+ * only the log access, the transport and where emitted events go differ.
  */
 export class ComponentRunner {
   readonly view: SystemView = createSystemView();
@@ -51,7 +55,9 @@ export class ComponentRunner {
   readonly #components: Map<string, Component>;
   readonly #hosts = new Map<string, ComponentHost>();
   readonly #startErrors = new Map<string, unknown>();
-  readonly #supervisor: Actor<typeof supervisorMachine>;
+  readonly #input: RunnerInput;
+  #actor: RunnerRef | undefined;
+  #ownActor = false;
   #waiters: (() => void)[] = [];
   #head = 0;
 
@@ -59,40 +65,65 @@ export class ComponentRunner {
     this.#o = options;
     const o = options.options;
     this.#components = new Map(o.components.map((c) => [c.name, c]));
-    this.#supervisor = createActor(supervisorMachine, {
-      clock: o.clock,
-      input: {
-        consumers: o.components.map((c) => c.name),
-        policy: o.restart,
-        now: () => o.clock.now(),
-        random: Math.random,
-        report: (report) => this.#onReport(report),
-        createWork: (consumer) => this.#createHost(consumer),
-      },
-    });
+    this.#input = {
+      consumers: o.components.map((c) => c.name),
+      policy: o.restart,
+      now: () => o.clock.now(),
+      random: o.random,
+      report: (report) => this.#onReport(report),
+      createWork: (consumer) => this.#createHost(consumer),
+    };
+  }
+
+  /** The runner machine's input, for the supervisor that runs it as its child. */
+  get input(): RunnerInput {
+    return this.#input;
+  }
+
+  /** Follows the runner machine that the supervisor started with `input`. */
+  attach(actor: RunnerRef): void {
+    if (this.#actor) return;
+    this.#actor = actor;
+    actor.subscribe({ next: (snapshot) => this.view.trigger.runner({ state: snapshot.value }), error: () => {} });
+  }
+
+  /** The runner's state; `starting` until it runs. */
+  get state(): RunnerState {
+    return (this.#actor?.getSnapshot().value as RunnerState | undefined) ?? 'starting';
   }
 
   get components(): readonly string[] {
     return [...this.#components.keys()];
   }
 
-  /** Starts the hosts; resolves once each is live (or standing by); rejects if one fails to start. */
-  async start(): Promise<void> {
-    this.#supervisor.subscribe({ next: (snapshot) => this.view.trigger.supervisor({ state: String(snapshot.value) }), error: () => {} });
-    this.#supervisor.start();
+  /** Runs the runner machine on its own (a worker), then waits as `started` does. */
+  async start(clock: Clock): Promise<void> {
+    const actor = createActor(runnerMachine, { clock, input: this.#input });
+    this.#ownActor = true;
+    this.attach(actor);
+    actor.start();
+    await this.started();
+  }
+
+  /**
+   * Resolves once every host is live (or standing by). Rejects with the first host's error
+   * if one failed to start; the caller stops the system.
+   */
+  async started(): Promise<void> {
+    const actor = this.#actor;
+    if (!actor) throw new RecqError('NOT_STARTED', 'the runner has not started');
     await new Promise<void>((resolve) => {
       const check = () => {
-        if (this.#supervisor.getSnapshot().value !== 'starting') {
+        if (actor.getSnapshot().value !== 'starting') {
           subscription.unsubscribe();
           resolve();
         }
       };
-      const subscription = this.#supervisor.subscribe(check);
+      const subscription = actor.subscribe({ next: check, error: () => resolve() });
       check();
     });
     if (this.#startErrors.size > 0) {
       const [consumer, error] = [...this.#startErrors][0] as [string, unknown];
-      await this.stop();
       if (error instanceof RecqError) throw error;
       throw new RecqError('START_FAILED', `consumer ${consumer} failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
@@ -111,9 +142,9 @@ export class ComponentRunner {
   async status(): Promise<RunnerStatus> {
     const { head, routes } = await this.#o.log.routes();
     this.#head = head;
-    const hosts = this.#supervisor.getSnapshot().context.hosts;
+    const hosts = this.#records();
     return {
-      supervisor: String(this.#supervisor.getSnapshot().value),
+      runner: this.state,
       head,
       consumers: [...this.#components.values()].map((component) => ({
         ...this.#consumerView(component.name, routes[component.name]),
@@ -135,7 +166,7 @@ export class ComponentRunner {
       this.#o.flushLog?.();
       const before = await this.#o.log.routes();
       const { routes } = before;
-      const hosts = this.#supervisor.getSnapshot().context.hosts;
+      const hosts = this.#records();
       let quiet = true;
       for (const [consumer, record] of Object.entries(hosts)) {
         if (record.status === 'failed' || record.status === 'fenced') {
@@ -227,29 +258,37 @@ export class ComponentRunner {
     );
   }
 
-  /** Commits what every host applied and stops them. */
+  /**
+   * Commits what every host applied and stops them. Only for a runner that runs on its own;
+   * the supervisor stops the runner it runs.
+   */
   async stop(): Promise<void> {
-    if (this.#supervisor.getSnapshot().status !== 'active') return;
-    this.#supervisor.send({ type: 'stop' });
+    const actor = this.#actor;
+    if (!actor || !this.#ownActor || actor.getSnapshot().status !== 'active') return;
+    actor.send({ type: 'stop' });
     await new Promise<void>((resolve) => {
       const check = () => {
-        const snapshot = this.#supervisor.getSnapshot();
+        const snapshot = actor.getSnapshot();
         // A halt stops the actor wherever it is.
         if (snapshot.value === 'stopped' || snapshot.status !== 'active') {
           subscription.unsubscribe();
           resolve();
         }
       };
-      const subscription = this.#supervisor.subscribe({ next: check, complete: check, error: () => resolve() });
+      const subscription = actor.subscribe({ next: check, complete: check, error: () => resolve() });
       check();
     });
-    this.#supervisor.stop();
+    actor.stop();
   }
 
   /** Drops everything at once, committing nothing. */
   halt(): void {
     for (const host of this.#hosts.values()) host.halt();
-    this.#supervisor.stop();
+    if (this.#ownActor) this.#actor?.stop();
+  }
+
+  #records(): Record<string, HostRecord> {
+    return this.#actor?.getSnapshot().context.hosts ?? {};
   }
 
   #createHost(consumer: string): ComponentHost {
@@ -279,7 +318,7 @@ export class ComponentRunner {
       logger: o.logger,
       checkpoint: { ...o.checkpoint, ...component.checkpoint },
       retry: { ...o.retry, ...component.retry },
-      random: Math.random,
+      random: o.random,
       passivateAfterMs: component.passivateAfterMs ?? o.passivateAfterMs,
       leaseTtlMs: o.leaseTtlMs,
       readPageSize: o.readPageSize,
@@ -296,7 +335,7 @@ export class ComponentRunner {
 
   #runningHost(consumer: string): ComponentHost {
     const host = this.#hosts.get(consumer);
-    const status = this.#supervisor.getSnapshot().context.hosts[consumer]?.status;
+    const status = this.#records()[consumer]?.status;
     if (!host || status !== 'live') throw new InvalidCommandError(`control consumer ${consumer}`, `its host is ${status ?? 'not started'}, not live`);
     return host;
   }
@@ -319,7 +358,7 @@ export class ComponentRunner {
 
   #consumerView(consumer: string, lastRouted: number | undefined): ConsumerView {
     const host = this.#hosts.get(consumer);
-    const record = this.#supervisor.getSnapshot().context.hosts[consumer];
+    const record = this.#records()[consumer];
     return {
       consumer,
       hostState: host?.state ?? 'restoring',
@@ -333,9 +372,9 @@ export class ComponentRunner {
     };
   }
 
-  #onReport(report: SupervisorReport): void {
+  #onReport(report: RunnerReport): void {
     this.#o.options.logger[report.level](report.message, report.consumer === undefined ? {} : { consumer: report.consumer });
-    if (report.error !== undefined && report.consumer !== undefined && this.#supervisor.getSnapshot().value === 'starting') {
+    if (report.error !== undefined && report.consumer !== undefined && this.state === 'starting') {
       if (!this.#startErrors.has(report.consumer)) this.#startErrors.set(report.consumer, report.error);
     }
   }

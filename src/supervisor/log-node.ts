@@ -1,7 +1,9 @@
 import type { NatsConnection } from 'nats';
+import type { SupervisorWork } from '../../actors/supervisor.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
-import { StaleEpochError, SystemStoppedError } from '../errors.ts';
+import type { Envelope } from '../envelope.ts';
+import { LeaseHeldError, RecqError, StaleEpochError, SystemStoppedError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
 import { LogService } from '../nats/log-server.ts';
@@ -21,76 +23,101 @@ export interface LogNodeOptions {
   transport: Transport;
   /** Serve the log to other processes over NATS request/reply. */
   nats?: { connection: NatsConnection; namespace?: string };
-  /** Called if another process takes the log's lease: this one must stop. */
-  onLostLease: (error: StaleEpochError) => void;
+  /** Wait out another process's lease on the log instead of refusing to open (a restarted supervisor). */
+  waitForLease: boolean;
 }
 
 /**
- * The supervisor's side of the system: the log (SSS) under its lease, the router that turns
+ * What the supervisor machine drives: the log (SSS) under its lease, the router that turns
  * each commit into deliveries and announcements, the consumers' leases, and (distributed)
  * the request/reply service through which workers reach all of it.
  */
-export class LogNode {
+export class LogNode implements SupervisorWork {
   readonly log: EventLog;
   readonly leases: LeaseTable;
   readonly router: Router;
+  /** How this process's own hosts and API reach the log: direct calls. */
   readonly access: LocalLogAccess;
-  readonly service: LogService | undefined;
-  readonly #lease: Lease;
+  readonly renewEveryMs: number;
   readonly #o: LogNodeOptions;
-  #timer: unknown;
+  #service: LogService | undefined;
+  #lease: Lease | undefined;
   #closed = false;
 
-  /** Takes the log's lease; throws `LeaseHeldError` while another process holds it. */
   constructor(options: LogNodeOptions) {
     this.#o = options;
+    this.renewEveryMs = Math.max(1, Math.floor(options.leaseTtlMs / 3));
     this.leases = new LeaseTable(options.db, options.clock);
-    const lease = this.leases.acquire('log', options.owner, options.leaseTtlMs);
-    this.#lease = lease;
     this.log = new EventLog(options.db, {
       clock: options.clock,
       maxPayloadBytes: options.maxPayloadBytes,
-      fence: () => this.leases.assertCurrent(lease),
+      fence: () => this.assertLeading(),
       onListenerError: (error) => options.logger.error('a commit listener failed; the commit itself stands', { error }),
     });
     this.router = new Router(options.transport);
-    this.log.onCommit((envelopes) => this.router.route(envelopes));
     this.access = new LocalLogAccess(this.log, this.leases, this.router, options.leaseTtlMs);
-    this.service = options.nats
-      ? new LogService({
-          connection: options.nats.connection,
-          log: this.log,
-          leases: this.leases,
-          router: this.router,
-          leaseTtlMs: options.leaseTtlMs,
-          logger: options.logger,
-          ...(options.nats.namespace === undefined ? {} : { namespace: options.nats.namespace }),
-        })
-      : undefined;
   }
 
-  /** Starts renewing the log's lease and serving requests. */
-  async start(): Promise<void> {
-    this.#scheduleRenewal();
-    if (this.service) {
-      this.service.start();
-      await this.options.nats?.connection.flush();
-    }
+  /** Throws unless this process holds the current epoch of the log's lease. */
+  assertLeading(): void {
+    if (!this.#lease) throw new RecqError('NOT_REGISTERED', 'this process does not hold the lease on the log');
+    this.leases.assertCurrent(this.#lease);
   }
 
-  get options(): LogNodeOptions {
-    return this.#o;
+  async open(): Promise<void> {
+    this.#lease = this.leases.acquire('log', this.#o.owner, this.#o.leaseTtlMs);
   }
 
-  /** Commits what is queued, stops serving, and gives the lease up. */
+  retryOpenAfter(error: unknown): number | undefined {
+    if (!this.#o.waitForLease || !(error instanceof LeaseHeldError)) return undefined;
+    return Math.max(50, error.expiresAt - this.#o.clock.now() + 50);
+  }
+
+  async serve(): Promise<void> {
+    const nats = this.#o.nats;
+    if (!nats) return;
+    this.#service = new LogService({
+      connection: nats.connection,
+      log: this.log,
+      leases: this.leases,
+      router: this.router,
+      leaseTtlMs: this.#o.leaseTtlMs,
+      logger: this.#o.logger,
+      ...(nats.namespace === undefined ? {} : { namespace: nats.namespace }),
+    }).start();
+    await nats.connection.flush();
+  }
+
+  onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {
+    return this.log.onCommit(committed);
+  }
+
+  route(envelopes: readonly Envelope[]): void {
+    this.router.route(envelopes);
+  }
+
+  renew(): void {
+    if (this.#lease && !this.#closed) this.leases.renew(this.#lease, this.#o.leaseTtlMs);
+  }
+
+  isLeaseLost(error: unknown): boolean {
+    return error instanceof StaleEpochError;
+  }
+
+  /** Commits every queued append now. */
+  flush(): void {
+    this.log.flush();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#o.clock.clearTimeout(this.#timer);
     this.log.close();
-    await this.service?.stop();
+    await this.#service?.stop();
+    const lease = this.#lease;
+    if (!lease) return;
     try {
-      this.leases.release(this.#lease);
+      this.leases.release(lease);
     } catch {
       // Another owner has it already; nothing to give back.
     }
@@ -100,29 +127,7 @@ export class LogNode {
   async halt(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#o.clock.clearTimeout(this.#timer);
     this.log.abandon(new SystemStoppedError('publish (the system was halted)'));
-    await this.service?.stop();
-  }
-
-  #scheduleRenewal(): void {
-    const { clock, leaseTtlMs, logger } = this.#o;
-    this.#timer = clock.setTimeout(
-      () => {
-        if (this.#closed) return;
-        try {
-          this.leases.renew(this.#lease, leaseTtlMs);
-        } catch (error) {
-          if (error instanceof StaleEpochError) {
-            logger.error('this process lost the lease on the log; stopping', { error });
-            this.#o.onLostLease(error);
-            return;
-          }
-          logger.warn('could not renew the lease on the log; retrying', { error });
-        }
-        this.#scheduleRenewal();
-      },
-      Math.max(1, Math.floor(leaseTtlMs / 3)),
-    );
+    await this.#service?.stop();
   }
 }

@@ -1,4 +1,6 @@
 import { createStore } from '@xstate/store';
+import type { RunnerState } from '../../actors/runner.machine.ts';
+import type { SupervisorState } from '../../actors/supervisor.machine.ts';
 import type { HostState } from '../css/consumer-store.ts';
 
 /** One consumer as the live view shows it. */
@@ -16,7 +18,10 @@ export interface ConsumerView {
 }
 
 export interface SystemViewContext {
-  supervisor: string;
+  /** The supervisor's state, where this process runs it. */
+  supervisor: SupervisorState | undefined;
+  /** The runner's state (the hosts of this process), where it runs any. */
+  runner: RunnerState | undefined;
   head: number;
   consumers: Record<string, ConsumerView>;
 }
@@ -30,9 +35,10 @@ export interface SystemViewContext {
  */
 export function createSystemView() {
   return createStore({
-    context: { supervisor: 'starting', head: 0, consumers: {} } as SystemViewContext,
+    context: { supervisor: undefined, runner: undefined, head: 0, consumers: {} } as SystemViewContext,
     on: {
-      supervisor: (context, event: { state: string }) => ({ ...context, supervisor: event.state }),
+      supervisor: (context, event: { state: SupervisorState }) => ({ ...context, supervisor: event.state }),
+      runner: (context, event: { state: RunnerState }) => ({ ...context, runner: event.state }),
       consumer: (context, event: { head: number; view: ConsumerView }) => ({
         ...context,
         head: Math.max(context.head, event.head),

@@ -1,0 +1,114 @@
+import type { NatsConnection } from 'nats';
+import { Outbox } from '../css/outbox.ts';
+import { openDatabase, type SqliteDatabase } from '../db.ts';
+import { connectNats } from '../nats/connection.ts';
+import { NatsLogAccess } from '../nats/log-client.ts';
+import { NatsTransport } from '../nats/transport.ts';
+import { ConnectionTracker, serveWorkerStatus } from '../nats/worker-status.ts';
+import type { LogAccess } from '../sss/log-access.ts';
+import { LogNode } from '../supervisor/log-node.ts';
+import type { NatsOptions, ResolvedOptions } from '../system-options.ts';
+import type { Transport } from '../transport/transport.ts';
+import type { Deployment, DeploymentEvents } from './deployment.ts';
+
+/**
+ * The distributed deployment, as one process of it sees it: a `supervisor` leads the log in
+ * its file and serves it over NATS; a `worker` runs hosts whose stores, and whose outbox of
+ * emitted events, are in its own file, and reaches the log by request/reply; `all` is both in
+ * one process, talking over NATS as separate processes would. Routed deliveries travel on
+ * NATS core; whatever they lose, hosts read back from the log.
+ *
+ * @example
+ * const deployment = await distributedDeployment('worker', resolveOptions(options), { servers: 'nats://127.0.0.1:4222' });
+ */
+export async function distributedDeployment(
+  role: 'all' | 'supervisor' | 'worker',
+  o: ResolvedOptions,
+  nats: NatsOptions,
+  transport?: Transport,
+): Promise<Deployment> {
+  const nc = nats.connection ?? (await connectNats(nats.servers ?? 'nats://127.0.0.1:4222'));
+  const ownsConnection = !nats.connection;
+  const namespace = nats.namespace === undefined ? {} : { namespace: nats.namespace };
+  const tracker = new ConnectionTracker(o.clock);
+  let events: DeploymentEvents | undefined;
+  let stopServing = () => {};
+  let bus: Transport | undefined;
+  let db: SqliteDatabase | undefined;
+  try {
+    bus =
+      transport ??
+      new NatsTransport({
+        connection: nc,
+        logger: o.logger,
+        ...namespace,
+        onConnectionEvent: (event) => {
+          // Logged once per outage, however many attempts reconnecting takes.
+          if (tracker.see(event)) {
+            if (event.type === 'disconnect') o.logger.warn('NATS disconnected; reconnecting', { server: event.server });
+            if (event.type === 'reconnect') o.logger.warn('NATS reconnected', { server: event.server });
+          }
+          if (event.type === 'reconnect') events?.resync();
+        },
+      });
+    db = openDatabase(o.db, o.durability, { busyTimeoutMs: o.busyTimeoutMs });
+    const node =
+      role === 'worker'
+        ? undefined
+        : new LogNode({
+            db,
+            clock: o.clock,
+            logger: o.logger,
+            owner: o.owner,
+            leaseTtlMs: o.leaseTtlMs,
+            maxPayloadBytes: o.maxPayloadBytes,
+            transport: bus,
+            nats: { connection: nc, ...namespace },
+            // A supervisor restarted after a crash finds its predecessor's lease: it waits it out.
+            waitForLease: role === 'supervisor',
+          });
+    const remote: LogAccess | undefined =
+      role === 'supervisor'
+        ? undefined
+        : new NatsLogAccess({
+            connection: nc,
+            // A heartbeat that waits longer than a third of the lease cannot renew it in time.
+            timeoutMs: Math.max(100, Math.min(nats.requestTimeoutMs ?? 5000, Math.floor(o.leaseTtlMs / 3))),
+            ...namespace,
+            onIncarnationChange: () => events?.reregister(),
+          });
+    const hostLog = (remote ?? node?.access) as LogAccess;
+    const outbox = role === 'supervisor' ? undefined : new Outbox(db);
+    const file = db;
+    const closingBus = bus;
+    return {
+      role,
+      db: file,
+      node,
+      hostLog,
+      apiLog: hostLog,
+      transport: closingBus,
+      emitSink: outbox,
+      outbox,
+      // The lease table is in the supervisor's file: no checkpoint transaction here can see it.
+      fence: () => undefined,
+      attach(deploymentEvents, consumers) {
+        events = deploymentEvents;
+        // A producer (a worker with no components) runs no hosts and has nothing to report.
+        if (role === 'supervisor' || o.components.length === 0) return;
+        stopServing = serveWorkerStatus({ connection: nc, ...namespace, owner: o.owner, tracker, consumers, logger: o.logger });
+      },
+      async close() {
+        stopServing();
+        await closingBus.close();
+        file.close();
+        if (ownsConnection) await nc.close().catch(() => {});
+      },
+    };
+  } catch (error) {
+    await bus?.close().catch(() => {});
+    db?.close();
+    if (ownsConnection) await (nc as NatsConnection).close().catch(() => {});
+    throw error;
+  }
+}
