@@ -68,6 +68,7 @@ export function completeCommand(db: SqliteDatabase, id: number, doneAt: number, 
 
 const selectById = preparedOnce('SELECT * FROM consumer_commands WHERE id = ?');
 
+/** The command with this id, queued or done. */
 export function readCommand(db: SqliteDatabase, id: number): ConsumerCommand | undefined {
   const row = selectById(db).get(id) as CommandRow | undefined;
   return row && toCommand(row);

@@ -40,6 +40,7 @@ const COLUMNS = 'consumer, component, "offset", version, patterns, host_state, u
 
 const selectConsumer = preparedOnce(`SELECT ${COLUMNS} FROM consumers WHERE consumer = ?`);
 
+/** The consumer's row, if it has one. */
 export function readConsumer(db: SqliteDatabase, consumer: string): ConsumerRow | undefined {
   return selectConsumer(db).get(consumer) as ConsumerRow | undefined;
 }
@@ -67,12 +68,14 @@ export function storeConsumerLogic(db: SqliteDatabase, consumer: string, version
 
 const updateOffset = preparedOnce('UPDATE consumers SET "offset" = ?, updated_at = ? WHERE consumer = ?');
 
+/** Moves the consumer's offset; a checkpoint does it in the transaction that stores its snapshots. */
 export function storeOffset(db: SqliteDatabase, consumer: string, offset: number, now: number): void {
   updateOffset(db).run(offset, now, consumer);
 }
 
 const updateHostState = preparedOnce('UPDATE consumers SET host_state = ?, updated_at = ? WHERE consumer = ?');
 
+/** Records the host's lifecycle state for status views in other processes. */
 export function storeHostState(db: SqliteDatabase, consumer: string, state: HostState, now: number): void {
   updateHostState(db).run(state, now, consumer);
 }
@@ -86,6 +89,7 @@ export function readPaused(db: SqliteDatabase, consumer: string): boolean {
 
 const updatePaused = preparedOnce('UPDATE consumers SET paused = ?, updated_at = ? WHERE consumer = ?');
 
+/** Records that an operator paused (or resumed) the consumer. */
 export function storePaused(db: SqliteDatabase, consumer: string, paused: boolean, now: number): void {
   updatePaused(db).run(paused ? 1 : 0, now, consumer);
 }

@@ -88,6 +88,7 @@ export function readDeadLetterFor(db: SqliteDatabase, consumer: string, eventId:
 
 const selectById = preparedOnce('SELECT * FROM dead_letters WHERE id = ?');
 
+/** The dead letter with this id, as operators name it. */
 export function readDeadLetter(db: SqliteDatabase, id: number): DeadLetter | undefined {
   const row = selectById(db).get(id) as DeadLetterRow | undefined;
   return row && toDeadLetter(row);
@@ -129,6 +130,7 @@ export function listComponentDeadLetters(
 
 const selectByIdWithComponent = preparedOnce(`${WITH_COMPONENT} WHERE d.id = ?`);
 
+/** The dead letter with this id, with its component. */
 export function readComponentDeadLetter(db: SqliteDatabase, id: number): ComponentDeadLetter | undefined {
   const row = selectByIdWithComponent(db).get(id) as ComponentDeadLetterRow | undefined;
   return row && toComponentDeadLetter(row);

@@ -63,6 +63,7 @@ export function deleteOutboxEntries(db: SqliteDatabase, consumer: string, positi
 
 const selectCount = preparedOnce('SELECT COUNT(*) FROM outbox WHERE consumer = ?', { pluck: true });
 
+/** How many entries of the consumer wait for the relay. */
 export function countOutboxEntries(db: SqliteDatabase, consumer: string): number {
   return selectCount(db).get(consumer) as number;
 }

@@ -7,6 +7,7 @@ export interface SnapshotRow extends StoredSnapshot {
   consumer: string;
 }
 
+/** Snapshots, clustered by (consumer, key) without a rowid: a restore reads one actor's row by its key. */
 export function createSnapshotsTable(db: SqliteDatabase): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS snapshots (
@@ -47,6 +48,7 @@ export function listOtherVersions(db: SqliteDatabase, consumer: string, current:
 
 const selectCount = preparedOnce('SELECT COUNT(*) FROM snapshots WHERE consumer = ?', { pluck: true });
 
+/** How many actors the consumer has stored. */
 export function countSnapshots(db: SqliteDatabase, consumer: string): number {
   return selectCount(db).get(consumer) as number;
 }
