@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { RecqError } from '../errors.ts';
 import { assertPattern } from '../topic.ts';
+import { type Flags, flagsHelp, HELP_FLAG, parseConfig } from './flags.ts';
 
 /** A command line that cannot be run as written: unknown command, bad flag, bad flag value. Exit code 2. */
 export class UsageError extends RecqError {
@@ -23,33 +24,72 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** The database flag every command shares. */
-export const DB_OPTION = { db: { type: 'string' } } as const satisfies Options;
-
-/** The file used when neither `--db` nor the system module names one. */
-export const DEFAULT_DB = './recq.db';
-
-const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
-
 interface CommandConfig<T extends Options> {
   args: string[];
-  options: T & typeof HELP_OPTION;
+  options: T;
   strict: true;
   allowPositionals: boolean;
   tokens: true;
 }
 
 /** Flag values, positionals and tokens of one command line. */
-export type ParsedCommand<T extends Options> = ReturnType<typeof parseArgs<CommandConfig<T>>>;
+export type ParsedCommand<T extends Flags> = ReturnType<typeof parseArgs<CommandConfig<T & { help: typeof HELP_FLAG }>>>;
+
+/** What a command is: its name, its help, its flags, and what it does with a parsed command line. */
+export interface CommandSpec<T extends Flags> {
+  name: string;
+  summary: string;
+  /** The help text above the options: usage line and description. */
+  about: string;
+  flags: T;
+  /** Help rows that are not flags, listed after them (e.g. `-- args...`). */
+  notes?: readonly [usage: string, help: string][];
+  /** Whether the command takes positional arguments. */
+  positionals?: boolean;
+  run(parsed: ParsedCommand<T>): Promise<number>;
+}
+
+/**
+ * A command whose `--help` and bad command lines are handled the same way as every other's:
+ * `--help` prints `about` and the options, and a bad flag is a `UsageError` naming the command.
+ *
+ * @example
+ * export const pingCommand = defineCommand({
+ *   name: 'ping',
+ *   summary: 'say pong',
+ *   about: 'Usage: recq ping [--json]\n',
+ *   flags: { json: FLAGS.json },
+ *   async run({ values }) {
+ *     process.stdout.write(values.json ? '"pong"\n' : 'pong\n');
+ *     return 0;
+ *   },
+ * });
+ */
+export function defineCommand<const T extends Flags>(spec: CommandSpec<T>): Command {
+  const help = `${spec.about}\nOptions:\n${flagsHelp(spec.flags, spec.notes)}\n`;
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help,
+    async run(argv) {
+      const parsed = parseCommandArgs(spec.name, argv, spec.flags, spec.positionals ?? false);
+      if ((parsed.values as { help?: boolean }).help) {
+        process.stdout.write(help);
+        return 0;
+      }
+      return spec.run(parsed);
+    },
+  };
+}
 
 /**
  * `parseArgs` in strict mode with `--help` added, turning its errors into `UsageError`s that
  * name the command, so every bad command line ends the same way.
  */
-export function parseCommandArgs<const T extends Options>(command: string, argv: readonly string[], options: T, allowPositionals = false): ParsedCommand<T> {
-  const config: CommandConfig<T> = { args: [...argv], options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals, tokens: true };
+function parseCommandArgs<T extends Flags>(command: string, argv: readonly string[], flags: T, allowPositionals: boolean): ParsedCommand<T> {
+  const config = { args: [...argv], options: parseConfig({ ...flags, help: HELP_FLAG }), strict: true, allowPositionals, tokens: true } as const;
   try {
-    return parseArgs(config);
+    return parseArgs(config) as ParsedCommand<T>;
   } catch (error) {
     if (error instanceof TypeError && typeof (error as { code?: unknown }).code === 'string') {
       throw new UsageError(error.message, command);
@@ -78,6 +118,14 @@ export function parsePatterns(command: string, values: readonly string[] | undef
     }
   }
   return patterns;
+}
+
+/** The one positional a command takes (its `<module>`, `<component>`, `<id>`), refusing a missing one or a second. */
+export function parseOnePositional(command: string, positionals: readonly string[], missing: string): string {
+  const [value, extra] = positionals;
+  if (value === undefined) throw new UsageError(missing, command);
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`, command);
+  return value;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { DeadLetterStatus } from '../css/consumer-store.ts';
 import { UnknownComponentError } from '../errors.ts';
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, UsageError } from './command.ts';
+import { defineCommand, UsageError } from './command.ts';
+import { DEFAULT_DB, FLAGS } from './flags.ts';
 import { deadLetterJson, formatTable, isoTime } from './format.ts';
 import { type DeadLetterState, StoreReader } from './inspect.ts';
 
@@ -9,7 +10,10 @@ const STATUSES: readonly DeadLetterStatus[] = ['parked', 'blocking', 'retried', 
 /** Longest error shown in the table; `recq dlq show` and `--json` give the whole of it. */
 const ERROR_WIDTH = 72;
 
-const HELP = `Usage: recq dlq list [--db FILE] [--component C] [--status STATUS] [--json]
+export const dlqListCommand = defineCommand({
+  name: 'dlq list',
+  summary: 'list dead letters, by component and status (read-only)',
+  about: `Usage: recq dlq list [--db FILE] [--component C] [--status STATUS] [--json]
 
 Lists dead letters: events (or fired timers) a component could not apply, kept with their
 errors. Opens the database read-only, so it is safe to run while a system is running on it.
@@ -20,30 +24,14 @@ the first line of its error. Statuses:
   blocking  failed for good under the block policy; the consumer waits for an operator
   retried   an operator retried it and it was applied
   skipped   an operator skipped it
-
-Options:
-  --db FILE          database file (default ${DEFAULT_DB})
-  --component C      only the dead letters of component C
-  --status STATUS    only letters with this status: ${STATUSES.join(', ')}
-  --json             print one JSON array, each letter in full (event, error, stack)
-  -h, --help         show this help
-`;
-
-export const dlqListCommand: Command = {
-  name: 'dlq list',
-  summary: 'list dead letters, by component and status (read-only)',
-  help: HELP,
-  async run(argv) {
-    const { values } = parseCommandArgs('dlq list', argv, {
-      ...DB_OPTION,
-      component: { type: 'string' },
-      status: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+`,
+  flags: {
+    db: FLAGS.db,
+    component: { type: 'string', usage: '--component C', help: 'only the dead letters of component C' },
+    status: { type: 'string', usage: '--status STATUS', help: `only letters with this status: ${STATUSES.join(', ')}` },
+    json: { ...FLAGS.json, help: 'print one JSON array, each letter in full (event, error, stack)' },
+  },
+  async run({ values }) {
     const status = values.status;
     if (status !== undefined && !STATUSES.includes(status as DeadLetterStatus)) {
       throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(status)}`, 'dlq list');
@@ -63,7 +51,7 @@ export const dlqListCommand: Command = {
     process.stdout.write(values.json ? `${JSON.stringify(letters.map(deadLetterJson))}\n` : formatLetters(letters));
     return 0;
   },
-};
+});
 
 function formatLetters(letters: readonly DeadLetterState[]): string {
   if (letters.length === 0) return 'No dead letters.\n';

@@ -1,31 +1,22 @@
-import { RecqError } from '../errors.ts';
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs } from './command.ts';
-import { parseLetterId } from './control.ts';
+import { UnknownDeadLetterError } from '../errors.ts';
+import { defineCommand } from './command.ts';
+import { parseLetterId } from './control-command.ts';
+import { DEFAULT_DB, FLAGS } from './flags.ts';
 import { deadLetterJson, isoTime } from './format.ts';
 import { type DeadLetterState, StoreReader } from './inspect.ts';
 
-const HELP = `Usage: recq dlq show <id> [--db FILE] [--json]
+export const dlqShowCommand = defineCommand({
+  name: 'dlq show',
+  summary: 'one dead letter in full: event, error and stack (read-only)',
+  about: `Usage: recq dlq show <id> [--db FILE] [--json]
 
 Shows one dead letter in full: where it came from (component, consumer, seq, topic, key, event
 id), its attempts and times, the error, the event as JSON and the stack of the last failure.
 Opens the database read-only.
-
-Options:
-  --db FILE   database file (default ${DEFAULT_DB})
-  --json      print the letter as one JSON object
-  -h, --help  show this help
-`;
-
-export const dlqShowCommand: Command = {
-  name: 'dlq show',
-  summary: 'one dead letter in full: event, error and stack (read-only)',
-  help: HELP,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('dlq show', argv, { ...DB_OPTION, json: { type: 'boolean' } }, true);
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+`,
+  flags: { db: FLAGS.db, json: { ...FLAGS.json, help: 'print the letter as one JSON object' } },
+  positionals: true,
+  async run({ values, positionals }) {
     const id = parseLetterId('dlq show', positionals);
     const reader = StoreReader.open(values.db ?? DEFAULT_DB);
     let letter: DeadLetterState | undefined;
@@ -34,11 +25,11 @@ export const dlqShowCommand: Command = {
     } finally {
       reader.close();
     }
-    if (!letter) throw new RecqError('UNKNOWN_DEAD_LETTER', `There is no dead letter ${id}. List them with "recq dlq list".`);
+    if (!letter) throw new UnknownDeadLetterError(id);
     process.stdout.write(values.json ? `${JSON.stringify(deadLetterJson(letter))}\n` : formatLetter(letter));
     return 0;
   },
-};
+});
 
 function formatLetter(letter: DeadLetterState): string {
   const fields: [string, string][] = [

@@ -3,39 +3,16 @@ import type { NatsConnection } from 'nats';
 import type { Envelope } from '../envelope.ts';
 import { SupervisorUnreachableError } from '../errors.ts';
 import { NatsLogAccess } from '../nats/log-client.ts';
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, parseCount, parsePatterns, UsageError } from './command.ts';
+import { defineCommand, parseCount, parsePatterns } from './command.ts';
+import { DEFAULT_DB, FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
 import { type EventPage, StoreReader } from './inspect.ts';
-import { connectTo, NATS_OPTIONS, type NatsTarget, parseNatsTarget } from './nats-target.ts';
+import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
 
 /** How often `--follow` looks for new rows. */
 const POLL_MS = 200;
 /** Events read per query, so a long log streams without being held in memory. */
 const PAGE_SIZE = 1000;
-
-const HELP = `Usage: recq events [--db FILE | --nats URL [--namespace NS]] [--topic PATTERN ...] [--after SEQ]
-                   [--limit N] [--follow] [--json]
-
-Lists the event log in seq order. Opens the database read-only, so it is safe to run while a
-system is running on the same file. With --nats, reads the log from the running supervisor of
-a distributed system instead, a page at a time.
-
-Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
-
-Options:
-  --db FILE          database file (default ${DEFAULT_DB})
-  --nats URL         read from the supervisor that serves this NATS server
-  --namespace NS     its namespace (default recq); only with --nats
-  --topic PATTERN    only events whose topic matches; NATS wildcards: '*' is one token,
-                     a final '>' is one or more ("orders.*", "payments.>"). Repeatable:
-                     an event matching any of them is listed
-  --after SEQ        only events with seq greater than SEQ (default 0)
-  --limit N          stop after N events
-  --follow           keep listing new events as they are committed, until Ctrl-C; over NATS,
-                     waits out a supervisor that stops answering
-  --json             print each event as one JSON envelope per line
-  -h, --help         show this help
-`;
 
 /** Where the events come from: the file, or the supervisor over NATS. */
 interface EventSource {
@@ -44,30 +21,43 @@ interface EventSource {
   close(): Promise<void>;
 }
 
-export const eventsCommand: Command = {
+export const eventsCommand = defineCommand({
   name: 'events',
   summary: 'list the event log, filtered by topic; --follow to tail it; --nats from a supervisor',
-  help: HELP,
-  async run(argv) {
-    const { values } = parseCommandArgs('events', argv, {
-      ...DB_OPTION,
-      ...NATS_OPTIONS,
-      topic: { type: 'string', multiple: true },
-      after: { type: 'string' },
-      limit: { type: 'string' },
-      follow: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+  about: `Usage: recq events [--db FILE | --nats URL [--namespace NS]] [--topic PATTERN ...] [--after SEQ]
+                   [--limit N] [--follow] [--json]
+
+Lists the event log in seq order. Opens the database read-only, so it is safe to run while a
+system is running on the same file. With --nats, reads the log from the running supervisor of
+a distributed system instead, a page at a time.
+
+Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
+`,
+  flags: {
+    db: FLAGS.db,
+    nats: { ...FLAGS.nats, help: 'read from the supervisor that serves this NATS server' },
+    namespace: { ...FLAGS.namespace, help: 'its namespace (default recq); only with --nats' },
+    topic: {
+      type: 'string',
+      multiple: true,
+      usage: '--topic PATTERN',
+      help: 'only events whose topic matches; NATS wildcards: \'*\' is one token,\na final \'>\' is one or more ("orders.*", "payments.>"). Repeatable:\nan event matching any of them is listed',
+    },
+    after: { type: 'string', usage: '--after SEQ', help: 'only events with seq greater than SEQ (default 0)' },
+    limit: { type: 'string', usage: '--limit N', help: 'stop after N events' },
+    follow: {
+      type: 'boolean',
+      usage: '--follow',
+      help: 'keep listing new events as they are committed, until Ctrl-C; over NATS,\nwaits out a supervisor that stops answering',
+    },
+    json: { ...FLAGS.json, help: 'print each event as one JSON envelope per line' },
+  },
+  async run({ values }) {
     const patterns = parsePatterns('events', values.topic);
     const after = parseCount('events', '--after', values.after) ?? 0;
     const limit = parseCount('events', '--limit', values.limit) ?? Number.POSITIVE_INFINITY;
     const print = values.json ? (e: Envelope) => JSON.stringify(e) : formatEvent;
-    const nats = parseNatsTarget('events', values);
-    if (nats && values.db !== undefined) throw new UsageError('give --db FILE or --nats URL, not both', 'events');
+    const nats = parseNatsInsteadOfDb('events', values);
 
     const source = nats ? natsSource(nats, await connectTo(nats)) : fileSource(values.db ?? DEFAULT_DB);
     const stopped = new AbortController();
@@ -111,7 +101,7 @@ export const eventsCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 function fileSource(db: string): EventSource {
   const reader = StoreReader.open(db);

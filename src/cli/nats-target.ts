@@ -1,20 +1,10 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
 import type { NatsConnection } from 'nats';
-import { RecqError } from '../errors.ts';
+import { NatsConnectError } from '../errors.ts';
 import { connectNats } from '../nats/connection.ts';
 import { assertNamespace, DEFAULT_NAMESPACE } from '../nats/subjects.ts';
 import { isRecqError, UsageError } from './command.ts';
-
-/** The flags of every command that reaches a distributed system over NATS. */
-export const NATS_OPTIONS = { nats: { type: 'string' }, namespace: { type: 'string' } } as const satisfies NonNullable<ParseArgsConfig['options']>;
-
-/** Help lines for `NATS_OPTIONS`. */
-export const NATS_OPTIONS_HELP = `  --nats URL        the NATS server (nats://127.0.0.1:4222), or several, comma-separated,
-                    from one cluster: the process connects to one and fails over to the others
-  --namespace NS    first token of every subject (default ${DEFAULT_NAMESPACE}): systems that share a NATS
-                    server differ here, and each process of one system must give the same`;
 
 /** Where a command meets its system: the servers of `--nats`, and `--namespace`. */
 export interface NatsTarget {
@@ -44,6 +34,16 @@ export function parseNatsTarget(command: string, values: { nats?: string | undef
   return { servers, namespace, url: servers.join(',') };
 }
 
+/** Like `parseNatsTarget`, for commands that read a file unless `--nats` says to ask a running system: `--db` with it is refused. */
+export function parseNatsInsteadOfDb(
+  command: string,
+  values: { db?: string | undefined; nats?: string | undefined; namespace?: string | undefined },
+): NatsTarget | undefined {
+  const target = parseNatsTarget(command, values);
+  if (target && values.db !== undefined) throw new UsageError('give --db FILE or --nats URL, not both', command);
+  return target;
+}
+
 /** Like `parseNatsTarget`, for commands that only work over NATS. */
 export function requireNatsTarget(command: string, values: { nats?: string | undefined; namespace?: string | undefined }): NatsTarget {
   const target = parseNatsTarget(command, values);
@@ -65,13 +65,13 @@ export async function connectTo(target: NatsTarget): Promise<NatsConnection> {
  * is to install nats-server where it is missing. Any other error is returned as it is.
  */
 export function explainConnectFailure(error: unknown, target: NatsTarget): unknown {
+  // The error may come from a system module's own copy of recq: known by its code, not its class.
   if (!isRecqError(error) || error.code !== 'NATS_CONNECT') return error;
   const cause = (error as { cause?: unknown }).cause;
-  const why = cause instanceof Error ? cause.message : error.message;
   const advice = natsServerInstalled()
     ? 'Check that nats-server is running there and listening on that port, or fix --nats.'
     : 'nats-server is not installed on this machine: install it with "apt-get install nats-server" (Debian/Ubuntu) and start it, or point --nats at a running server.';
-  return new RecqError('NATS_CONNECT', `Cannot connect to NATS at ${target.url}: ${why}. ${advice}`, { cause: error });
+  return new NatsConnectError(target.url, cause instanceof Error ? cause : error, advice);
 }
 
 const SERVER_LOCATIONS = ['/usr/sbin', '/usr/local/bin', '/usr/bin'];

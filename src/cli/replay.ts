@@ -1,9 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import { InvalidCommandError } from '../errors.ts';
-import { type Command, DEFAULT_DB, parseCommandArgs, UsageError } from './command.ts';
-import { CONTROL_OPTIONS, CONTROL_OPTIONS_HELP, ConsumerControl, DELIVERY_HELP, parseComponent, parseWait, queuedMessage } from './control.ts';
+import { UsageError } from './command.ts';
+import { DELIVERY_HELP, defineControlCommand, parseComponent } from './control-command.ts';
 
-const HELP = `Usage: recq replay <component> [--from SEQ] [--yes] [--db FILE] [--wait MS]
+export const replayCommand = defineControlCommand({
+  name: 'replay',
+  summary: 'forget a consumer’s actors and rebuild them from the log (asks first)',
+  about: `Usage: recq replay <component> [--from SEQ] [--yes] [--db FILE] [--wait MS]
 
 Rebuilds a consumer from the log: forgets every actor of the component (their snapshots), moves
 its offset back to just before SEQ, and applies the log again from SEQ on. Events it emits
@@ -14,32 +17,15 @@ Asks for confirmation on a terminal. Without one (scripts, CI), pass --yes; with
 command is refused with exit code 2.
 
 ${DELIVERY_HELP}
-
-Options:
-  --from SEQ  the first seq to apply again (default 1: the whole log)
-  -y, --yes   replay without asking
-${CONTROL_OPTIONS_HELP}
-`;
-
-export const replayCommand: Command = {
-  name: 'replay',
-  summary: 'forget a consumer’s actors and rebuild them from the log (asks first)',
-  help: HELP,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      'replay',
-      argv,
-      { ...CONTROL_OPTIONS, from: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
-      true,
-    );
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+`,
+  flags: {
+    from: { type: 'string', usage: '--from SEQ', help: 'the first seq to apply again (default 1: the whole log)' },
+    yes: { type: 'boolean', short: 'y', usage: '-y, --yes', help: 'replay without asking' },
+  },
+  plan({ values, positionals }) {
     const name = parseComponent('replay', positionals);
     const from = parseFrom(values.from);
-    const control = ConsumerControl.open(values.db ?? DEFAULT_DB, parseWait('replay', values.wait));
-    try {
+    return async (control) => {
       const { consumer, component } = control.consumer(name);
       const head = control.reader.head();
       if (from > head + 1) {
@@ -53,18 +39,19 @@ export const replayCommand: Command = {
         if (!process.stdin.isTTY) throw new UsageError(`${warning} stdin is not a terminal, so recq cannot ask: pass --yes to confirm`, 'replay');
         if (!(await confirm(`${warning} Continue? [y/N] `))) {
           process.stderr.write('recq: replay cancelled; nothing changed.\n');
-          return 1;
+          return undefined;
         }
       }
-      const what = `replay consumer ${consumer} from seq ${from}`;
-      const delivery = await control.send(consumer, 'replay', from, what);
-      process.stdout.write(delivery.kind === 'queued' ? queuedMessage(delivery, what, control.reader.file) : `${delivery.command.outcome}.\n`);
-      return 0;
-    } finally {
-      control.close();
-    }
+      return {
+        consumer,
+        command: 'replay',
+        arg: from,
+        what: `replay consumer ${consumer} from seq ${from}`,
+        applied: ({ command }) => `${command.outcome}.\n`,
+      };
+    };
   },
-};
+});
 
 function parseFrom(value: string | undefined): number {
   if (value === undefined) return 1;

@@ -1,15 +1,21 @@
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type SystemDefinition, startersOf } from '../define-system.ts';
-import { RecqError } from '../errors.ts';
+import { DatabaseError, InterruptedError, StoppedOnItsOwnError } from '../errors.ts';
 import type { System, SystemOptions } from '../system.ts';
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, UsageError } from './command.ts';
+import { defineCommand, UsageError } from './command.ts';
+import { DEFAULT_DB, FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
 import { StoreReader } from './inspect.ts';
-import { explainConnectFailure, NATS_OPTIONS, parseNatsTarget } from './nats-target.ts';
+import { explainConnectFailure, parseNatsTarget } from './nats-target.ts';
 import { loadDefinition } from './system-module.ts';
 
-const HELP = `Usage: recq run <module> [--db FILE] [--fresh] [--nats URL [--namespace NS]] [--owner NAME] [-- args...]
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'start the system a module exports, run its main (or until Ctrl-C)',
+  about: `Usage: recq run <module> [--db FILE] [--fresh] [--nats URL [--namespace NS]] [--owner NAME] [-- args...]
 
 Starts the system that <module> (a .ts or .js file, relative to the current directory)
 exports as its default:
@@ -24,31 +30,21 @@ Stopping commits what every component has applied. A second Ctrl-C exits at once
 With --nats, the same system runs over NATS in this one process: the supervisor (the log in
 the database file) and every component's host talk through the NATS server as separate
 processes would, so "recq status --nats" and "recq events --nats" reach it.
-
-Options:
-  --db FILE       database file (default: the definition's db, else ${DEFAULT_DB})
-  --fresh         delete the database and its -wal and -shm files first, so the system starts
-                  from an empty log (handy for "npm start" on a fresh clone). Refused while a
-                  running system holds the file, or if it is not a recq database
-  --nats URL      run over the NATS server at URL (several: comma-separated, one cluster)
-  --namespace NS  first token of every NATS subject (default recq); only with --nats
-  --owner NAME    this process's name in leases (default host:pid:random)
-  -- args...      everything after -- is passed to main as context.args
-  -h, --help      show this help
-`;
-
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
-export const runCommand: Command = {
-  name: 'run',
-  summary: 'start the system a module exports, run its main (or until Ctrl-C)',
-  help: HELP,
-  async run(argv) {
-    const { values, tokens } = parseCommandArgs('run', argv, { ...DB_OPTION, ...NATS_OPTIONS, fresh: { type: 'boolean' }, owner: { type: 'string' } }, true);
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+`,
+  flags: {
+    db: { ...FLAGS.db, help: `database file (default: the definition's db, else ${DEFAULT_DB})` },
+    fresh: {
+      type: 'boolean',
+      usage: '--fresh',
+      help: 'delete the database and its -wal and -shm files first, so the system starts\nfrom an empty log (handy for "npm start" on a fresh clone). Refused while a\nrunning system holds the file, or if it is not a recq database',
+    },
+    nats: { ...FLAGS.nats, help: 'run over the NATS server at URL (several: comma-separated, one cluster)' },
+    namespace: { ...FLAGS.namespace, help: 'first token of every NATS subject (default recq); only with --nats' },
+    owner: FLAGS.owner,
+  },
+  notes: [['-- args...', 'everything after -- is passed to main as context.args']],
+  positionals: true,
+  async run({ values, tokens }) {
     const terminator = tokens.find((t) => t.kind === 'option-terminator')?.index ?? Number.POSITIVE_INFINITY;
     const positionals = tokens.filter((t) => t.kind === 'positional');
     const [module, ...extra] = positionals.filter((t) => t.index < terminator).map((t) => t.value);
@@ -71,7 +67,7 @@ export const runCommand: Command = {
       throw nats ? explainConnectFailure(error, nats) : error;
     }
   },
-};
+});
 
 /** Deletes a database for `--fresh`, unless a live system holds it or it holds something other than recq's tables. */
 function deleteDatabase(db: string): void {
@@ -81,19 +77,18 @@ function deleteDatabase(db: string): void {
     try {
       reader = StoreReader.open(path);
     } catch (error) {
-      throw new RecqError('NOT_A_RECQ_DATABASE', `--fresh refuses to delete ${path}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw DatabaseError.refusedToDelete(path, 'not-recq', error instanceof Error ? error.message : String(error), error);
     }
     try {
       if (!reader.isRecqDatabase()) {
-        throw new RecqError('NOT_A_RECQ_DATABASE', `--fresh refuses to delete ${path}: it holds tables but no recq event log. Check --db.`);
+        throw DatabaseError.refusedToDelete(path, 'not-recq', 'it holds tables but no recq event log. Check --db.');
       }
       const lease = reader.leases(Date.now()).find((l) => l.resource === 'log' && !l.expired);
       if (lease) {
-        throw new RecqError(
-          'DB_IN_USE',
-          `--fresh refuses to delete ${path}: ${lease.owner} is running a system on it (its lease on the log lasts until ${isoTime(lease.expiresAt)}). Stop that process first.`,
+        throw DatabaseError.refusedToDelete(
+          path,
+          'in-use',
+          `${lease.owner} is running a system on it (its lease on the log lasts until ${isoTime(lease.expiresAt)}). Stop that process first.`,
         );
       }
     } finally {
@@ -124,7 +119,7 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
       process.exit(SIGNAL_EXIT[signal] ?? 1);
     }
     received = signal;
-    interrupt.abort(new RecqError('INTERRUPTED', `recq run received ${signal}`));
+    interrupt.abort(new InterruptedError(signal));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -154,7 +149,7 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
     }
     await system.stop();
     if (outcome.kind === 'failed') throw outcome.error;
-    if (outcome.kind === 'stopped') throw new RecqError('SYSTEM_STOPPED', 'The system stopped on its own; the log above says why.');
+    if (outcome.kind === 'stopped') throw new StoppedOnItsOwnError('system');
     if (outcome.kind === 'interrupted' && main) return SIGNAL_EXIT[received ?? 'SIGINT'] ?? 1;
     return 0;
   } catch (error) {

@@ -1,17 +1,27 @@
-import { RecqError } from '../errors.ts';
+import { StoppedOnItsOwnError } from '../errors.ts';
 import type { System } from '../system.ts';
+import { explainConnectFailure, type NatsTarget } from './nats-target.ts';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Starts a system and serves until SIGINT or SIGTERM, then stops it cleanly and resolves 0. A
- * second signal exits at once with 130 or 143. A system that stops on its own (the supervisor
- * lost its lease on the log) is a failure.
+ * Starts a system that meets its others on `target` and serves until SIGINT or SIGTERM, then
+ * stops it cleanly and resolves 0. A second signal exits at once with 130 or 143. A system that
+ * stops on its own (the supervisor lost its lease on the log) is a failure; so is a NATS server
+ * that does not answer, reported with what to do.
  *
  * @example
- * return serveUntilSignal('supervisor', () => startSupervisor(options), 'supervisor serving ./sss.db');
+ * return serveUntilSignal('supervisor', target, () => startSupervisor(options), () => 'supervisor serving ./sss.db');
  */
-export async function serveUntilSignal(what: string, start: () => Promise<System>, ready: (system: System) => string): Promise<number> {
+export async function serveUntilSignal(what: string, target: NatsTarget, start: () => Promise<System>, ready: (system: System) => string): Promise<number> {
+  try {
+    return await serve(what, start, ready);
+  } catch (error) {
+    throw explainConnectFailure(error, target);
+  }
+}
+
+async function serve(what: string, start: () => Promise<System>, ready: (system: System) => string): Promise<number> {
   let received: NodeJS.Signals | undefined;
   let wake: (() => void) | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -37,7 +47,7 @@ export async function serveUntilSignal(what: string, start: () => Promise<System
         wake = () => resolve('signal');
         stopWatching = whenStopped(running, () => resolve('stopped'));
       });
-      if (outcome === 'stopped') throw new RecqError('SYSTEM_STOPPED', `The ${what} stopped on its own; the log above says why.`);
+      if (outcome === 'stopped') throw new StoppedOnItsOwnError(what);
     }
     await system.stop();
     return 0;

@@ -1,10 +1,14 @@
 import { type ClusterStatus, formatClusterStatus, readClusterStatus, WORKER_REPLY_WINDOW_MS } from './cluster-status.ts';
-import { type Command, DB_OPTION, DEFAULT_DB, parseCommandArgs, UsageError } from './command.ts';
+import { defineCommand } from './command.ts';
+import { DEFAULT_DB, FLAGS } from './flags.ts';
 import { formatTable, isoTime } from './format.ts';
 import { type LeaseState, StoreReader, type StoreStatus } from './inspect.ts';
-import { connectTo, NATS_OPTIONS, type NatsTarget, parseNatsTarget } from './nats-target.ts';
+import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
 
-const HELP = `Usage: recq status [--db FILE | --nats URL [--namespace NS]] [--json]
+export const statusCommand = defineCommand({
+  name: 'status',
+  summary: 'consumers, offsets, lag, dead letters and leases (read-only); --nats: of a running cluster',
+  about: `Usage: recq status [--db FILE | --nats URL [--namespace NS]] [--json]
 
 Shows each consumer's progress and the leases of a recq database. Opens it read-only, so it
 is safe to run while a system is running on the same file.
@@ -18,43 +22,34 @@ for the log head, each consumer's last routed seq and its lease (owner, epoch, t
 and every worker (for ${WORKER_REPLY_WINDOW_MS} ms) for its consumers' offsets, host states and
 actors, and its NATS connection (connected, reconnecting or disconnected; since when; how
 many reconnects). Lag is the last routed seq minus the offset of the worker that owns the lease.
-
-Options:
-  --db FILE         database file (default ${DEFAULT_DB})
-  --nats URL        ask the supervisor and workers that meet on this NATS server
-  --namespace NS    their namespace (default recq); only with --nats
-  --json            print one JSON object instead of tables
-  -h, --help        show this help
-`;
-
-export const statusCommand: Command = {
-  name: 'status',
-  summary: 'consumers, offsets, lag, dead letters and leases (read-only); --nats: of a running cluster',
-  help: HELP,
-  async run(argv) {
-    const { values } = parseCommandArgs('status', argv, { ...DB_OPTION, ...NATS_OPTIONS, json: { type: 'boolean' } });
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    const nats = parseNatsTarget('status', values);
+`,
+  flags: {
+    db: FLAGS.db,
+    nats: { ...FLAGS.nats, help: 'ask the supervisor and workers that meet on this NATS server' },
+    namespace: { ...FLAGS.namespace, help: 'their namespace (default recq); only with --nats' },
+    json: FLAGS.json,
+  },
+  async run({ values }) {
+    const nats = parseNatsInsteadOfDb('status', values);
     if (nats) {
-      if (values.db !== undefined) throw new UsageError('give --db FILE or --nats URL, not both', 'status');
       const status = await clusterStatus(nats);
       process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : formatClusterStatus(status));
-      return 0;
+    } else {
+      const status = fileStatus(values.db ?? DEFAULT_DB);
+      process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
     }
-    const reader = StoreReader.open(values.db ?? DEFAULT_DB);
-    let status: StoreStatus;
-    try {
-      status = reader.status(Date.now());
-    } finally {
-      reader.close();
-    }
-    process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
     return 0;
   },
-};
+});
+
+function fileStatus(db: string): StoreStatus {
+  const reader = StoreReader.open(db);
+  try {
+    return reader.status(Date.now());
+  } finally {
+    reader.close();
+  }
+}
 
 async function clusterStatus(target: NatsTarget): Promise<ClusterStatus> {
   const nc = await connectTo(target);

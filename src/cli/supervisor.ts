@@ -1,9 +1,13 @@
 import { startSupervisor } from '../system.ts';
-import { type Command, DB_OPTION, parseCommandArgs, parseCount, UsageError } from './command.ts';
-import { explainConnectFailure, NATS_OPTIONS, NATS_OPTIONS_HELP, requireNatsTarget } from './nats-target.ts';
+import { defineCommand, parseCount, UsageError } from './command.ts';
+import { FLAGS } from './flags.ts';
+import { requireNatsTarget } from './nats-target.ts';
 import { serveUntilSignal } from './serve.ts';
 
-const HELP = `Usage: recq supervisor --nats URL --db FILE [--namespace NS] [--lease-ttl MS]
+export const supervisorCommand = defineCommand({
+  name: 'supervisor',
+  summary: 'serve the event log and route it to workers over NATS (distributed deployment)',
+  about: `Usage: recq supervisor --nats URL --db FILE [--namespace NS] [--lease-ttl MS]
 
 Runs the supervisor of a distributed system: the event log (the SSS) in FILE, the router that
 delivers each committed event to the consumers subscribed to its topic, and the request/reply
@@ -13,37 +17,27 @@ NATS. It runs no components: start those with "recq worker". Run one supervisor 
 Prints one line to stderr once it serves, then runs until Ctrl-C (SIGINT) or SIGTERM, stops
 cleanly (every acknowledged event is already committed) and exits 0. A second signal exits at
 once (130 or 143).
-
-Options:
-${NATS_OPTIONS_HELP}
-  --db FILE         the SQLite file of the log; created if missing
-  --lease-ttl MS    how long a worker keeps a consumer without renewing it, so how soon a
-                    standby takes over from a worker that died (default 15000)
-  -h, --help        show this help
-`;
-
-export const supervisorCommand: Command = {
-  name: 'supervisor',
-  summary: 'serve the event log and route it to workers over NATS (distributed deployment)',
-  help: HELP,
-  async run(argv) {
-    const { values } = parseCommandArgs('supervisor', argv, { ...DB_OPTION, ...NATS_OPTIONS, 'lease-ttl': { type: 'string' } });
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+`,
+  flags: {
+    nats: FLAGS.nats,
+    namespace: FLAGS.namespace,
+    db: { ...FLAGS.db, help: 'the SQLite file of the log; created if missing' },
+    'lease-ttl': {
+      type: 'string',
+      usage: '--lease-ttl MS',
+      help: 'how long a worker keeps a consumer without renewing it, so how soon a\nstandby takes over from a worker that died (default 15000)',
+    },
+  },
+  async run({ values }) {
     const target = requireNatsTarget('supervisor', values);
     const db = values.db;
     if (db === undefined) throw new UsageError('missing --db FILE: the SQLite file of the event log', 'supervisor');
     const leaseTtlMs = parseCount('supervisor', '--lease-ttl', values['lease-ttl']);
-    try {
-      return await serveUntilSignal(
-        'supervisor',
-        () => startSupervisor({ db, nats: { servers: target.servers, namespace: target.namespace }, ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }) }),
-        () => `supervisor serving ${db} on ${target.url} (namespace ${target.namespace})`,
-      );
-    } catch (error) {
-      throw explainConnectFailure(error, target);
-    }
+    return serveUntilSignal(
+      'supervisor',
+      target,
+      () => startSupervisor({ db, nats: { servers: target.servers, namespace: target.namespace }, ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }) }),
+      () => `supervisor serving ${db} on ${target.url} (namespace ${target.namespace})`,
+    );
   },
-};
+});

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register as registerCommonJs } from 'tsx/cjs/api';
 import { defineSystem, type SystemDefinition } from '../define-system.ts';
-import { InvalidOptionError, RecqError } from '../errors.ts';
+import { InvalidOptionError, InvalidSystemModuleError, ModuleLoadError, ModuleNotFoundError, RecqError } from '../errors.ts';
 import { isRecqError } from './command.ts';
 
 /**
@@ -16,7 +16,7 @@ import { isRecqError } from './command.ts';
  */
 export async function loadDefinition(module: string): Promise<SystemDefinition> {
   const path = resolve(module);
-  if (!existsSync(path)) throw new RecqError('MODULE_NOT_FOUND', `Cannot find the system module ${module} (looked for ${path}).`);
+  if (!existsSync(path)) throw new ModuleNotFoundError(module, path);
   // A .ts file outside a "type": "module" package is CommonJS to Node; without tsx's CommonJS
   // hook, Node 20.19+ fails on it with ERR_REQUIRE_CYCLE_MODULE.
   registerCommonJs();
@@ -25,21 +25,18 @@ export async function loadDefinition(module: string): Promise<SystemDefinition> 
     namespace = await import(pathToFileURL(path).href);
   } catch (error) {
     if (!isRecqError(error)) throw error;
-    throw new RecqError(error.code, `${module} failed to load: ${error.message}`, { cause: error });
+    throw new ModuleLoadError(module, error);
   }
   const exported = defaultExport(namespace);
   if (exported === undefined) {
-    throw new RecqError(
-      'INVALID_SYSTEM_MODULE',
-      `${module} has no default export. Export the system from it: export default defineSystem({ components: [...], main? }).`,
-    );
+    throw new InvalidSystemModuleError(module);
   }
   let definition: SystemDefinition;
   try {
     definition = defineSystem(exported as SystemDefinition);
   } catch (error) {
     if (!(error instanceof RecqError)) throw error;
-    throw new RecqError('INVALID_SYSTEM_MODULE', `The default export of ${module} is not a system definition: ${error.message}`, { cause: error });
+    throw new InvalidSystemModuleError(module, error);
   }
   if (definition.db !== undefined && typeof definition.db !== 'string') {
     throw new InvalidOptionError('db', definition.db, `the definition in ${module} must give db as a file path`);

@@ -1,12 +1,16 @@
 import { type SystemDefinition, startersOf } from '../define-system.ts';
-import { RecqError } from '../errors.ts';
+import { NoComponentsError } from '../errors.ts';
 import type { Component } from '../host/component.ts';
-import { type Command, DB_OPTION, parseCommandArgs, UsageError } from './command.ts';
-import { explainConnectFailure, NATS_OPTIONS, NATS_OPTIONS_HELP, requireNatsTarget } from './nats-target.ts';
+import { defineCommand, parseOnePositional, UsageError } from './command.ts';
+import { FLAGS } from './flags.ts';
+import { requireNatsTarget } from './nats-target.ts';
 import { serveUntilSignal } from './serve.ts';
 import { loadDefinition } from './system-module.ts';
 
-const HELP = `Usage: recq worker <module> --nats URL --db FILE [--components A,B] [--owner NAME] [--namespace NS]
+export const workerCommand = defineCommand({
+  name: 'worker',
+  summary: "run a module's components against a supervisor over NATS (distributed deployment)",
+  about: `Usage: recq worker <module> --nats URL --db FILE [--components A,B] [--owner NAME] [--namespace NS]
 
 Runs the hosts of the components that <module> (as for "recq run") exports, against the
 supervisor ("recq supervisor") that serves the same NATS server and namespace. Their consumer
@@ -20,34 +24,17 @@ lease expires (the owner stopped, or lost its connection for longer than the lea
 Prints one line to stderr once every consumer is live or standing by, then runs until Ctrl-C
 (SIGINT) or SIGTERM, commits what it applied, gives its leases up and exits 0. A second
 signal exits at once (130 or 143).
-
-Options:
-${NATS_OPTIONS_HELP}
-  --db FILE         this worker's SQLite file (consumer state and outbox); created if missing
-  --components A,B  run only these of the module's components (default: all of them)
-  --owner NAME      this worker's name in leases and in "recq status --nats" (default
-                    host:pid:random)
-  -h, --help        show this help
-`;
-
-export const workerCommand: Command = {
-  name: 'worker',
-  summary: "run a module's components against a supervisor over NATS (distributed deployment)",
-  help: HELP,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      'worker',
-      argv,
-      { ...DB_OPTION, ...NATS_OPTIONS, components: { type: 'string' }, owner: { type: 'string' } },
-      true,
-    );
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    const [module, extra] = positionals;
-    if (module === undefined) throw new UsageError('missing <module>: the file whose default export is the system', 'worker');
-    if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`, 'worker');
+`,
+  flags: {
+    nats: FLAGS.nats,
+    namespace: FLAGS.namespace,
+    db: { ...FLAGS.db, help: "this worker's SQLite file (consumer state and outbox); created if missing" },
+    components: { type: 'string', usage: '--components A,B', help: "run only these of the module's components (default: all of them)" },
+    owner: { ...FLAGS.owner, help: 'this worker\'s name in leases and in "recq status --nats" (default\nhost:pid:random)' },
+  },
+  positionals: true,
+  async run({ values, positionals }) {
+    const module = parseOnePositional('worker', positionals, 'missing <module>: the file whose default export is the system');
     const target = requireNatsTarget('worker', values);
     const db = values.db;
     if (db === undefined) throw new UsageError("missing --db FILE: this worker's own SQLite file", 'worker');
@@ -58,25 +45,22 @@ export const workerCommand: Command = {
     const components = pickComponents(definition, wanted, module);
     const { main: _main, db: _db, nats: _nats, ...options } = definition;
     const owner = values.owner ?? definition.owner;
-    try {
-      return await serveUntilSignal(
-        'worker',
-        () =>
-          startersOf(definition).startWorker({
-            ...options,
-            components,
-            db,
-            nats: { servers: target.servers, namespace: target.namespace },
-            ...(owner === undefined ? {} : { owner }),
-          }),
-        (system) =>
-          `worker${owner === undefined ? '' : ` ${owner}`} running ${system.components.join(', ')} from ${module} on ${db} via ${target.url} (namespace ${target.namespace})`,
-      );
-    } catch (error) {
-      throw explainConnectFailure(error, target);
-    }
+    return serveUntilSignal(
+      'worker',
+      target,
+      () =>
+        startersOf(definition).startWorker({
+          ...options,
+          components,
+          db,
+          nats: { servers: target.servers, namespace: target.namespace },
+          ...(owner === undefined ? {} : { owner }),
+        }),
+      (system) =>
+        `worker${owner === undefined ? '' : ` ${owner}`} running ${system.components.join(', ')} from ${module} on ${db} via ${target.url} (namespace ${target.namespace})`,
+    );
   },
-};
+});
 
 function parseComponentList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -92,7 +76,7 @@ function parseComponentList(value: string | undefined): string[] | undefined {
 function pickComponents(definition: SystemDefinition, wanted: readonly string[] | undefined, module: string): Component[] {
   const all = definition.components;
   const known = all.map((component) => component.name);
-  if (all.length === 0) throw new RecqError('NO_COMPONENTS', `${module} defines no components, so a worker has nothing to run.`);
+  if (all.length === 0) throw new NoComponentsError(module);
   if (wanted === undefined) return [...all];
   const unknown = wanted.filter((name) => !known.includes(name));
   if (unknown.length > 0) {

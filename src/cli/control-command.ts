@@ -1,0 +1,95 @@
+import type { ConsumerCommandName } from '../css/commands.ts';
+import { type Command, defineCommand, type ParsedCommand, parseCount, parseOnePositional, UsageError } from './command.ts';
+import { ConsumerControl, type Delivery } from './control.ts';
+import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, type Flags } from './flags.ts';
+
+/** How every control command reaches a consumer, for their help texts. */
+export const DELIVERY_HELP = `A system running the consumer applies the command within one heartbeat (a third of its
+lease TTL: 5 s by default); recq waits for the outcome and prints it. With no system running
+the consumer, the command is queued and applied when a system next starts on the file.`;
+
+/** A command to queue for one consumer, and what to print once its host has applied it. */
+export interface ControlRequest {
+  consumer: string;
+  command: ConsumerCommandName;
+  arg?: number;
+  /** The command in words, for messages: "pause consumer orders". */
+  what: string;
+  applied(delivery: Delivery & { kind: 'done' }): string | Promise<string>;
+}
+
+/** Checks a request against the open database; undefined means the operator called it off (exit 1). */
+type Prepare = (control: ConsumerControl) => ControlRequest | undefined | Promise<ControlRequest | undefined>;
+
+/** What a control command is: `plan` reads its command line before the file is opened. */
+export interface ControlCommandSpec<T extends Flags> {
+  name: string;
+  summary: string;
+  about: string;
+  /** Flags of its own, listed before `--db` and `--wait`. */
+  flags?: T;
+  plan(parsed: ParsedCommand<T & typeof CONTROL_FLAGS>): Prepare;
+}
+
+/**
+ * A command that queues a consumer command in the database and waits for its outcome: opens
+ * the file for control, queues what `plan` asks for, and prints either that it is queued (no
+ * system runs the consumer, or `--wait 0`) or what the request's `applied` says.
+ *
+ * @example
+ * export const pauseCommand = defineControlCommand({
+ *   name: 'pause', summary: 'stop a consumer', about: 'Usage: recq pause <component>\n',
+ *   plan: ({ positionals }) => (control) => {
+ *     const { consumer } = control.consumer(parseComponent('pause', positionals));
+ *     return { consumer, command: 'pause', what: `pause consumer ${consumer}`, applied: ({ command }) => `${command.outcome}.\n` };
+ *   },
+ * });
+ */
+export function defineControlCommand<const T extends Flags = Record<never, never>>(spec: ControlCommandSpec<T>): Command {
+  return defineCommand({
+    name: spec.name,
+    summary: spec.summary,
+    about: spec.about,
+    flags: { ...(spec.flags as T), ...CONTROL_FLAGS },
+    positionals: true,
+    async run(parsed) {
+      const prepare = spec.plan(parsed);
+      const { db, wait } = parsed.values as { db?: string; wait?: string };
+      const control = ConsumerControl.open(db ?? DEFAULT_DB, parseWait(spec.name, wait));
+      try {
+        const request = await prepare(control);
+        if (!request) return 1;
+        const delivery = await control.send(request.consumer, request.command, request.arg, request.what);
+        process.stdout.write(delivery.kind === 'queued' ? queuedMessage(delivery, request.what, control.reader.file) : await request.applied(delivery));
+        return 0;
+      } finally {
+        control.close();
+      }
+    },
+  });
+}
+
+/** The `<id>` of a dead letter: exactly one positional, a whole number ≥ 1. */
+export function parseLetterId(command: string, positionals: readonly string[]): number {
+  const id = parseOnePositional(command, positionals, 'missing <id>: the dead letter, as "recq dlq list" shows it');
+  if (!/^\d+$/.test(id) || !Number.isSafeInteger(Number(id)) || Number(id) < 1) {
+    throw new UsageError(`<id> must be a dead letter id (a whole number ≥ 1), got ${JSON.stringify(id)}`, command);
+  }
+  return Number(id);
+}
+
+/** The `<component>` a consumer command names: exactly one positional. */
+export function parseComponent(command: string, positionals: readonly string[]): string {
+  return parseOnePositional(command, positionals, 'missing <component>: the consumer, as "recq status" lists it');
+}
+
+function parseWait(command: string, value: string | undefined): number {
+  return parseCount(command, '--wait', value) ?? DEFAULT_WAIT_MS;
+}
+
+/** What `recq` prints for a command no running system has taken yet. */
+function queuedMessage(delivery: Delivery & { kind: 'queued' }, what: string, db: string): string {
+  const { command, runner } = delivery;
+  if (runner) return `Queued command ${command.id}: ${what}. ${runner.owner} runs consumer ${command.consumer} and applies it within one heartbeat.\n`;
+  return `Queued command ${command.id}: ${what}. No system is running consumer ${command.consumer} now; the command is applied when a system next starts on ${db}.\n`;
+}

@@ -1,0 +1,79 @@
+import { DEFAULT_NAMESPACE } from '../nats/subjects.ts';
+
+/** One command-line flag: how `parseArgs` reads it, and how `--help` shows it. */
+export interface Flag {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** The flag as help shows it, e.g. `--db FILE`. */
+  usage: string;
+  /** What it does; lines after the first are indented under the first. */
+  help: string;
+}
+
+/** A command's flags, by long name. */
+export type Flags = Record<string, Flag>;
+
+/** The file used when neither `--db` nor the system module names one. */
+export const DEFAULT_DB = './recq.db';
+
+/** How long a control command waits for a running system, unless `--wait` says otherwise. */
+export const DEFAULT_WAIT_MS = 30_000;
+
+/** The `-h, --help` flag every command has. */
+export const HELP_FLAG = { type: 'boolean', short: 'h', usage: '-h, --help', help: 'show this help' } as const satisfies Flag;
+
+/**
+ * The flags several commands share. A command that means something more by one keeps the
+ * parsing and says so in its help: `{ ...FLAGS.db, help: 'the SQLite file of the log' }`.
+ */
+export const FLAGS = {
+  db: { type: 'string', usage: '--db FILE', help: `database file (default ${DEFAULT_DB})` },
+  json: { type: 'boolean', usage: '--json', help: 'print one JSON object instead of tables' },
+  wait: {
+    type: 'string',
+    usage: '--wait MS',
+    help: `how long to wait for a running system to apply the command (default ${DEFAULT_WAIT_MS};\n0 queues it without waiting)`,
+  },
+  nats: {
+    type: 'string',
+    usage: '--nats URL',
+    help: 'the NATS server (nats://127.0.0.1:4222), or several, comma-separated,\nfrom one cluster: the process connects to one and fails over to the others',
+  },
+  namespace: {
+    type: 'string',
+    usage: '--namespace NS',
+    help: `first token of every subject (default ${DEFAULT_NAMESPACE}): systems that share a NATS\nserver differ here, and each process of one system must give the same`,
+  },
+  owner: { type: 'string', usage: '--owner NAME', help: "this process's name in leases (default host:pid:random)" },
+} as const satisfies Flags;
+
+/** The flags of every command that controls a consumer through its database. */
+export const CONTROL_FLAGS = { db: FLAGS.db, wait: FLAGS.wait } as const satisfies Flags;
+
+/** The options `parseArgs` takes for `flags`: their parsing, without their help. */
+export function parseConfig(flags: Flags): Record<string, Pick<Flag, 'type' | 'short' | 'multiple'>> {
+  const config: Record<string, Pick<Flag, 'type' | 'short' | 'multiple'>> = {};
+  for (const [name, { type, short, multiple }] of Object.entries(flags)) {
+    config[name] = { type, ...(short === undefined ? {} : { short }), ...(multiple === undefined ? {} : { multiple }) };
+  }
+  return config;
+}
+
+/**
+ * The options section of a command's help: one row per flag, then `notes`, then `-h, --help`,
+ * descriptions lined up two spaces after the longest flag.
+ *
+ * @example
+ * flagsHelp({ db: FLAGS.db });
+ * // "  --db FILE   database file (default ./recq.db)\n  -h, --help  show this help"
+ */
+export function flagsHelp(flags: Flags, notes: readonly [usage: string, help: string][] = []): string {
+  const rows: [string, string][] = [
+    ...Object.values(flags).map((flag): [string, string] => [flag.usage, flag.help]),
+    ...notes,
+    [HELP_FLAG.usage, HELP_FLAG.help],
+  ];
+  const width = Math.max(...rows.map(([usage]) => usage.length)) + 2;
+  return rows.flatMap(([usage, help]) => help.split('\n').map((line, i) => `  ${(i === 0 ? usage : '').padEnd(width)}${line}`)).join('\n');
+}
