@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineComponent, SimulatedClock } from '../../src/index.ts';
 import { useScratch } from '../support/scratch.ts';
+import { untilHostState } from '../support/until-view.ts';
 import { applierMachine, FailurePlan, listeningLogger } from './fixtures.ts';
 
 const scratch = useScratch();
@@ -12,7 +13,6 @@ const scratch = useScratch();
 async function startStuckOnE1(file: string) {
   const plan = new FailurePlan();
   plan.failFirst.set('e1', 99);
-  const log = listeningLogger();
   const component = defineComponent({
     name: 'applier',
     logic: applierMachine(plan),
@@ -20,14 +20,14 @@ async function startStuckOnE1(file: string) {
     key: true,
     retry: { maxAttempts: 5, initialDelayMs: 60_000 },
   });
-  const s = await scratch.start({ db: scratch.file(file), components: [component], clock: new SimulatedClock(0), logger: log.logger });
-  return { s, plan, log };
+  const s = await scratch.start({ db: scratch.file(file), components: [component], clock: new SimulatedClock(0), logger: listeningLogger().logger });
+  return { s, plan };
 }
 
 describe('stopping a consumer that waits to retry', () => {
   it('stops at once, without waiting out the backoff, when the stop comes during the failing batch', async () => {
-    const { s, plan, log } = await startStuckOnE1('stop.db');
-    const retrying = log.next(/retrying in/);
+    const { s, plan } = await startStuckOnE1('stop.db');
+    const retrying = untilHostState(s, 'applier', 'retrying');
     // Stop while the publish's batch is about to fail: the clock never moves, so only a stop that is not left waiting for the backoff ends.
     await s.publish('work.apply', { type: 'apply', name: 'e1' }, { key: 'k1', id: 'e1' });
     const stopped = s.stop();
@@ -39,9 +39,9 @@ describe('stopping a consumer that waits to retry', () => {
 
 describe('halting a system while it stops', () => {
   it('ends both, closes everything once, and refuses further work', async () => {
-    const { s, log } = await startStuckOnE1('halt.db');
+    const { s } = await startStuckOnE1('halt.db');
     await s.publish('work.apply', { type: 'apply', name: 'e1' }, { key: 'k1', id: 'e1' });
-    await log.next(/retrying in/);
+    await untilHostState(s, 'applier', 'retrying');
     const stopping = s.stop();
     await s.halt();
     await stopping;

@@ -4,6 +4,7 @@ import { createSystem, SimulatedClock, StorageError } from '../../src/index.ts';
 import { recorder } from '../invariants/fixtures.ts';
 import { useScratch } from '../support/scratch.ts';
 import { readTables } from '../support/tables.ts';
+import { untilHostState, untilView } from '../support/until-view.ts';
 import { listeningLogger } from './fixtures.ts';
 
 describe('SQLite failures', () => {
@@ -31,26 +32,29 @@ describe('SQLite failures', () => {
 
   it('never advances an offset when a checkpoint fails, and resumes once the cause is gone', async () => {
     const clock = new SimulatedClock(0);
-    const log = listeningLogger();
     const system = await scratch.start({
       db: scratch.file('checkpoint.db'),
       components: [recorder({ maxDelayMs: 1_000 })],
       clock,
       busyTimeoutMs: 20,
       restart: { initialDelayMs: 1_000, maxDelayMs: 1_000, maxRestarts: 10, windowMs: 60_000 },
-      logger: log.logger,
+      logger: listeningLogger().logger,
     });
     await system.publish('inv.a', { type: 'add', amount: 1 }, { key: 'k1' });
     await system.settled();
     await system.publish('inv.a', { type: 'add', amount: 2 }, { key: 'k1' });
     // Applied in memory; its checkpoint is due when the clock reaches the commit delay.
-    while ((await system.status()).consumers[0]?.offset !== (await system.head())) await new Promise((resolve) => setImmediate(resolve));
+    const head = await system.head();
+    await untilView(system, (view) => (view.consumers.recorder?.offset === head ? true : undefined), `the recorder applying seq ${head}`);
     blocker = new Database(scratch.file('checkpoint.db'));
     blocker.exec('BEGIN IMMEDIATE');
-    const failed = log.next(/host recorder failed \(SQLite failed to checkpoint consumer recorder \(SQLITE_BUSY\)/);
     clock.advance(1_000);
-    await failed;
-    expect((await system.status()).consumers[0]).toMatchObject({ hostState: 'failed', restarts: 1 });
+    await untilHostState(system, 'recorder', 'failed');
+    expect((await system.status()).consumers[0]).toMatchObject({
+      hostState: 'failed',
+      restarts: 1,
+      lastError: expect.stringMatching(/^SQLite failed to checkpoint consumer recorder \(SQLITE_BUSY\)/),
+    });
     blocker.exec('ROLLBACK');
     // Seq 2 is the recorder's own emitted event, which it does not consume.
     expect(readTables(scratch.file('checkpoint.db')).consumers[0]?.offset).toBe(1);
