@@ -19,7 +19,12 @@ export class StoppedOnItsOwnError extends RecqError {
   }
 }
 
-/** A system or a consumer could not start; the cause says why. */
+/**
+ * A system, the supervisor or a consumer could not start; the cause says why.
+ *
+ * @example
+ * throw new StartFailedError('consumer billing', error); // consumer billing failed to start: ...
+ */
 export class StartFailedError extends RecqError {
   constructor(
     readonly what: string,
@@ -29,10 +34,19 @@ export class StartFailedError extends RecqError {
   }
 }
 
-/** A query for a component whose host has not started yet. */
+/**
+ * A call that needs something this process has not started: a component's host, or the runner.
+ * `why`, when given, says why it never will.
+ *
+ * @example
+ * throw new NotStartedError('component billing'); // component billing has not started
+ */
 export class NotStartedError extends RecqError {
-  constructor(readonly component: string) {
-    super('NOT_STARTED', `component ${component} has not started`);
+  constructor(
+    readonly what: string,
+    why?: string,
+  ) {
+    super('NOT_STARTED', why === undefined ? `${what} has not started` : `${what} has not started: ${why}`);
   }
 }
 

@@ -48,13 +48,24 @@ export class LeaseExpiredError extends RecqError {
   }
 }
 
-/** A consumer asked to write (commit, replay) before it registered and was given a lease. */
+/**
+ * A write (commit, replay, append) from a process that holds no lease for it: a consumer that
+ * has not registered, or (with `consumer` undefined) a supervisor without its lease on the log.
+ *
+ * @example
+ * throw new NotRegisteredError('billing', 'commit'); // consumer billing has no lease; it cannot commit
+ */
 export class NotRegisteredError extends RecqError {
   constructor(
-    readonly consumer: string,
+    readonly consumer: string | undefined,
     readonly action: string,
   ) {
-    super('NOT_REGISTERED', `consumer ${consumer} has no lease; it cannot ${action}`);
+    super(
+      'NOT_REGISTERED',
+      consumer === undefined
+        ? `this process does not hold the lease on the log; it cannot ${action}`
+        : `consumer ${consumer} has no lease; it cannot ${action}`,
+    );
   }
 }
 
