@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../src/cli/cluster-status.ts';
 import type { Envelope } from '../../src/envelope.ts';
 import { type Child, useChildren } from '../support/child-process.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
+import { readTables } from '../support/tables.ts';
+import { untilStored } from '../support/until-stored.ts';
 import { createWorkspace, LIBRARY_URL, recq, recqCommand, scriptCommand, type Workspace } from './recq-process.ts';
 
 /** How long a test waits for the cluster to reach a state before it fails, polling `recq status`. */
@@ -97,8 +100,16 @@ async function status(): Promise<ClusterStatus> {
   return JSON.parse(outcome.stdout) as ClusterStatus;
 }
 
-/** Asks `recq status --nats` again until `done` holds for its answer. */
-async function statusWhen(done: (status: ClusterStatus) => boolean): Promise<ClusterStatus> {
+/**
+ * Waits until worker-1 has committed every one of `recorded` items and their tally to its own
+ * file, then asks `recq status --nats` until `done` holds for its answer (the status gathers
+ * what the supervisor and the workers report, which may trail the commit briefly).
+ */
+async function statusWhen(recorded: number, done: (status: ClusterStatus) => boolean): Promise<ClusterStatus> {
+  const file = join(workspace.dir, 'worker-1.db');
+  // Each item is one items.added and one item.recorded, and the tally consumes the last of them.
+  const tallied = () => readTables(file, { consumers: ['consumer', 'offset'] }).consumers.find((c) => c.consumer === 'tally')?.offset;
+  await untilStored(file, () => (tallied() === 2 * recorded ? true : undefined), `worker-1 committing the tally of ${recorded} items`, STATUS_DEADLINE_MS);
   const deadline = Date.now() + STATUS_DEADLINE_MS;
   for (;;) {
     const current = await status();
@@ -129,7 +140,7 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
     await serve(['worker', 'system.ts', '--nats', nats.url, '--db', 'worker-1.db', '--owner', 'worker-1']);
     const seqs = await produce('apple', 'avocado', 'banana');
 
-    const settled = await statusWhen(caughtUp(3));
+    const settled = await statusWhen(3, caughtUp(3));
     const log = await events();
     expect(log.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(settled).toMatchObject({ nats: nats.url, namespace: 'recq', head: 6, log: { expired: false } });
@@ -238,7 +249,7 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
     const supervisor = await serve(['supervisor', '--nats', nats.url, '--db', 'sss.db']);
     const worker = await serve(['worker', 'system.ts', '--nats', nats.url, '--db', 'worker-1.db', '--owner', 'worker-1']);
     await produce('apple');
-    await statusWhen(caughtUp(1));
+    await statusWhen(1, caughtUp(1));
 
     const server = JSON.stringify({ server: `127.0.0.1:${nats.port}` });
     await nats.kill();
@@ -250,7 +261,7 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
     await supervisor.waitFor(/^recq warn NATS reconnected /m, 'the supervisor logging the reconnect', { stream: 'stderr' });
 
     await produce('banana', 'cherry');
-    const after = await statusWhen(caughtUp(3));
+    const after = await statusWhen(3, caughtUp(3));
     expect(after.workers).toEqual([
       expect.objectContaining({ owner: 'worker-1', connection: { state: 'connected', since: expect.any(Number), reconnects: 1 } }),
     ]);
