@@ -3,7 +3,7 @@ import type { RunnerInput } from '../../actors/runner.machine.ts';
 import { type SupervisorState, supervisorMachine, supervisorStateOf } from '../../actors/supervisor.machine.ts';
 import { CommandQueue } from '../css/commands.ts';
 import { ConsumerStore } from '../css/consumer-store.ts';
-import { RecqError } from '../errors.ts';
+import { NotStartedError, StartFailedError } from '../errors.ts';
 import { ComponentRunner } from '../host/runner.ts';
 import type { ResolvedOptions } from '../system-options.ts';
 import type { Deployment } from './deployment.ts';
@@ -80,7 +80,7 @@ export async function startMachines({ supervisor, runner }: Machines, o: Resolve
   if (state === 'failed' || state === 'stopped') {
     const error = supervisor.getSnapshot().context.error;
     if (error instanceof Error) throw error;
-    throw new RecqError('START_FAILED', `the supervisor could not open the log: ${String(error)}`);
+    throw new StartFailedError('the supervisor', error);
   }
   await runner?.started();
 }
@@ -113,7 +113,7 @@ function noHosts(o: ResolvedOptions): RunnerInput {
     now: () => o.clock.now(),
     random: o.random,
     createWork: (consumer) => {
-      throw new RecqError('NOT_STARTED', `this process runs no components, so it has no host for ${consumer}`);
+      throw new NotStartedError(`the host of ${consumer}`, 'this process runs no components');
     },
     report: () => {},
   };

@@ -4,7 +4,16 @@ import type { Clock } from '../clock.ts';
 import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore, DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
 import type { Outbox } from '../css/outbox.ts';
-import { InvalidCommandError, InvalidOptionError, RecqError, UnknownComponentError } from '../errors.ts';
+import {
+  ConsumerUnavailableError,
+  InvalidCommandError,
+  InvalidOptionError,
+  NotStartedError,
+  RecqError,
+  StartFailedError,
+  SystemStoppedError,
+  UnknownComponentError,
+} from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import { type ConsumerView, createSystemView, type SystemView } from '../supervisor/system-view.ts';
@@ -111,7 +120,7 @@ export class ComponentRunner {
    */
   async started(): Promise<void> {
     const actor = this.#actor;
-    if (!actor) throw new RecqError('NOT_STARTED', 'the runner has not started');
+    if (!actor) throw new NotStartedError('the runner');
     await new Promise<void>((resolve) => {
       const check = () => {
         if (actor.getSnapshot().value !== 'starting') {
@@ -125,7 +134,7 @@ export class ComponentRunner {
     if (this.#startErrors.size > 0) {
       const [consumer, error] = [...this.#startErrors][0] as [string, unknown];
       if (error instanceof RecqError) throw error;
-      throw new RecqError('START_FAILED', `consumer ${consumer} failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new StartFailedError(`consumer ${consumer}`, error);
     }
   }
 
@@ -135,7 +144,7 @@ export class ComponentRunner {
     }
     const definition = this.definition(component);
     const host = this.#hosts.get(component);
-    if (!host) throw new RecqError('NOT_STARTED', `component ${component} has not started`);
+    if (!host) throw new NotStartedError(`component ${component}`);
     return host.query(definition.keyed ? key : undefined);
   }
 
@@ -162,7 +171,7 @@ export class ComponentRunner {
    */
   async settled(isStopped: () => boolean): Promise<void> {
     for (;;) {
-      if (isStopped()) throw new RecqError('SYSTEM_STOPPED', 'Cannot wait for the system to settle: the system has stopped.');
+      if (isStopped()) throw new SystemStoppedError('wait for the system to settle');
       this.#o.flushLog?.();
       const before = await this.#o.log.routes();
       const { routes } = before;
@@ -170,17 +179,14 @@ export class ComponentRunner {
       let quiet = true;
       for (const [consumer, record] of Object.entries(hosts)) {
         if (record.status === 'failed' || record.status === 'fenced') {
-          throw new RecqError('CONSUMER_DOWN', `consumer ${consumer} is ${record.status} and will not settle: ${record.lastError ?? 'no error recorded'}`);
+          throw new ConsumerUnavailableError(consumer, { reason: 'down', status: record.status, error: record.lastError });
         }
         if (record.status === 'standby') continue;
         const host = this.#hosts.get(consumer);
         if (host?.blockedOn) {
-          throw new RecqError(
-            'CONSUMER_BLOCKED',
-            `consumer ${consumer} is blocked on seq ${host.blockedOn.seq} and will not settle: ${host.blockedOn.error}. Retry or skip the dead letter.`,
-          );
+          throw new ConsumerUnavailableError(consumer, { reason: 'blocked', seq: host.blockedOn.seq, error: host.blockedOn.error });
         }
-        if (host?.isPaused()) throw new RecqError('CONSUMER_PAUSED', `consumer ${consumer} is paused and will not settle until it is resumed`);
+        if (host?.isPaused()) throw new ConsumerUnavailableError(consumer, { reason: 'paused' });
         const lastRouted = routes[consumer];
         if (!host || lastRouted === undefined || !host.isSettled(lastRouted)) {
           quiet = false;

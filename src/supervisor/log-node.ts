@@ -3,7 +3,7 @@ import type { SupervisorWork } from '../../actors/supervisor.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import type { Envelope } from '../envelope.ts';
-import { LeaseHeldError, RecqError, StaleEpochError, SystemStoppedError } from '../errors.ts';
+import { LeaseHeldError, NotRegisteredError, StaleEpochError, SystemStoppedError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
 import { LogService } from '../nats/log-server.ts';
@@ -60,7 +60,7 @@ export class LogNode implements SupervisorWork {
 
   /** Throws unless this process holds the current epoch of the log's lease. */
   assertLeading(): void {
-    if (!this.#lease) throw new RecqError('NOT_REGISTERED', 'this process does not hold the lease on the log');
+    if (!this.#lease) throw new NotRegisteredError(undefined, 'write the log');
     this.leases.assertCurrent(this.#lease);
   }
 
