@@ -1,8 +1,21 @@
 import type { CommandQueue, CommandResult, ConsumerCommand } from '../css/commands.ts';
-import type { ConsumerStore } from '../css/consumer-store.ts';
+import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
 import { InvalidCommandError, StorageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { ComponentHost } from './component-host.ts';
+
+/** What a consumer under operator command offers: the System API's controls, and where it stands. */
+export interface CommandedConsumer {
+  readonly consumer: string;
+  /** Seq up to which events are applied. */
+  readonly offset: number;
+  /** The dead letter the consumer is blocked on, if any. */
+  readonly blockedOn: DeadLetter | undefined;
+  pause(): void;
+  resume(): void;
+  retryDeadLetter(letter: DeadLetter): void;
+  skipDeadLetter(letter: DeadLetter): void;
+  requestReplay(from: number): Promise<void>;
+}
 
 /**
  * Runs the operator commands queued for a host's consumer (by the CLI, from another process)
@@ -10,7 +23,7 @@ import type { ComponentHost } from './component-host.ts';
  * what SQLite could not do is tried again on the next heartbeat, and a refused command is
  * recorded with its error.
  */
-export function runQueuedCommands(host: ComponentHost, commands: CommandQueue, store: ConsumerStore, logger: Logger): void {
+export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueue, store: ConsumerStore, logger: Logger): void {
   let queued: ConsumerCommand[];
   try {
     queued = commands.pending(host.consumer);

@@ -1,0 +1,81 @@
+import type { BatchOutcome } from '../../actors/host.machine.ts';
+import type { Envelope } from '../envelope.ts';
+import type { LogAccess } from '../sss/log-access.ts';
+import { Inbox } from './inbox.ts';
+
+/** What reading a gap needs to know of the consumer. */
+export interface GapRead {
+  log: LogAccess;
+  patterns: readonly string[];
+  pageSize: number;
+}
+
+/**
+ * Where a consumer stands in the log: the seq it applied through (`offset`), the seq its last
+ * checkpoint holds (`committedOffset`), the highest seq known to be routed to it, and the work
+ * waiting in its inbox. Gaps between what was applied and what was routed are read from the log.
+ */
+export class ConsumerPosition {
+  /** Seq up to which events are applied in memory (ahead of the checkpoint between commits). */
+  offset = 0;
+  committedOffset = 0;
+  /** Highest seq known to be routed to this consumer. */
+  routedThrough = 0;
+  readonly inbox = new Inbox();
+  readonly #gap: GapRead;
+  readonly #moved: () => void;
+
+  /** `moved` hears of each forward move of the offset (the next checkpoint has something to write). */
+  constructor(gap: GapRead, moved: () => void) {
+    this.#gap = gap;
+    this.#moved = moved;
+  }
+
+  /** The offset a checkpoint (or a replay's reset) left: applied and committed agree. */
+  restoredAt(offset: number): void {
+    this.offset = offset;
+    this.committedOffset = offset;
+  }
+
+  /** The route has reached `seq`. */
+  routed(seq: number): void {
+    this.routedThrough = Math.max(this.routedThrough, seq);
+  }
+
+  /** Moves the offset forward to `seq`; false if it was already there. */
+  advance(seq: number): boolean {
+    if (seq <= this.offset) return false;
+    this.offset = seq;
+    this.#moved();
+    return true;
+  }
+
+  /** A checkpoint holding `offset` committed. */
+  committed(): void {
+    this.committedOffset = this.offset;
+  }
+
+  get hasUncommittedOffset(): boolean {
+    return this.offset !== this.committedOffset;
+  }
+
+  /**
+   * Hands every matching event in (offset, until] from the log to `apply`, in order, then moves
+   * the offset to `until` (events in between matched nobody). Stops at the first that did not end done.
+   */
+  async readThrough(until: number, apply: (envelope: Envelope) => BatchOutcome): Promise<BatchOutcome> {
+    const { log, patterns, pageSize } = this.#gap;
+    while (this.offset < until) {
+      const page = await log.read({ after: this.offset, until, patterns, limit: pageSize });
+      for (const envelope of page) {
+        const outcome = apply(envelope);
+        if (outcome.outcome !== 'done') return outcome;
+      }
+      if (page.length < pageSize) this.advance(until);
+    }
+    return DONE;
+  }
+}
+
+/** The outcome of work that was applied (or skipped) and lets the batch go on. */
+export const DONE: BatchOutcome = Object.freeze({ outcome: 'done' });
