@@ -1,11 +1,18 @@
 import { assign, fromPromise, sendParent, setup } from 'xstate';
-import type { DeadLetter } from '../src/css/consumer-store.ts';
 
 /** The coarse states a host records for `recq status` in other processes. */
 export type HostPhase = 'restoring' | 'standby' | 'catching-up' | 'live' | 'retrying' | 'blocked' | 'paused' | 'failed' | 'fenced' | 'stopped';
 
 /** What wakes a host machine: new work (deliveries, timers, commands) or a due checkpoint. */
 export type HostSignal = { type: 'work' } | { type: 'commit.due' };
+
+/**
+ * What the machine knows of a dead letter: which event it is about. The work's letters carry
+ * more (the CSS's `DeadLetter`); the machine holds them and hands them back as they came.
+ */
+export interface HeldLetter {
+  readonly eventId: string;
+}
 
 /** An operator's request to rebuild the consumer from `from`; `settle` is told how it ended. */
 export interface ReplayRequest {
@@ -14,13 +21,13 @@ export interface ReplayRequest {
 }
 
 /** What an operator, the lease or the checkpoint tells a host machine. */
-export type HostCommand =
+export type HostCommand<Letter extends HeldLetter = HeldLetter> =
   | { type: 'pause' }
   | { type: 'resume' }
   /** Try the event of the letter the host is blocked on again. */
-  | { type: 'deadLetter.retry'; letter: DeadLetter }
+  | { type: 'deadLetter.retry'; letter: Letter }
   /** Go on past the event of the letter the host is blocked on. */
-  | { type: 'deadLetter.skip'; letter: DeadLetter }
+  | { type: 'deadLetter.skip'; letter: Letter }
   | ({ type: 'replay' } & ReplayRequest)
   /** Another owner holds the consumer now. */
   | { type: 'fenced'; error: unknown };
@@ -29,12 +36,15 @@ export type HostCommand =
 export type Restored = { restored: true; paused: boolean } | { restored: false; standbyMs: number };
 
 /** How a batch ended: done, waiting `delayMs` to try a failed event again, or blocked on a dead letter. */
-export type BatchOutcome = { outcome: 'done' } | { outcome: 'retry'; delayMs: number } | { outcome: 'blocked'; letter: DeadLetter };
+export type BatchOutcome<Letter extends HeldLetter = HeldLetter> =
+  | { outcome: 'done' }
+  | { outcome: 'retry'; delayMs: number }
+  | { outcome: 'blocked'; letter: Letter };
 
 /** What the machine holds that its work reads back (to refuse a second replay, to drop deliveries while paused). */
-export interface HostView {
+export interface HostView<Letter extends HeldLetter = HeldLetter> {
   paused: boolean;
-  blockedOn: DeadLetter | undefined;
+  blockedOn: Letter | undefined;
   replaying: boolean;
 }
 
@@ -42,16 +52,16 @@ export interface HostView {
  * What the host machine drives. `src/host/component-host.ts` implements it; the machine
  * decides when each step runs, and holds which state the host is in.
  */
-export interface HostWork {
+export interface HostWork<Letter extends HeldLetter = HeldLetter> {
   readonly consumer: string;
   /** Gives the work a way to wake and command the machine, and to read what it holds. */
-  attach(send: (event: HostSignal | HostCommand) => void, view: () => HostView): void;
+  attach(send: (event: HostSignal | HostCommand<Letter>) => void, view: () => HostView<Letter>): void;
   /** Takes the lease, registers the route, opens the CSS record, restores the actors. */
   restore(): Promise<Restored>;
   /** Queues everything between the restored offset and the registration watermark. */
   catchUp(): Promise<void>;
   /** Applies the work waiting in the inbox, filling any gap from the log. */
-  processBatch(): Promise<BatchOutcome>;
+  processBatch(): Promise<BatchOutcome<Letter>>;
   /** Writes offset, dirty snapshots, dead letters and emitted events in one transaction. */
   commit(): Promise<void>;
   /** Forgets the consumer's actors and rebuilds it from the log from `from` (an operator's replay). */
@@ -59,9 +69,9 @@ export interface HostWork {
   /** Stops the actors and releases the route and lease. */
   shutDown(): Promise<void>;
   /** The blocked letter's event is tried again with the next batch. */
-  retryLetter(letter: DeadLetter): void;
+  retryLetter(letter: Letter): void;
   /** The blocked letter is marked skipped and the offset moves past its event. */
-  skipLetter(letter: DeadLetter): void;
+  skipLetter(letter: Letter): void;
   /** Records the phase for status readers in other processes. */
   entered(phase: HostPhase): void;
   /** A query: deliveries and timers fill the inbox outside the machine, between its steps. */
@@ -77,7 +87,7 @@ export interface HostContext {
   /** An operator paused the consumer (restored from the CSS on restart). */
   paused: boolean;
   /** The dead letter a blocked host waits on. */
-  blockedOn: DeadLetter | undefined;
+  blockedOn: HeldLetter | undefined;
   stopRequested: boolean;
   error: unknown;
   /** The fence the host learnt of by event; it ends as fenced at the next step boundary. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
-import { RecqError, StaleEpochError, StorageError } from '../errors.ts';
+import { NotRegisteredError, RecqError, StaleEpochError, StorageError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { ActorTable } from './actor-table.ts';
 import type { CheckpointPolicy } from './component.ts';
@@ -108,7 +108,7 @@ export class Checkpoint implements Checkpointer {
     }
     const { consumer, store, actors, letters, position } = this.#o;
     const lease = this.#o.lease.current;
-    if (!lease) throw new RecqError('NOT_REGISTERED', `consumer ${consumer} has no lease; it cannot commit`);
+    if (!lease) throw new NotRegisteredError(consumer, 'commit');
     if (this.#o.checkLeaseLocally) this.#o.lease.assertValid();
     const { snapshots, emitted } = actors.collect();
     try {

@@ -1,64 +1,30 @@
 import type { BatchOutcome, HostCommand, HostSignal, HostView, HostWork, Restored } from '../../actors/host.machine.ts';
-import type { Clock } from '../clock.ts';
-import type { CommandQueue } from '../css/commands.ts';
-import type { ConsumerStore, DeadLetter, HostState } from '../css/consumer-store.ts';
-import { LeaseHeldError, RecqError, StaleEpochError, UnknownKeyError, VersionMismatchError } from '../errors.ts';
+import type { DeadLetter, HostState } from '../css/consumer-store.ts';
+import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError, UnknownKeyError, VersionMismatchError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
-import type { Logger } from '../logger.ts';
-import type { LogAccess } from '../sss/log-access.ts';
-import type { Delivery, Transport } from '../transport/transport.ts';
+import type { Delivery } from '../transport/transport.ts';
 import type { ActorCell, CellOwner } from './actor-cell.ts';
-import { ActorTable } from './actor-table.ts';
+import type { ActorTable } from './actor-table.ts';
 import { type ActorView, viewOfCell, viewOfStored } from './actor-view.ts';
-import { Checkpoint } from './checkpoint.ts';
-import type { CheckpointPolicy, Component } from './component.ts';
-import { ConsumerLease } from './consumer-lease.ts';
-import { DeadLetterBook } from './dead-letter-book.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import type { Component } from './component.ts';
+import type { ConsumerLease } from './consumer-lease.ts';
+import type { DeadLetterBook } from './dead-letter-book.ts';
 import type { PendingTimer } from './durable-timers.ts';
-import { EventApplier } from './event-applier.ts';
-import { FailureTracker } from './failures.ts';
+import type { EventApplier } from './event-applier.ts';
+import type { FailureTracker } from './failures.ts';
+import type { HostOptions } from './host-options.ts';
+import { assembleHost } from './host-parts.ts';
 import type { InboxItem } from './inbox.ts';
-import { OperatorCommands } from './operator-commands.ts';
-import { PassivationSweep } from './passivation-sweep.ts';
-import { ConsumerPosition, DONE } from './position.ts';
+import type { OperatorCommands } from './operator-commands.ts';
+import type { PassivationSweep } from './passivation-sweep.ts';
+import { type ConsumerPosition, DONE } from './position.ts';
 import { type CommandedConsumer, runQueuedCommands } from './queued-commands.ts';
-import type { Relay } from './relay.ts';
-import type { RetryPolicy } from './retry-policy.ts';
 
 export type { ActorView } from './actor-view.ts';
+export type { HostOptions } from './host-options.ts';
 
-export interface HostOptions {
-  component: Component;
-  consumer: string;
-  owner: string;
-  store: ConsumerStore;
-  log: LogAccess;
-  transport: Transport;
-  clock: Clock;
-  logger: Logger;
-  checkpoint: CheckpointPolicy;
-  retry: RetryPolicy;
-  random: () => number;
-  passivateAfterMs: number;
-  leaseTtlMs: number;
-  readPageSize: number;
-  maxPayloadBytes: number;
-  /** A check run inside each checkpoint transaction that the lease is still held. */
-  fence: (lease: Lease) => (() => void) | undefined;
-  /** Called after each batch and each checkpoint, so waiters can look again. */
-  onProgress: () => void;
-  /** Moves emitted events from a worker's outbox to the log (distributed deployment only). */
-  relay?: Relay;
-  /**
-   * Refuse checkpoints once the lease may have expired without a renewal (distributed: the
-   * lease table is in another process, so no transaction can check it).
-   */
-  checkLeaseLocally?: boolean;
-  /** Operator commands queued from other processes (the CLI); run after restore and on each heartbeat. */
-  commands?: CommandQueue;
-}
-
-const NOT_ATTACHED: HostView = Object.freeze({ paused: false, blockedOn: undefined, replaying: false });
+const NOT_ATTACHED: HostView<DeadLetter> = Object.freeze({ paused: false, blockedOn: undefined, replaying: false });
 
 /**
  * Runs one consumer: keeps its actors, applies events in seq order, retries and dead-letters
@@ -68,7 +34,7 @@ const NOT_ATTACHED: HostView = Object.freeze({ paused: false, blockedOn: undefin
  * `ConsumerPosition` (where it stands, and its inbox), `EventApplier` (applying, with failures),
  * `Checkpoint` (the batch and its commit) and `OperatorCommands` (pause, retry, skip, replay).
  */
-export class ComponentHost implements HostWork, CellOwner, CommandedConsumer {
+export class ComponentHost implements HostWork<DeadLetter>, CellOwner, CommandedConsumer {
   readonly consumer: string;
   readonly component: Component;
   readonly maxPayloadBytes: number;
@@ -76,7 +42,7 @@ export class ComponentHost implements HostWork, CellOwner, CommandedConsumer {
   readonly #o: HostOptions;
   readonly #actors: ActorTable;
   readonly #failures: FailureTracker;
-  readonly #letters = new DeadLetterBook();
+  readonly #letters: DeadLetterBook;
   readonly #lease: ConsumerLease;
   readonly #position: ConsumerPosition;
   readonly #checkpoint: Checkpoint;
@@ -84,77 +50,39 @@ export class ComponentHost implements HostWork, CellOwner, CommandedConsumer {
   readonly #applier: EventApplier;
   readonly #commands: OperatorCommands;
   #unroute: (() => void) | undefined;
-  #signal: ((event: HostSignal | HostCommand) => void) | undefined;
-  #view: (() => HostView) | undefined;
+  #signal: ((event: HostSignal | HostCommand<DeadLetter>) => void) | undefined;
+  #view: (() => HostView<DeadLetter>) | undefined;
   #woken = false;
 
   constructor(options: HostOptions) {
     this.#o = options;
-    const { component, consumer, store, log, clock, logger } = options;
-    this.consumer = consumer;
-    this.component = component;
+    this.consumer = options.consumer;
+    this.component = options.component;
     this.maxPayloadBytes = options.maxPayloadBytes;
-    this.#actors = new ActorTable(component, consumer, store, clock, this, logger);
-    this.#failures = new FailureTracker(options.retry, options.random);
-    this.#lease = new ConsumerLease({
-      consumer,
-      patterns: component.patterns,
-      owner: options.owner,
-      log,
-      clock,
-      logger,
-      leaseTtlMs: options.leaseTtlMs,
-      onRenewed: (lastRouted) => {
+    const parts = assembleHost(options, {
+      cells: this,
+      renewed: (lastRouted) => {
         this.sync(lastRouted);
         this.#runQueuedCommands();
       },
-      onLost: (error) => this.fence(error),
-    });
-    this.#position = new ConsumerPosition({ log, patterns: component.patterns, pageSize: options.readPageSize }, () => this.#checkpoint.changed(false));
-    this.#checkpoint = new Checkpoint({
-      consumer,
-      store,
-      lease: this.#lease,
-      actors: this.#actors,
-      letters: this.#letters,
-      position: this.#position,
-      clock,
-      policy: options.checkpoint,
-      fence: options.fence,
-      checkLeaseLocally: options.checkLeaseLocally ?? false,
-      relay: options.relay,
-      onDue: () => this.#wake({ type: 'commit.due' }),
-      onFenced: (error) => this.fence(error),
-      onCommitted: () => options.onProgress(),
-    });
-    this.#sweep = new PassivationSweep(this.#actors, clock, options.passivateAfterMs, component.keyed);
-    this.#applier = new EventApplier({
-      component,
-      consumer,
-      store,
-      log,
-      clock,
-      logger,
-      actors: this.#actors,
-      failures: this.#failures,
-      letters: this.#letters,
-      position: this.#position,
-      checkpoint: this.#checkpoint,
-      sweep: this.#sweep,
-    });
-    this.#commands = new OperatorCommands({
-      consumer,
-      store,
-      position: this.#position,
-      letters: this.#letters,
-      machine: { command: (event) => this.#signal?.(event), view: () => this.#view?.() ?? NOT_ATTACHED },
+      fenced: (error) => this.fence(error),
+      wake: (signal) => this.#wake(signal),
       push: (item) => this.#push(item),
-      requestCommit: () => this.requestCommit(),
+      machine: { command: (event) => this.#signal?.(event), view: () => this.#view?.() ?? NOT_ATTACHED },
     });
+    this.#actors = parts.actors;
+    this.#failures = parts.failures;
+    this.#letters = parts.letters;
+    this.#lease = parts.lease;
+    this.#position = parts.position;
+    this.#checkpoint = parts.checkpoint;
+    this.#sweep = parts.sweep;
+    this.#applier = parts.applier;
+    this.#commands = parts.commands;
   }
 
   /** Connects the host machine, so deliveries, timers and commands can wake it, and commands read what it holds. */
-  attach(send: (event: HostSignal | HostCommand) => void, view: () => HostView): void {
+  attach(send: (event: HostSignal | HostCommand<DeadLetter>) => void, view: () => HostView<DeadLetter>): void {
     this.#signal = send;
     this.#view = view;
   }
@@ -219,10 +147,10 @@ export class ComponentHost implements HostWork, CellOwner, CommandedConsumer {
     return this.#position.inbox.size > 0;
   }
 
-  async processBatch(): Promise<BatchOutcome> {
+  async processBatch(): Promise<BatchOutcome<DeadLetter>> {
     if (this.#checkpoint.refusedBy !== undefined) throw this.#checkpoint.refusedBy;
     const { inbox } = this.#position;
-    let outcome = DONE;
+    let outcome: BatchOutcome<DeadLetter> = DONE;
     while (!this.#checkpoint.isFull) {
       const item = inbox.peek();
       if (!item) break;
@@ -244,7 +172,7 @@ export class ComponentHost implements HostWork, CellOwner, CommandedConsumer {
 
   async replay(from: number): Promise<void> {
     const lease = this.#lease.current;
-    if (!lease) throw new RecqError('NOT_REGISTERED', `consumer ${this.consumer} has no lease; it cannot replay`);
+    if (!lease) throw new NotRegisteredError(this.consumer, 'replay');
     this.#o.store.reset(this.consumer, from - 1, this.#o.fence(lease));
     this.#actors.clear();
     this.#position.inbox.clear();
@@ -272,7 +200,7 @@ export class ComponentHost implements HostWork, CellOwner, CommandedConsumer {
 
   /** Drops everything at once, committing nothing: what a crash does to a host. */
   halt(): void {
-    this.#checkpoint.refuse(new RecqError('HALTED', `consumer ${this.consumer} was halted`));
+    this.#checkpoint.refuse(new HaltedError(this.consumer));
     this.#release();
   }
 

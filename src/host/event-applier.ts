@@ -45,7 +45,7 @@ export class EventApplier {
   }
 
   /** Applies one inbox item; anything but done leaves it at the head of the inbox. */
-  async handle(item: InboxItem): Promise<BatchOutcome> {
+  async handle(item: InboxItem): Promise<BatchOutcome<DeadLetter>> {
     const { position } = this.#o;
     switch (item.kind) {
       case 'event': {
@@ -80,7 +80,7 @@ export class EventApplier {
     this.#o.position.advance(letter.seq);
   }
 
-  #readThrough(until: number): Promise<BatchOutcome> {
+  #readThrough(until: number): Promise<BatchOutcome<DeadLetter>> {
     return this.#o.position.readThrough(until, (envelope) => {
       const outcome = this.#applyInOrder(envelope);
       if (outcome.outcome === 'done') this.#o.checkpoint.commitIfFull();
@@ -89,7 +89,7 @@ export class EventApplier {
   }
 
   /** Applies the next event of the consumer's order; on failure retries later, parks or blocks. */
-  #applyInOrder(envelope: Envelope): BatchOutcome {
+  #applyInOrder(envelope: Envelope): BatchOutcome<DeadLetter> {
     const { component, consumer, store, logger, clock, failures, letters, checkpoint, position } = this.#o;
     const failure = this.#apply(envelope);
     const key = component.keyOf(envelope);
@@ -154,7 +154,7 @@ export class EventApplier {
     return { error };
   }
 
-  #fireTimer(key: string, timer: PendingTimer): BatchOutcome {
+  #fireTimer(key: string, timer: PendingTimer): BatchOutcome<DeadLetter> {
     const { component, consumer, clock, logger, actors, letters, checkpoint } = this.#o;
     const cell = actors.get(key);
     if (!cell || timer.cancelled || !cell.timers.pending.has(timer)) return DONE;

@@ -7,8 +7,8 @@ import type { ConsumerPosition } from './position.ts';
 
 /** How operator commands reach the host machine, and what they read back of the state it holds. */
 export interface MachineLink {
-  command(event: HostCommand): void;
-  view(): HostView;
+  command(event: HostCommand<DeadLetter>): void;
+  view(): HostView<DeadLetter>;
 }
 
 export interface OperatorCommandsOptions {

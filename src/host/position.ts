@@ -1,4 +1,4 @@
-import type { BatchOutcome } from '../../actors/host.machine.ts';
+import type { BatchOutcome, HeldLetter } from '../../actors/host.machine.ts';
 import type { Envelope } from '../envelope.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import { Inbox } from './inbox.ts';
@@ -63,7 +63,7 @@ export class ConsumerPosition {
    * Hands every matching event in (offset, until] from the log to `apply`, in order, then moves
    * the offset to `until` (events in between matched nobody). Stops at the first that did not end done.
    */
-  async readThrough(until: number, apply: (envelope: Envelope) => BatchOutcome): Promise<BatchOutcome> {
+  async readThrough<Letter extends HeldLetter>(until: number, apply: (envelope: Envelope) => BatchOutcome<Letter>): Promise<BatchOutcome<Letter>> {
     const { log, patterns, pageSize } = this.#gap;
     while (this.offset < until) {
       const page = await log.read({ after: this.offset, until, patterns, limit: pageSize });
@@ -78,4 +78,4 @@ export class ConsumerPosition {
 }
 
 /** The outcome of work that was applied (or skipped) and lets the batch go on. */
-export const DONE: BatchOutcome = Object.freeze({ outcome: 'done' });
+export const DONE: { readonly outcome: 'done' } = Object.freeze({ outcome: 'done' });

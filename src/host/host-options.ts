@@ -1,0 +1,42 @@
+import type { Clock } from '../clock.ts';
+import type { CommandQueue } from '../css/commands.ts';
+import type { ConsumerStore } from '../css/consumer-store.ts';
+import type { Lease } from '../lease.ts';
+import type { Logger } from '../logger.ts';
+import type { LogAccess } from '../sss/log-access.ts';
+import type { Transport } from '../transport/transport.ts';
+import type { CheckpointPolicy, Component } from './component.ts';
+import type { Relay } from './relay.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+/** Everything a `ComponentHost` is built from: its component and consumer, the stores and log it uses, and its policies. */
+export interface HostOptions {
+  component: Component;
+  consumer: string;
+  owner: string;
+  store: ConsumerStore;
+  log: LogAccess;
+  transport: Transport;
+  clock: Clock;
+  logger: Logger;
+  checkpoint: CheckpointPolicy;
+  retry: RetryPolicy;
+  random: () => number;
+  passivateAfterMs: number;
+  leaseTtlMs: number;
+  readPageSize: number;
+  maxPayloadBytes: number;
+  /** A check run inside each checkpoint transaction that the lease is still held. */
+  fence: (lease: Lease) => (() => void) | undefined;
+  /** Called after each batch and each checkpoint, so waiters can look again. */
+  onProgress: () => void;
+  /** Moves emitted events from a worker's outbox to the log (distributed deployment only). */
+  relay?: Relay;
+  /**
+   * Refuse checkpoints once the lease may have expired without a renewal (distributed: the
+   * lease table is in another process, so no transaction can check it).
+   */
+  checkLeaseLocally?: boolean;
+  /** Operator commands queued from other processes (the CLI); run after restore and on each heartbeat. */
+  commands?: CommandQueue;
+}

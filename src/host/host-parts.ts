@@ -1,0 +1,89 @@
+import type { HostSignal } from '../../actors/host.machine.ts';
+import type { StaleEpochError } from '../errors.ts';
+import type { CellOwner } from './actor-cell.ts';
+import { ActorTable } from './actor-table.ts';
+import { Checkpoint } from './checkpoint.ts';
+import { ConsumerLease } from './consumer-lease.ts';
+import { DeadLetterBook } from './dead-letter-book.ts';
+import { EventApplier } from './event-applier.ts';
+import { FailureTracker } from './failures.ts';
+import type { HostOptions } from './host-options.ts';
+import type { InboxItem } from './inbox.ts';
+import { type MachineLink, OperatorCommands } from './operator-commands.ts';
+import { PassivationSweep } from './passivation-sweep.ts';
+import { ConsumerPosition } from './position.ts';
+
+/** The parts one `ComponentHost` is assembled from, one concept each. */
+export interface HostParts {
+  actors: ActorTable;
+  failures: FailureTracker;
+  letters: DeadLetterBook;
+  lease: ConsumerLease;
+  position: ConsumerPosition;
+  checkpoint: Checkpoint;
+  sweep: PassivationSweep;
+  applier: EventApplier;
+  commands: OperatorCommands;
+}
+
+/** What the parts ask of the host that holds them. */
+export interface PartsHolder {
+  /** Hears from the actor cells (changes outside processing, due timers). */
+  cells: CellOwner;
+  /** The lease was renewed; the route has reached `lastRouted`. */
+  renewed: (lastRouted: number) => void;
+  /** Another owner holds the consumer now (found by a renewal or a commit). */
+  fenced: (error: StaleEpochError) => void;
+  wake: (signal: HostSignal) => void;
+  /** Queues work for the next batch and wakes the machine. */
+  push: (item: InboxItem) => void;
+  machine: MachineLink;
+}
+
+/** Builds and wires the parts of a host for `options`. */
+export function assembleHost(options: HostOptions, holder: PartsHolder): HostParts {
+  const { component, consumer, store, log, clock, logger } = options;
+  const actors = new ActorTable(component, consumer, store, clock, holder.cells, logger);
+  const failures = new FailureTracker(options.retry, options.random);
+  const letters = new DeadLetterBook();
+  const lease = new ConsumerLease({
+    consumer,
+    patterns: component.patterns,
+    owner: options.owner,
+    log,
+    clock,
+    logger,
+    leaseTtlMs: options.leaseTtlMs,
+    onRenewed: holder.renewed,
+    onLost: holder.fenced,
+  });
+  const position = new ConsumerPosition({ log, patterns: component.patterns, pageSize: options.readPageSize }, () => checkpoint.changed(false));
+  const checkpoint: Checkpoint = new Checkpoint({
+    consumer,
+    store,
+    lease,
+    actors,
+    letters,
+    position,
+    clock,
+    policy: options.checkpoint,
+    fence: options.fence,
+    checkLeaseLocally: options.checkLeaseLocally ?? false,
+    relay: options.relay,
+    onDue: () => holder.wake({ type: 'commit.due' }),
+    onFenced: holder.fenced,
+    onCommitted: options.onProgress,
+  });
+  const sweep = new PassivationSweep(actors, clock, options.passivateAfterMs, component.keyed);
+  const applier = new EventApplier({ component, consumer, store, log, clock, logger, actors, failures, letters, position, checkpoint, sweep });
+  const commands = new OperatorCommands({
+    consumer,
+    store,
+    position,
+    letters,
+    machine: holder.machine,
+    push: holder.push,
+    requestCommit: () => checkpoint.request(),
+  });
+  return { actors, failures, letters, lease, position, checkpoint, sweep, applier, commands };
+}
