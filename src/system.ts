@@ -72,7 +72,7 @@ export class System {
         { resync: () => machines.runner?.resyncAll(), reregister: () => machines.runner?.reregisterAll() },
         async () => (await running.status()).consumers,
       );
-      await startMachines(machines, o, (state) => running.#supervisorMoved(state));
+      await startMachines(machines, deployment, o, (state) => running.#supervisorMoved(state));
       return system;
     } catch (error) {
       if (system) await system.stop().catch(() => {});

@@ -43,6 +43,8 @@ export interface ClusterStatus {
   head: number;
   /** The supervisor's lease on the log. */
   log: LeaseView | null;
+  /** The state of the supervisor that answered (`leading`, `degraded`, ...); null if it did not say. */
+  supervisor: string | null;
   consumers: ClusterConsumer[];
   workers: WorkerStatus[];
 }
@@ -50,7 +52,7 @@ export interface ClusterStatus {
 /** Asks the supervisor for the head, routes and leases, then every worker for its consumers and connection. */
 export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, now: () => number = Date.now): Promise<ClusterStatus> {
   const access = new NatsLogAccess({ connection: nc, namespace: target.namespace });
-  const { head, routes, leases } = await access.routes();
+  const { head, routes, leases, supervisor } = await access.routes();
   const { workers } = await collectWorkerStatus(nc, target.namespace, WORKER_REPLY_WINDOW_MS);
   const at = now();
   const leaseOf = new Map(leases.map((lease) => [lease.resource, leaseView(lease, at)]));
@@ -75,7 +77,7 @@ export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, 
       storedActors: report?.status.storedActors ?? null,
     };
   });
-  return { nats: target.url, namespace: target.namespace, head, log: leaseOf.get('log') ?? null, consumers, workers };
+  return { nats: target.url, namespace: target.namespace, head, log: leaseOf.get('log') ?? null, supervisor: supervisor?.state ?? null, consumers, workers };
 }
 
 /** The lease owner's report on `consumer`; failing that, any other worker's (a standby's). */
@@ -91,7 +93,7 @@ function leaseView(lease: Lease, now: number): LeaseView {
 export function formatClusterStatus(status: ClusterStatus): string {
   const header = [
     `nats        ${status.nats} (namespace ${status.namespace})`,
-    `supervisor  ${status.log ? `${status.log.owner} (lease on the log: epoch ${status.log.epoch}, ${expiry(status.log)})` : 'holds no lease on the log'}`,
+    `supervisor  ${status.log ? `${status.log.owner}${status.supervisor ? `, ${status.supervisor}` : ''} (lease on the log: epoch ${status.log.epoch}, ${expiry(status.log)})` : 'holds no lease on the log'}`,
     `head        ${status.head}`,
   ].join('\n');
   const na = (value: number | string | null) => (value === null ? '-' : String(value));

@@ -9,6 +9,7 @@ import { RecqError } from '../errors.ts';
 import { countEventsByTopicAfter, type EventRangePage, readEventRange, readHead } from '../sss/tables/events.ts';
 import { listLeases } from '../sss/tables/leases.ts';
 import { countTables, hasTable } from '../sss/tables/sqlite-master.ts';
+import { readSupervisorState, type SupervisorRecord } from '../sss/tables/supervisor.ts';
 import { compilePatterns, type TopicMatcher } from '../topic.ts';
 
 /** One consumer's durable progress, read from its CSS row. */
@@ -54,6 +55,8 @@ export interface StoreStatus {
   head: number;
   consumers: ConsumerState[];
   leases: LeaseState[];
+  /** The state the log's supervisor last recorded (`leading`, `stopped`, ...), if one ran on this file. */
+  supervisor: SupervisorRecord | null;
 }
 
 /** A page of the log: the matching envelopes, and the last seq looked at (matching or not). */
@@ -123,6 +126,7 @@ export class StoreReader {
           };
         }),
         leases: this.leases(now),
+        supervisor: this.#hasTable('supervisor') ? (readSupervisorState(this.#db) ?? null) : null,
       };
     })();
   }

@@ -93,7 +93,8 @@ function formatStatus(status: StoreStatus): string {
           [{ header: 'lease' }, { header: 'owner' }, { header: 'epoch', align: 'right' }, { header: 'expires' }],
           status.leases.map((l) => [l.resource, l.owner, String(l.epoch), leaseExpiry(l)]),
         );
-  return `database  ${status.db}\nhead      ${status.head}\n\n${consumers}\n\n${leases}\n`;
+  const supervisor = status.supervisor ? `\nsupervisor ${status.supervisor.owner}: ${status.supervisor.state} since ${isoTime(status.supervisor.since)}` : '';
+  return `database  ${status.db}\nhead      ${status.head}${supervisor}\n\n${consumers}\n\n${leases}\n`;
 }
 
 /** Releasing a lease zeroes its expiry, which reads better as a word than as 1970. */

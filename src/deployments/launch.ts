@@ -61,16 +61,27 @@ export function buildMachines(deployment: Deployment, o: ResolvedOptions): Machi
  * Starts the machines and resolves once every consumer is live (or standing by). Rejects with
  * the reason the log could not be opened, or the first host's start error.
  */
-export async function startMachines({ supervisor, runner }: Machines, o: ResolvedOptions, onSupervisor: (state: SupervisorState) => void): Promise<void> {
+export async function startMachines(
+  { supervisor, runner }: Machines,
+  deployment: Deployment,
+  o: ResolvedOptions,
+  onSupervisor: (state: SupervisorState) => void,
+): Promise<void> {
   if (!supervisor) {
     await runner?.start(o.clock);
     return;
   }
+  let last: SupervisorState | undefined;
   supervisor.subscribe({
+    // Every group commit is an event of the supervisor: report only the changes of state.
     next: (snapshot) => {
       const child = snapshot.children.runner;
       if (runner && child) runner.attach(child as Parameters<ComponentRunner['attach']>[0]);
-      onSupervisor(supervisorStateOf(snapshot.value));
+      const state = supervisorStateOf(snapshot.value);
+      if (state === last) return;
+      last = state;
+      deployment.node?.recordState(state);
+      onSupervisor(state);
     },
     error: () => {},
   });

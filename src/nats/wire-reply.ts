@@ -67,11 +67,21 @@ const REPLY_VALUES: { [Op in SssOp]: (value: unknown, read: FieldReader) => SssR
     const o = read.object(value, 'value');
     const routes: Record<string, number> = {};
     for (const [consumer, seq] of Object.entries(read.object(o.routes, 'value.routes'))) routes[consumer] = read.integer(seq, `value.routes.${consumer}`, 0);
-    return {
+    const state: RouteState = {
       head: read.integer(o.head, 'value.head', 0),
       routes,
       leases: read.array(o.leases, 'value.leases').map((l, i) => read.lease(l, `value.leases[${i}]`)),
     };
+    // Older supervisors send no state: it is optional.
+    if (o.supervisor !== undefined) {
+      const supervisor = read.object(o.supervisor, 'value.supervisor');
+      state.supervisor = {
+        owner: read.string(supervisor.owner, 'value.supervisor.owner'),
+        state: read.string(supervisor.state, 'value.supervisor.state'),
+        since: read.number(supervisor.since, 'value.supervisor.since'),
+      };
+    }
+    return state;
   },
   register: (value, read) => {
     const o = read.object(value, 'value');

@@ -1,6 +1,7 @@
 import type { AppendInput, AppendResult, Envelope } from '../envelope.ts';
 import type { Lease } from '../lease.ts';
 import type { ReadQuery } from './event-log.ts';
+import type { SupervisorRecord } from './tables/supervisor.ts';
 
 /** What a host gets back when it registers a consumer with the supervisor. */
 export interface Registration {
@@ -20,6 +21,8 @@ export interface RouteState {
   head: number;
   routes: Record<string, number>;
   leases: Lease[];
+  /** The supervisor that answered, and its state (`leading`, `degraded`, ...). */
+  supervisor?: SupervisorRecord;
 }
 
 export interface LogAccess {

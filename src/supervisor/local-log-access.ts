@@ -2,6 +2,7 @@ import { type AppendInput, type AppendResult, type Envelope, prepareAppend } fro
 import { consumerOf, consumerResource, type Lease } from '../lease.ts';
 import type { EventLog, ReadQuery } from '../sss/event-log.ts';
 import type { LogAccess, Registration, RouteState } from '../sss/log-access.ts';
+import type { SupervisorRecord } from '../sss/tables/supervisor.ts';
 import type { LeaseTable } from './leases.ts';
 import type { Router } from './router.ts';
 
@@ -12,7 +13,11 @@ export class LocalLogAccess implements LogAccess {
   readonly #router: Router;
   readonly #leaseTtlMs: number;
 
-  constructor(log: EventLog, leases: LeaseTable, router: Router, leaseTtlMs: number) {
+  readonly #supervisor: () => SupervisorRecord | undefined;
+
+  /** `supervisor` tells which process serves the log and its state, for status views. */
+  constructor(log: EventLog, leases: LeaseTable, router: Router, leaseTtlMs: number, supervisor: () => SupervisorRecord | undefined = () => undefined) {
+    this.#supervisor = supervisor;
     this.#log = log;
     this.#leases = leases;
     this.#router = router;
@@ -28,7 +33,8 @@ export class LocalLogAccess implements LogAccess {
   }
 
   async routes(): Promise<RouteState> {
-    return { head: this.#log.head(), routes: this.#router.routes(), leases: this.#leases.list() };
+    const supervisor = this.#supervisor();
+    return { head: this.#log.head(), routes: this.#router.routes(), leases: this.#leases.list(), ...(supervisor ? { supervisor } : {}) };
   }
 
   async append(inputs: readonly AppendInput[], lease?: Lease): Promise<AppendResult[]> {

@@ -8,6 +8,7 @@ import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
 import { LogService } from '../nats/log-server.ts';
 import { EventLog } from '../sss/event-log.ts';
+import { createSupervisorTable, type SupervisorRecord, storeSupervisorState } from '../sss/tables/supervisor.ts';
 import type { Transport } from '../transport/transport.ts';
 import { LeaseTable } from './leases.ts';
 import { LocalLogAccess } from './local-log-access.ts';
@@ -42,6 +43,7 @@ export class LogNode implements SupervisorWork {
   readonly #o: LogNodeOptions;
   #service: LogService | undefined;
   #lease: Lease | undefined;
+  #state: SupervisorRecord | undefined;
   #closed = false;
 
   constructor(options: LogNodeOptions) {
@@ -55,7 +57,24 @@ export class LogNode implements SupervisorWork {
       onListenerError: (error) => options.logger.error('a commit listener failed; the commit itself stands', { error }),
     });
     this.router = new Router(options.transport);
-    this.access = new LocalLogAccess(this.log, this.leases, this.router, options.leaseTtlMs);
+    createSupervisorTable(options.db);
+    this.access = new LocalLogAccess(this.log, this.leases, this.router, options.leaseTtlMs, () => this.#state);
+  }
+
+  /**
+   * Records the supervisor machine's state next to the log, so `recq status` in another process
+   * sees it. Only while this process holds (or held) the log's lease: a process refused the
+   * lease writes nothing.
+   */
+  recordState(state: string): void {
+    if (!this.#lease) return;
+    this.#state = { owner: this.#o.owner, state, since: this.#o.clock.now() };
+    try {
+      storeSupervisorState(this.#o.db, this.#state);
+    } catch (error) {
+      // Status is advisory; a locked or full disk must not stop the supervisor.
+      this.#o.logger.warn('could not record the supervisor state', { state, error });
+    }
   }
 
   /** Throws unless this process holds the current epoch of the log's lease. */

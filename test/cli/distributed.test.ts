@@ -143,7 +143,7 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
     const settled = await statusWhen(3, caughtUp(3));
     const log = await events();
     expect(log.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(settled).toMatchObject({ nats: nats.url, namespace: 'recq', head: 6, log: { expired: false } });
+    expect(settled).toMatchObject({ nats: nats.url, namespace: 'recq', head: 6, log: { expired: false }, supervisor: 'leading' });
     expect(settled.consumers).toEqual([
       {
         consumer: 'recorder',

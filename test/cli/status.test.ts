@@ -58,6 +58,7 @@ describe('recq status', () => {
     const lines = outcome.stdout.split('\n');
     expect(lines[0]).toBe(`database  ${join(workspace.dir, 'recq.db')}`);
     expect(lines[1]).toBe('head      3');
+    expect(lines[2]).toMatch(/^supervisor \S+: stopped since \d{4}-\d\d-\d\dT/);
     expect(lines).toContain('consumer  component  offset  head  lag  actors  host     dead letters');
     expect(lines).toContain('counter   counter         2     3    0       1  stopped             0');
     expect(lines.find((l) => l.startsWith('log '))).toMatch(/^log +\S+ +1 {2}released$/);
@@ -67,7 +68,7 @@ describe('recq status', () => {
     const db = workspace.write('empty.db', '');
     const outcome = await recq(['status', '--db', db, '--json'], workspace.dir);
     expect(outcome.stderr).toBe('');
-    expect(JSON.parse(outcome.stdout)).toEqual({ db: join(workspace.dir, db), head: 0, consumers: [], leases: [] });
+    expect(JSON.parse(outcome.stdout)).toEqual({ db: join(workspace.dir, db), head: 0, consumers: [], leases: [], supervisor: null });
     expect(statSync(join(workspace.dir, db)).size).toBe(0);
 
     const text = await recq(['status', '--db', db], workspace.dir);
