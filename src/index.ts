@@ -1,3 +1,15 @@
+/**
+ * `recq`: what a system's code calls — `createSystem`, `defineComponent`, `defineSystem`,
+ * `startSupervisor`, `startWorker`, the `System` they return, their options, errors, clocks and
+ * loggers. The NATS pieces are in `recq/nats`, the in-process bus in `recq/transport`, and a
+ * test kit in `recq/testing`.
+ *
+ * @example
+ * import { createSystem, defineComponent } from 'recq';
+ *
+ * const accounts = defineComponent({ name: 'accounts', logic: account, subscribe: 'accounts.commands', key: true });
+ * const system = await createSystem({ db: './bank.db', components: [accounts] });
+ */
 export { type Clock, SimulatedClock, systemClock } from './clock.ts';
 export type { DeadLetter, DeadLetterStatus, HostState } from './css/consumer-store.ts';
 export type { Durability } from './db.ts';
@@ -8,9 +20,6 @@ export { type CheckpointPolicy, type Component, type ComponentConfig, defineComp
 export type { ActorView } from './host/component-host.ts';
 export type { RetryPolicy } from './host/retry-policy.ts';
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
-export { type ConnectionEvent, connectNats, watchConnection } from './nats/connection.ts';
-export { NatsLogAccess } from './nats/log-client.ts';
-export { NatsTransport } from './nats/transport.ts';
 export type { ReadQuery } from './sss/event-log.ts';
 export type { RouteState } from './sss/log-access.ts';
 export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';
@@ -27,5 +36,4 @@ export {
   startWorker,
 } from './system.ts';
 export { assertPattern, assertTopic, compilePattern } from './topic.ts';
-export { MemoryTransport } from './transport/memory.ts';
 export type { Delivery, Transport } from './transport/transport.ts';

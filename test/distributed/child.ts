@@ -5,7 +5,8 @@
  */
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type ConnectionEvent, connectNats, type Logger, RecqError, type System, watchConnection } from '../../src/index.ts';
+import { type Logger, RecqError, type System } from '../../src/index.ts';
+import { type ConnectionEvent, connectNats, watchConnection } from '../../src/nats/index.ts';
 import type { NodeConfig, WireFailure } from './protocol.ts';
 
 /**
