@@ -5,6 +5,7 @@ import { ExceedsMaxPayloadError, MalformedMessageError, RecqError, StorageError,
 import { consumerOf, consumerResource, type Lease } from '../lease.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 import type { EventLog, ReadQuery } from '../sss/event-log.ts';
+import type { SupervisorRecord } from '../sss/tables/supervisor.ts';
 import type { LeaseTable } from '../supervisor/leases.ts';
 import { LocalLogAccess } from '../supervisor/local-log-access.ts';
 import type { Router } from '../supervisor/router.ts';
@@ -31,6 +32,8 @@ export interface LogServiceOptions {
   leaseTtlMs: number;
   namespace?: string;
   logger?: Logger;
+  /** The supervisor serving the log and its state, for `routes` replies. */
+  supervisor?: () => SupervisorRecord | undefined;
 }
 
 /**
@@ -63,7 +66,7 @@ export class LogService {
     this.#nc = options.connection;
     this.#log = options.log;
     this.#leases = options.leases;
-    this.#local = new LocalLogAccess(options.log, options.leases, options.router, options.leaseTtlMs);
+    this.#local = new LocalLogAccess(options.log, options.leases, options.router, options.leaseTtlMs, options.supervisor);
     this.#logger = options.logger ?? consoleLogger('warn');
     this.#headers = headers();
     this.#headers.set(WIRE_HEADER, WIRE_VERSION);

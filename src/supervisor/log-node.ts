@@ -102,6 +102,7 @@ export class LogNode implements SupervisorWork {
       router: this.router,
       leaseTtlMs: this.#o.leaseTtlMs,
       logger: this.#o.logger,
+      supervisor: () => this.#state,
       ...(nats.namespace === undefined ? {} : { namespace: nats.namespace }),
     }).start();
     await nats.connection.flush();
