@@ -11,6 +11,7 @@
  * const system = await createSystem({ db: './bank.db', components: [accounts] });
  */
 export { type Clock, SimulatedClock, systemClock } from './clock.ts';
+export type { ComponentHandle, ContextOf, EventOf, StateValueOf, TypedActorView } from './component-handle.ts';
 export type { DeadLetter, DeadLetterStatus, HostState } from './css/consumer-store.ts';
 export type { Durability } from './db.ts';
 export { defineSystem, type RunContext, type SystemDefinition } from './define-system.ts';

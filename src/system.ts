@@ -1,6 +1,7 @@
-import type { Actor } from 'xstate';
+import type { Actor, AnyActorLogic } from 'xstate';
 import type { RunnerState } from '../actors/runner.machine.ts';
 import type { SupervisorState, supervisorMachine } from '../actors/supervisor.machine.ts';
+import { ComponentHandle } from './component-handle.ts';
 import type { DeadLetter, DeadLetterStatus } from './css/consumer-store.ts';
 import type { Deployment, SystemRole } from './deployments/deployment.ts';
 import { distributedDeployment } from './deployments/distributed.ts';
@@ -8,6 +9,7 @@ import { embeddedDeployment } from './deployments/embedded.ts';
 import { buildMachines, haltMachines, type Machines, startMachines, stopMachines, supervisorState } from './deployments/launch.ts';
 import type { AppendInput, AppendResult, Envelope, EventObject } from './envelope.ts';
 import { InvalidOptionError, SystemStoppedError, UnknownComponentError } from './errors.ts';
+import type { Component } from './host/component.ts';
 import type { ActorView } from './host/component-host.ts';
 import type { ComponentRunner, ConsumerStatus } from './host/runner.ts';
 import type { ReadQuery } from './sss/event-log.ts';
@@ -117,6 +119,17 @@ export class System {
    */
   async query(component: string, key?: string): Promise<ActorView> {
     return this.#runnerOrRefuse('query').query(component, key);
+  }
+
+  /**
+   * The system seen through one component's types: `publish` takes only the events its logic
+   * accepts, `query` returns its context and state value types.
+   *
+   * @example
+   * const { context } = await system.component(accounts).query('alice');
+   */
+  component<TLogic extends AnyActorLogic>(definition: Component<TLogic>): ComponentHandle<TLogic> {
+    return new ComponentHandle(this, definition);
   }
 
   /** Reads committed events from the log, in seq order. */
