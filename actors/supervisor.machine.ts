@@ -10,10 +10,10 @@ export interface SupervisorWork {
   /** Opens the log and takes its lease (`LeaseHeldError` while another process holds it). */
   open(): Promise<void>;
   /**
-   * After `open` failed: how long to wait before trying again, or undefined to give up. A
-   * distributed supervisor waits out a predecessor's lease; embedded, a held lease is refused.
+   * After `open` failed: how long to wait before trying again and why, or undefined to give
+   * up (e.g. a held lease, where this process may not wait for it).
    */
-  retryOpenAfter(error: unknown): number | undefined;
+  retryOpenAfter(error: unknown): { ms: number; why: string } | undefined;
   /** Starts serving the log to other processes (request/reply over NATS); embedded, nothing. */
   serve(): Promise<void>;
   /** Calls `committed` with each group commit of the log, in seq order; returns a function that stops. */
@@ -153,9 +153,9 @@ export const supervisorMachine = setup({
     recordError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
     planRetry: assign(({ context, event }) => {
       const error = (event as { error?: unknown }).error;
-      const wait = context.work.retryOpenAfter(error) ?? 0;
-      if (!context.waitedForLease) context.report({ level: 'warn', message: `${message(error)}; waiting ${wait} ms for that lease to expire` });
-      return { retryOpenMs: wait, waitedForLease: true };
+      const wait = context.work.retryOpenAfter(error) ?? { ms: 0, why: message(error) };
+      if (!context.waitedForLease) context.report({ level: 'warn', message: `${wait.why}; waiting ${wait.ms} ms for it` });
+      return { retryOpenMs: wait.ms, waitedForLease: true };
     }),
     trackRunner: assign({
       runnerState: ({ event }) => (event as unknown as { snapshot: SnapshotFrom<typeof runnerMachine> }).snapshot.value as RunnerState,

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { NatsConnection } from 'nats';
 import type { RestartPolicy } from '../actors/runner.machine.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -10,6 +8,7 @@ import type { CheckpointPolicy, Component } from './host/component.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryPolicyProblem } from './host/retry-policy.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { checkpointProblem, numberProblem } from './options.ts';
+import { processOwner } from './owner.ts';
 import type { Transport } from './transport/transport.ts';
 
 /** Where a distributed system's processes meet: a NATS server (or cluster) and a namespace. */
@@ -61,6 +60,12 @@ export interface SystemOptions {
   /** This process's identity in leases. Default `host:pid:random`. */
   owner?: string;
   /**
+   * When another running process holds the log's lease: wait for it (saying so once) instead of
+   * refusing with `LeaseHeldError`. A lease whose process is gone (it ran on this machine) is
+   * taken at once either way. Default false; `recq run` and `recq supervisor` wait.
+   */
+  waitForLease?: boolean;
+  /**
    * Carries routed deliveries and observer announcements. Default: the in-process bus (or
    * NATS, with `nats`). Hosts never depend on it for correctness: a lost delivery is a gap
    * they fill from the log.
@@ -85,6 +90,7 @@ export interface ResolvedOptions {
   random: () => number;
   logger: Logger;
   owner: string;
+  waitForLease: boolean;
   durability: Durability;
   busyTimeoutMs: number;
   maxPayloadBytes: number;
@@ -115,6 +121,8 @@ export function resolveOptions(options: SystemOptions): ResolvedOptions {
   }
   if (options.random !== undefined && typeof options.random !== 'function')
     throw new InvalidOptionError('random', options.random, 'expected a function returning a number in [0, 1)');
+  if (options.waitForLease !== undefined && typeof options.waitForLease !== 'boolean')
+    throw new InvalidOptionError('waitForLease', options.waitForLease, 'expected true or false');
   if (options.db !== undefined && (typeof options.db !== 'string' || options.db.length === 0))
     throw new InvalidOptionError('db', options.db, 'expected a file path');
   if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner.length === 0)) {
@@ -126,7 +134,8 @@ export function resolveOptions(options: SystemOptions): ResolvedOptions {
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     logger: options.logger ?? consoleLogger('warn'),
-    owner: options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    owner: options.owner ?? processOwner(),
+    waitForLease: options.waitForLease ?? false,
     durability: options.durability ?? 'full',
     busyTimeoutMs: checked('busyTimeoutMs', options.busyTimeoutMs ?? 5000, { min: 0 }),
     maxPayloadBytes: checked('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { integer: true, min: 1 }),

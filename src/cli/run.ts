@@ -129,7 +129,9 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
   const interrupted = new Promise<Outcome>((resolve) => interrupt.signal.addEventListener('abort', () => resolve({ kind: 'interrupted' }), { once: true }));
   try {
     const { main, db: _db, ...options } = definition;
-    system = await startersOf(definition).createSystem({ ...options, ...target.overrides, db: target.db });
+    // Under a service manager a restart must not crash-loop on a lease another process still holds.
+    const waitForLease = options.waitForLease ?? true;
+    system = await startersOf(definition).createSystem({ ...options, waitForLease, ...target.overrides, db: target.db });
     let outcome: Outcome;
     if (interrupt.signal.aborted) {
       outcome = { kind: 'interrupted' };

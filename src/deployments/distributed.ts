@@ -65,7 +65,7 @@ export async function distributedDeployment(
             transport: bus,
             nats: { connection: nc, ...namespace },
             // A supervisor restarted after a crash finds its predecessor's lease: it waits it out.
-            waitForLease: role === 'supervisor',
+            waitForLease: role === 'supervisor' || o.waitForLease,
           });
     const remote: LogAccess | undefined =
       role === 'supervisor'

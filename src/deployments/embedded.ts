@@ -26,7 +26,7 @@ export function embeddedDeployment(o: ResolvedOptions, transport?: Transport): D
       leaseTtlMs: o.leaseTtlMs,
       maxPayloadBytes: o.maxPayloadBytes,
       transport: bus,
-      waitForLease: false,
+      waitForLease: o.waitForLease,
     });
   } catch (error) {
     db.close();

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import { LeaseHeldError, StaleEpochError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
+import { ownerIsGone } from '../owner.ts';
 import { createLeasesTable, expireLease, extendLease, listLeases, readLease, storeLease } from '../sss/tables/leases.ts';
 
 /**
@@ -14,14 +15,21 @@ export class LeaseTable {
   readonly #clock: Clock;
   readonly #acquire: (resource: string, owner: string, ttlMs: number) => Lease;
 
-  constructor(db: SqliteDatabase, clock: Clock) {
+  /**
+   * `onTakeOver` hears of each unexpired lease taken from an owner whose process is gone (it
+   * ran on this machine and crashed): such a lease is taken at once instead of waited out.
+   */
+  constructor(db: SqliteDatabase, clock: Clock, onTakeOver: (held: Lease) => void = () => {}) {
     this.#db = db;
     this.#clock = clock;
     createLeasesTable(db);
     this.#acquire = db.transaction((resource: string, owner: string, ttlMs: number) => {
       const now = this.#clock.now();
       const held = readLease(db, resource);
-      if (held && held.owner !== owner && held.expiresAt > now) throw new LeaseHeldError(resource, held.owner, held.expiresAt);
+      if (held && held.owner !== owner && held.expiresAt > now) {
+        if (!ownerIsGone(held.owner)) throw new LeaseHeldError(resource, held.owner, held.expiresAt);
+        onTakeOver(held);
+      }
       const lease: Lease = { resource, owner, epoch: (held?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
       storeLease(db, lease);
       return lease;
@@ -30,7 +38,7 @@ export class LeaseTable {
 
   /**
    * Takes the lease on `resource` for `ttlMs`, raising its epoch. Throws `LeaseHeldError`
-   * while another owner's lease is unexpired.
+   * while another owner's lease is unexpired, unless that owner's process is gone.
    */
   acquire(resource: string, owner: string, ttlMs: number): Lease {
     return this.#acquire(resource, owner, ttlMs);

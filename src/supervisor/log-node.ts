@@ -49,7 +49,9 @@ export class LogNode implements SupervisorWork {
   constructor(options: LogNodeOptions) {
     this.#o = options;
     this.renewEveryMs = Math.max(1, Math.floor(options.leaseTtlMs / 3));
-    this.leases = new LeaseTable(options.db, options.clock);
+    this.leases = new LeaseTable(options.db, options.clock, (held) =>
+      options.logger.warn(`took over the lease on ${held.resource} from ${held.owner}, whose process is gone`, { epoch: held.epoch + 1 }),
+    );
     this.log = new EventLog(options.db, {
       clock: options.clock,
       maxPayloadBytes: options.maxPayloadBytes,
@@ -87,9 +89,12 @@ export class LogNode implements SupervisorWork {
     this.#lease = this.leases.acquire('log', this.#o.owner, this.#o.leaseTtlMs);
   }
 
-  retryOpenAfter(error: unknown): number | undefined {
+  retryOpenAfter(error: unknown): { ms: number; why: string } | undefined {
     if (!this.#o.waitForLease || !(error instanceof LeaseHeldError)) return undefined;
-    return Math.max(50, error.expiresAt - this.#o.clock.now() + 50);
+    return {
+      ms: Math.max(50, error.expiresAt - this.#o.clock.now() + 50),
+      why: `the log is leased to ${error.owner} until ${new Date(error.expiresAt).toISOString()}`,
+    };
   }
 
   async serve(): Promise<void> {
