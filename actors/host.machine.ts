@@ -3,7 +3,7 @@ import { assign, fromPromise, sendParent, setup } from 'xstate';
 /** The coarse states a host records for `recq status` in other processes. */
 export type HostPhase = 'restoring' | 'standby' | 'catching-up' | 'live' | 'retrying' | 'blocked' | 'paused' | 'failed' | 'fenced' | 'stopped';
 
-/** What wakes a host machine: new work (deliveries, timers, commands) or a due checkpoint. */
+/** What wakes a host machine: new work in the inbox (deliveries, timers, a parked letter's retry) or a due checkpoint. */
 export type HostSignal = { type: 'work' } | { type: 'commit.due' };
 
 /**
@@ -175,6 +175,7 @@ export const hostMachine = setup({
     failWithFence: assign({ error: ({ context }) => context.error ?? context.fencedBy }),
     pause: assign({ paused: true }),
     resume: assign({ paused: false }),
+    // The work refuses a second request while one is pending (it reads `replaying`), so the first stands.
     requestReplay: assign({
       replay: ({ context, event }) => context.replay ?? (event.type === 'replay' ? { from: event.from, settle: event.settle } : undefined),
     }),
