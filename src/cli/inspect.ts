@@ -6,11 +6,15 @@ import { type ComponentDeadLetter, countWaitingDeadLetters, listComponentDeadLet
 import { countSnapshotsByConsumer } from '../css/tables/snapshots.ts';
 import { openDatabase, type SqliteDatabase } from '../db.ts';
 import { RecqError } from '../errors.ts';
+import { consumerResource } from '../lease.ts';
+import { ownerIsGone } from '../owner.ts';
 import { countEventsByTopicAfter, type EventRangePage, readEventRange, readHead } from '../sss/tables/events.ts';
 import { listLeases } from '../sss/tables/leases.ts';
 import { countTables, hasTable } from '../sss/tables/sqlite-master.ts';
 import { readSupervisorState, type SupervisorRecord } from '../sss/tables/supervisor.ts';
 import { compilePatterns, type TopicMatcher } from '../topic.ts';
+
+const ENDED_HOST_STATES = new Set(['stopped', 'failed', 'fenced']);
 
 /** One consumer's durable progress, read from its CSS row. */
 export interface ConsumerState {
@@ -24,7 +28,10 @@ export interface ConsumerState {
   patterns: string[];
   version: string;
   storedActors: number;
-  /** The host state last recorded; a process that crashed leaves its last state behind. */
+  /**
+   * The host state last recorded, or `down` when it claims to run (live, catching up, ...) but
+   * nothing holds the consumer's lease any more, or its owner's process is gone.
+   */
   hostState: string;
   /** Dead letters still waiting for an operator (parked, or blocking the consumer). */
   deadLetters: number;
@@ -105,6 +112,7 @@ export class StoreReader {
       const head = this.head();
       const consumers = this.#hasTable('consumers') ? listConsumers(this.#db) : [];
       const actors = this.#hasTable('snapshots') ? countSnapshotsByConsumer(this.#db) : new Map<string, number>();
+      const leases = this.leases(now);
       const parked = this.#hasTable('dead_letters') ? countWaitingDeadLetters(this.#db) : new Map<string, number>();
       return {
         db: this.file,
@@ -120,12 +128,12 @@ export class StoreReader {
             patterns: patterns ?? [],
             version: row.version,
             storedActors: actors.get(row.consumer) ?? 0,
-            hostState: row.host_state,
+            hostState: this.#hostState(row.consumer, row.host_state, leases),
             deadLetters: parked.get(row.consumer) ?? 0,
             updatedAt: row.updated_at,
           };
         }),
-        leases: this.leases(now),
+        leases,
         supervisor: this.#hasTable('supervisor') ? (readSupervisorState(this.#db) ?? null) : null,
       };
     })();
@@ -135,6 +143,13 @@ export class StoreReader {
   head(): number {
     if (!this.#hasTable('events')) return 0;
     return readHead(this.#db);
+  }
+
+  /** A host that ended says so itself; one that claims to run is believed only while its lease holds and its process runs. */
+  #hostState(consumer: string, recorded: string, leases: readonly LeaseState[]): string {
+    if (ENDED_HOST_STATES.has(recorded)) return recorded;
+    const lease = leases.find((l) => l.resource === consumerResource(consumer));
+    return !lease || lease.expired || ownerIsGone(lease.owner) ? 'down' : recorded;
   }
 
   leases(now: number): LeaseState[] {

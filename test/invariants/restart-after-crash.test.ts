@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { StoreReader } from '../../src/cli/inspect.ts';
 import { createSystem, LeaseHeldError } from '../../src/index.ts';
 import { useChildren } from '../support/child-process.ts';
 import { listeningLogger } from '../support/listening-logger.ts';
@@ -24,6 +25,10 @@ describe('restart after a crash', () => {
     const dead = await holder(db, 60_000);
     dead.kill('SIGKILL');
     await dead.exited;
+    // It recorded 'live'; recq status does not believe a host whose process is gone.
+    const reader = StoreReader.open(db);
+    expect(reader.status(Date.now()).consumers.map((c) => [c.consumer, c.hostState])).toEqual([['recorder', 'down']]);
+    reader.close();
 
     const log = listeningLogger();
     // No waitForLease: a lease still held by a live process would be refused at once.
