@@ -98,13 +98,19 @@ function report(error: unknown): number {
   return 1;
 }
 
+/** recq's version, from its package.json: two folders up from src/cli, three from dist/src/cli. */
 function version(): string {
-  try {
-    const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    return typeof manifest === 'object' && manifest !== null && 'version' in manifest ? String(manifest.version) : 'unknown';
-  } catch {
-    return 'unknown';
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const manifest: unknown = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+      if (typeof manifest === 'object' && manifest !== null && 'name' in manifest && manifest.name === 'recq' && 'version' in manifest) {
+        return String(manifest.version);
+      }
+    } catch {
+      // Not at this level; try the next.
+    }
   }
+  return 'unknown';
 }
 
 // A reader that goes away (`recq events | head`) is not an error.

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { register as registerCommonJs } from 'tsx/cjs/api';
 import { defineSystem, type SystemDefinition } from '../define-system.ts';
 import { InvalidOptionError, InvalidSystemModuleError, ModuleLoadError, ModuleNotFoundError, RecqError } from '../errors.ts';
 import { isRecqError } from './command.ts';
+import { enableTypeScript, isTypeScript } from './typescript-loader.ts';
 
 /**
  * Imports a system module (`recq run`, `recq worker`) and checks that its default export is a
- * system definition.
+ * system definition. A TypeScript module is loaded through tsx, registered only then.
  *
  * @example
  * const definition = await loadDefinition('./shop.ts');
@@ -17,9 +17,7 @@ import { isRecqError } from './command.ts';
 export async function loadDefinition(module: string): Promise<SystemDefinition> {
   const path = resolve(module);
   if (!existsSync(path)) throw new ModuleNotFoundError(module, path);
-  // A .ts file outside a "type": "module" package is CommonJS to Node; without tsx's CommonJS
-  // hook, Node 20.19+ fails on it with ERR_REQUIRE_CYCLE_MODULE.
-  registerCommonJs();
+  if (isTypeScript(path)) await enableTypeScript(module, path);
   let namespace: { default?: unknown };
   try {
     namespace = await import(pathToFileURL(path).href);

@@ -1,5 +1,12 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startChild } from '../support/child-process.ts';
+import { TempDir } from '../support/temp-dir.ts';
 import { createWorkspace, recq } from './recq-process.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 const workspace = createWorkspace();
 afterAll(() => workspace.remove());
@@ -56,4 +63,75 @@ describe('recq', () => {
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain('after --');
   });
+});
+
+/**
+ * recq as an app installs it: a copy of the package's bin, dist and package.json in a project's
+ * node_modules, next to its dependencies and peers but not tsx (an optional peer).
+ */
+function installedWithoutTsx(): { dir: string; bin: string; remove(): void } {
+  const temp = new TempDir();
+  const modules = join(temp.path, 'node_modules');
+  const recqDir = join(modules, 'recq');
+  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run "npm run build" first');
+  mkdirSync(recqDir, { recursive: true });
+  for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO, part), join(recqDir, part), { recursive: true });
+  for (const dependency of ['better-sqlite3', 'nats', 'xstate', '@xstate/store']) {
+    mkdirSync(dirname(join(modules, dependency)), { recursive: true });
+    symlinkSync(join(REPO, 'node_modules', dependency), join(modules, dependency), 'dir');
+  }
+  writeFileSync(join(temp.path, 'package.json'), '{ "type": "module" }\n');
+  return { dir: temp.path, bin: join(recqDir, 'bin', 'recq.js'), remove: () => temp.remove() };
+}
+
+const COUNTER_MODULE = `
+import { assign, setup } from 'xstate';
+import { defineComponent, defineSystem } from 'recq';
+
+const counter = setup({}).createMachine({
+  context: { count: 0 },
+  on: { add: { actions: assign({ count: ({ context, event }) => context.count + event.amount }) } },
+});
+
+export default defineSystem({
+  components: [defineComponent({ name: 'counter', logic: counter, subscribe: 'counts.*' })],
+  async main(system) {
+    await system.publish('counts.a', { type: 'add', amount: 2 });
+    await system.publish('counts.b', { type: 'add', amount: 5 });
+    await system.settled();
+    console.log(JSON.stringify((await system.query('counter')).context));
+  },
+});
+`;
+
+describe('recq as installed in an app', () => {
+  const app = installedWithoutTsx();
+  afterAll(() => app.remove());
+  const run = (args: readonly string[]) => startChild({ name: `recq ${args.join(' ')}`, script: app.bin, args, cwd: app.dir }).exited;
+
+  it('prints its version from the installed package.json', async () => {
+    const outcome = await run(['--version']);
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    expect(outcome.stdout).toBe(`${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}\n`);
+  });
+
+  it('runs a JavaScript system module that imports recq, with no tsx installed', async () => {
+    writeFileSync(join(app.dir, 'counter.js'), COUNTER_MODULE);
+    const outcome = await run(['run', 'counter.js', '--db', 'js.db']);
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(outcome.stdout)).toEqual({ count: 7 });
+  });
+
+  it.skipIf(Boolean((process.features as { typescript?: unknown }).typescript))(
+    'refuses a TypeScript module when tsx is missing, saying what to install',
+    async () => {
+      writeFileSync(join(app.dir, 'counter.ts'), COUNTER_MODULE);
+      const outcome = await run(['run', 'counter.ts', '--db', 'ts.db']);
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain('recq: counter.ts failed to load: it is TypeScript, and recq loads TypeScript through tsx, which is not installed.');
+      expect(outcome.stderr).toContain('npm install --save-dev tsx');
+      expect(outcome.stderr).not.toContain('    at ');
+      expect(existsSync(join(app.dir, 'ts.db'))).toBe(false);
+    },
+  );
 });
