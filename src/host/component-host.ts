@@ -1,14 +1,15 @@
 import type { BatchOutcome, HostCommand, HostSignal, HostView, HostWork, Restored } from '../../actors/host.machine.ts';
 import type { DeadLetter, HostState } from '../css/consumer-store.ts';
-import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError, UnknownKeyError, VersionMismatchError } from '../errors.ts';
+import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { Delivery } from '../transport/transport.ts';
 import type { ActorCell, CellOwner } from './actor-cell.ts';
 import type { ActorTable } from './actor-table.ts';
-import { type ActorView, viewOfCell, viewOfStored } from './actor-view.ts';
+import { type ActorView, queryActor } from './actor-view.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { Component } from './component.ts';
 import type { ConsumerLease } from './consumer-lease.ts';
+import { openConsumerRecord } from './consumer-record.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';
 import type { PendingTimer } from './durable-timers.ts';
 import type { EventApplier } from './event-applier.ts';
@@ -116,19 +117,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#position.routed(registration.watermark);
     // What a previous life left in the outbox goes first.
     this.#o.relay?.kick(registration.lease);
-    const record = store.open(
-      this.consumer,
-      component.name,
-      component.version,
-      component.patterns,
-      component.startFrom === 'head' ? registration.watermark : 0,
-    );
-    if (!component.migrate) {
-      const other = store.otherVersions(this.consumer, component.version)[0];
-      if (other !== undefined) throw new VersionMismatchError(component.name, undefined, other, component.version);
-    }
-    store.adopt(this.consumer, component.version, component.patterns);
-    this.#position.restoredAt(record.offset);
+    this.#position.restoredAt(openConsumerRecord(store, this.consumer, component, registration.watermark));
     // A letter the consumer was blocked on when it stopped is settled by the next attempt at it.
     for (const letter of store.deadLetters(this.consumer, 'blocking')) this.#letters.retrying(letter);
     this.#actors.restore();
@@ -260,11 +249,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
 
   /** The current state of the actor for `key` (in memory if active, else from the CSS). */
   query(key: string | undefined): ActorView {
-    const cell = this.#actors.get(key);
-    if (cell) return { ...viewOfCell(this.component.name, cell), key };
-    const stored = this.#o.store.loadSnapshot(this.consumer, key ?? '');
-    if (!stored) throw new UnknownKeyError(this.component.name, key);
-    return viewOfStored(this.component.name, key, stored);
+    return queryActor(this.#actors, this.#o.store, this.consumer, this.component.name, key);
   }
 
   /**
