@@ -122,6 +122,25 @@ describe('recq as installed in an app', () => {
     expect(JSON.parse(outcome.stdout)).toEqual({ count: 7 });
   });
 
+  it('resolves the public entry and each subpath to the compiled library', async () => {
+    writeFileSync(
+      join(app.dir, 'subpaths.js'),
+      `const names = {};
+for (const entry of ['recq', 'recq/nats', 'recq/transport', 'recq/testing']) names[entry] = Object.keys(await import(entry)).sort();
+console.log(JSON.stringify(names));
+`,
+    );
+    const outcome = await startChild({ name: 'subpaths.js', script: 'subpaths.js', cwd: app.dir }).exited;
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    const names = JSON.parse(outcome.stdout) as Record<string, string[]>;
+    expect(names.recq).toEqual(expect.arrayContaining(['createSystem', 'defineComponent', 'defineSystem', 'startSupervisor', 'startWorker', 'SimulatedClock']));
+    expect(names.recq).not.toContain('NatsTransport');
+    expect(names.recq).not.toContain('MemoryTransport');
+    expect(names['recq/nats']).toEqual(['NatsLogAccess', 'NatsTransport', 'connectNats', 'subjectsFor', 'watchConnection']);
+    expect(names['recq/transport']).toEqual(['MemoryTransport']);
+    expect(names['recq/testing']).toEqual(['SimulatedClock', 'TestSystem', 'closeTestSystems', 'testSystem']);
+  });
+
   it.skipIf(Boolean((process.features as { typescript?: unknown }).typescript))(
     'refuses a TypeScript module when tsx is missing, saying what to install',
     async () => {
