@@ -1,36 +1,11 @@
 import { type Clock, systemClock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
+
+export { CONSUMER_COMMANDS, type CommandResult, type ConsumerCommand, type ConsumerCommandName } from './records.ts';
+
+import type { CommandResult, ConsumerCommand, ConsumerCommandName } from './records.ts';
 import { createConsumerStoreSchema } from './schema.ts';
 import { completeCommand, insertCommand, listQueuedCommands, readCommand } from './tables/commands.ts';
-
-/**
- * What an operator can ask of a consumer from outside the process that runs it:
- * - `pause`, `resume`: stop applying events after the current batch, and go on again.
- * - `retry`, `skip`: retry or skip a dead letter (`arg`: its id).
- * - `replay`: forget the consumer's actors and rebuild them from the log (`arg`: the seq to start from).
- */
-export type ConsumerCommandName = 'pause' | 'resume' | 'retry' | 'skip' | 'replay';
-
-export const CONSUMER_COMMANDS: readonly ConsumerCommandName[] = ['pause', 'resume', 'retry', 'skip', 'replay'];
-
-/** One queued operator command and, once the consumer's host has run it, how that ended. */
-export interface ConsumerCommand {
-  id: number;
-  consumer: string;
-  command: ConsumerCommandName;
-  /** The dead letter id for `retry` and `skip`, the seq to replay from for `replay`. */
-  arg: string | undefined;
-  requestedAt: number;
-  /** When the host ran it; undefined while it is queued. */
-  doneAt: number | undefined;
-  /** What running it did, in words. */
-  outcome: string | undefined;
-  /** Why it was refused; a refused command changed nothing. */
-  error: string | undefined;
-}
-
-/** How a command ended: what it did, or why it was refused. */
-export type CommandResult = { outcome: string } | { error: string };
 
 /**
  * Operator commands for consumers, kept in the consumer's CSS. The CLI enqueues them from its

@@ -1,7 +1,6 @@
-import type { HostPhase } from '../../actors/host.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
-import type { PreparedAppend } from '../envelope.ts';
+import type { Checkpoint, ConsumerRecord, DeadLetter, DeadLetterStatus, EmitSink, HostState, StoredSnapshot } from './records.ts';
 import { createConsumerStoreSchema } from './schema.ts';
 import {
   insertConsumer,
@@ -16,75 +15,8 @@ import {
 import { listDeadLetters, readDeadLetter, readDeadLetterFor, storeDeadLetter } from './tables/dead-letters.ts';
 import { countSnapshots, deleteSnapshots, listKeysWithTimers, listOtherVersions, readSnapshot, storeSnapshot } from './tables/snapshots.ts';
 
+export type { Checkpoint, ConsumerRecord, DeadLetter, DeadLetterStatus, EmitSink, HostState, StoredSnapshot } from './records.ts';
 export { type DeadLetterRow, toDeadLetter } from './tables/dead-letters.ts';
-
-/**
- * Where a checkpoint's emitted events go, inside the checkpoint's own transaction: the log
- * itself in the embedded deployment, a local outbox in the distributed one.
- */
-export interface EmitSink {
-  transaction<T>(work: () => T): T;
-  appendWithinTransaction(prepared: readonly PreparedAppend[], consumer: string): unknown;
-}
-
-/** A consumer's durable position. */
-export interface ConsumerRecord {
-  consumer: string;
-  component: string;
-  offset: number;
-  version: string;
-  patterns: string[];
-}
-
-/** One actor's persisted snapshot, as JSON, with the logic version that wrote it. */
-export interface StoredSnapshot {
-  key: string;
-  version: string;
-  /** Seq of the last event the actor had processed when this snapshot was taken. */
-  seq: number;
-  snapshot: string;
-  /** The actor's pending delayed events (JSON list of `StoredTimer`), or null. */
-  timers: string | null;
-}
-
-/**
- * - `parked`: failed for good; the consumer went on without it.
- * - `blocking`: failed for good under the `block` policy; the consumer waits for an operator.
- * - `retried`: an operator retried it and it was applied.
- * - `skipped`: an operator skipped it.
- */
-export type DeadLetterStatus = 'parked' | 'blocking' | 'retried' | 'skipped';
-
-/** An event (or fired timer) that could not be applied, kept with its error. */
-export interface DeadLetter {
-  /** Assigned when first committed; what operators name it by. */
-  id?: number;
-  consumer: string;
-  seq: number;
-  /** The envelope id, or `timer/<seq>/<timer id>` for a fired timer. */
-  eventId: string;
-  key: string | undefined;
-  topic: string;
-  /** The event as JSON. */
-  event: string;
-  error: string;
-  stack: string | undefined;
-  attempts: number;
-  firstFailedAt: number;
-  lastFailedAt: number;
-  status: DeadLetterStatus;
-}
-
-/** Everything a consumer commits at once. */
-export interface Checkpoint {
-  offset: number;
-  snapshots: readonly StoredSnapshot[];
-  emitted: readonly PreparedAppend[];
-  deadLetters: readonly DeadLetter[];
-}
-
-/** The coarse lifecycle state a host records for `recq status` in other processes. */
-export type HostState = HostPhase;
 
 /**
  * The Consumer State Store. Offsets, snapshots, dead letters and emitted events of one

@@ -1,13 +1,10 @@
 import type { SqliteDatabase } from '../db.ts';
 import type { AppendInput, PreparedAppend } from '../envelope.ts';
-import type { EmitSink } from './consumer-store.ts';
-import { countOutboxEntries, createOutboxTable, deleteOutboxEntries, insertOutboxEntry, listOutboxEntries } from './tables/outbox.ts';
+import type { EmitSink, OutboxEntry } from './records.ts';
 
-/** An emitted event waiting in the outbox, with its place in the consumer's order. */
-export interface OutboxEntry {
-  position: number;
-  input: AppendInput;
-}
+export type { OutboxEntry } from './records.ts';
+
+import { countOutboxEntries, createOutboxTable, deleteOutboxEntries, insertOutboxEntry, listOutboxEntries } from './tables/outbox.ts';
 
 /**
  * Where a worker's consumers put what they emit, in their checkpoint's own transaction (the

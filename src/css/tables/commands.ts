@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../../db.ts';
 import { preparedOnce } from '../../sss/tables/prepared.ts';
-import type { ConsumerCommand, ConsumerCommandName } from '../commands.ts';
+import type { ConsumerCommand, ConsumerCommandName } from '../records.ts';
 
 /** A row of the `consumer_commands` table. */
 export interface CommandRow {

@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../../db.ts';
 import { preparedOnce } from '../../sss/tables/prepared.ts';
-import type { ConsumerRecord, HostState } from '../consumer-store.ts';
+import type { ConsumerRecord, HostState } from '../records.ts';
 
 /** A row of the `consumers` table: a consumer's offset, logic version and patterns, and what its host last recorded. */
 export interface ConsumerRow {

@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../../db.ts';
 import { preparedOnce } from '../../sss/tables/prepared.ts';
-import type { DeadLetter, DeadLetterStatus } from '../consumer-store.ts';
+import type { DeadLetter, DeadLetterStatus } from '../records.ts';
 
 /** A row of the `dead_letters` table. */
 export interface DeadLetterRow {

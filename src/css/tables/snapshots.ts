@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../../db.ts';
 import { preparedOnce } from '../../sss/tables/prepared.ts';
-import type { StoredSnapshot } from '../consumer-store.ts';
+import type { StoredSnapshot } from '../records.ts';
 
 /** A row of the `snapshots` table: one actor's snapshot, keyed by consumer and actor key ('' for a singleton). */
 export interface SnapshotRow extends StoredSnapshot {
