@@ -31,11 +31,44 @@ export class SnapshotRestoreError extends RecqError {
     readonly key: string | undefined,
     readonly state: unknown,
     cause: unknown,
+    reason: string = reasonOf(cause),
+    fix = 'Migrate the snapshot or replay the component from the log.',
+  ) {
+    super('SNAPSHOT_RESTORE_FAILED', `${actor(component, key)} cannot restore its snapshot in state ${shown(state)}: ${reason}. ${fix}`, { cause });
+  }
+}
+
+/**
+ * A stored snapshot (or what `migrate` made of it) that does not fit the current logic: a state
+ * it is in, a child it has or a context field the logic expects is missing. Found before the
+ * actor starts, so nothing ran on it.
+ *
+ * @example
+ * if (error instanceof IncompatibleSnapshotError) console.error(error.key, error.problems);
+ */
+export class IncompatibleSnapshotError extends SnapshotRestoreError {
+  constructor(
+    component: string,
+    key: string | undefined,
+    state: unknown,
+    /** Each thing that does not fit, e.g. `state "payment.awaiting" no longer exists`. */
+    readonly problems: readonly string[],
+    /** The logic version the snapshot was read as. */
+    readonly version: string,
+    /** The version `migrate` upgraded the snapshot from, if it did. */
+    readonly migratedFrom?: string,
   ) {
     super(
-      'SNAPSHOT_RESTORE_FAILED',
-      `${actor(component, key)} cannot restore its snapshot in state ${shown(state)}: ${reasonOf(cause)}. Migrate the snapshot or replay the component from the log.`,
-      { cause },
+      component,
+      key,
+      state,
+      undefined,
+      migratedFrom === undefined
+        ? `it does not fit the current logic: ${problems.join('; ')}`
+        : `migrate(snapshot, ${shown(migratedFrom)}) returned a snapshot that does not fit logic version ${shown(version)}: ${problems.join('; ')}`,
+      migratedFrom === undefined
+        ? 'Give the component a new version and a migrate(snapshot, fromVersion) that brings such snapshots up to date, or replay the consumer from the log (recq replay).'
+        : 'Make migrate return a snapshot of the current logic, or replay the consumer from the log (recq replay).',
     );
   }
 }

@@ -3,7 +3,8 @@ import type { Clock } from '../clock.ts';
 import type { StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope, EventMeta, PreparedAppend, StoredEvent } from '../envelope.ts';
 import { prepareAppend } from '../envelope.ts';
-import { SnapshotRestoreError, VersionMismatchError } from '../errors.ts';
+import { SnapshotRestoreError } from '../errors.ts';
+import { restorableSnapshot } from './compatibility.ts';
 import type { Component } from './component.ts';
 import { DurableTimers, type PendingTimer, type StoredTimer } from './durable-timers.ts';
 
@@ -83,14 +84,7 @@ export class ActorCell {
     stored: StoredSnapshot | undefined,
     first: Envelope | undefined,
   ): ActorCell {
-    let snapshot: unknown;
-    if (stored) {
-      snapshot = JSON.parse(stored.snapshot) as unknown;
-      if (stored.version !== component.version) {
-        if (!component.migrate) throw new VersionMismatchError(component.name, key, stored.version, component.version);
-        snapshot = component.migrate(snapshot, stored.version);
-      }
-    }
+    const snapshot = stored ? restorableSnapshot(component, key, stored) : undefined;
     let cell: ActorCell | undefined;
     const timers = new DurableTimers(clock, (timer) => {
       if (cell) owner.timerDue(cell, timer);

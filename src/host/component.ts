@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { AnyActorLogic, AnyStateMachine } from 'xstate';
 import type { Envelope, StoredEvent } from '../envelope.ts';
 import { EventRejectedError, InvalidComponentError } from '../errors.ts';
 import { checkpointProblem, numberProblem } from '../options.ts';
 import { assertPattern } from '../topic.ts';
+import { AUTO_VERSION, keepOldDefaultVersions } from './logic-version.ts';
 import { type RetryPolicy, retryPolicyProblem } from './retry-policy.ts';
 
 /** How often a consumer checkpoints: after `maxEvents` events, or `maxDelayMs` after the first uncommitted one. */
@@ -28,9 +28,16 @@ export interface ComponentConfig<TLogic extends AnyActorLogic = AnyActorLogic> {
    * picks the key from the envelope.
    */
   key?: true | ((envelope: Envelope) => string | undefined);
-  /** The logic version stored with snapshots. Default: a hash of the machine definition. */
+  /**
+   * The logic version stored with snapshots; give one (and `migrate`) for a breaking change.
+   * Without it, snapshots are stored as `'auto'` and restored whenever they fit the current
+   * logic (their states, children and context fields exist in it), however it was edited.
+   */
   version?: string;
-  /** Upgrades a snapshot written by another logic version. */
+  /**
+   * Upgrades a snapshot stored under another version to the current one; what it returns must
+   * fit the current logic too. Without it, a snapshot of another version refuses to restore.
+   */
   migrate?: (snapshot: unknown, fromVersion: string) => unknown;
   /** Where emitted events go. Default: topic = the event's `type`, key = the emitting actor's key. */
   emits?: {
@@ -73,7 +80,12 @@ export interface Component<TLogic extends AnyActorLogic = AnyActorLogic> {
   readonly patterns: readonly string[];
   readonly keyed: boolean;
   readonly keyOf: (envelope: Envelope) => string | undefined;
+  /** The version stored with snapshots: the given one, or `'auto'` (restored by fit, see `restorableSnapshot`). */
   readonly version: string;
+  /**
+   * Brings a snapshot of another version to this one. Under `'auto'` without a `migrate` of the
+   * component's own, it keeps snapshots of the old hash versions and refuses named ones.
+   */
   readonly migrate: ((snapshot: unknown, fromVersion: string) => unknown) | undefined;
   readonly topicOf: (event: StoredEvent) => string;
   readonly emittedKeyOf: (event: StoredEvent, actorKey: string | undefined) => string | undefined;
@@ -138,8 +150,9 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
     patterns,
     keyed: keyOption !== undefined,
     keyOf,
-    version: config.version ?? logicVersion(logic),
-    migrate: config.migrate,
+    version: config.version ?? AUTO_VERSION,
+    // Never undefined under 'auto': a start must not refuse snapshots of the old hash versions.
+    migrate: config.migrate ?? ((config.version ?? AUTO_VERSION) === AUTO_VERSION ? keepOldDefaultVersions(name, logic) : undefined),
     topicOf: config.emits?.topic ?? ((event) => event.type),
     emittedKeyOf: config.emits?.key ?? ((_event, actorKey) => actorKey),
     inputOf: config.input ?? ((key) => ({ key })),
@@ -153,12 +166,6 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
 
 function isMachine(logic: AnyActorLogic): logic is AnyStateMachine {
   return typeof (logic as { definition?: unknown }).definition === 'object' && 'root' in logic;
-}
-
-/** A stable hash of a machine's definition; other logic gets version "1" unless given one. */
-export function logicVersion(logic: AnyActorLogic): string {
-  if (!isMachine(logic)) return '1';
-  return createHash('sha256').update(JSON.stringify(logic.definition)).digest('hex').slice(0, 12);
 }
 
 interface StateNodeLike {
