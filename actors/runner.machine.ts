@@ -44,9 +44,17 @@ export interface RunnerContext extends Omit<RunnerInput, 'consumers'> {
   children: Record<string, ActorRefFrom<typeof hostMachine>>;
 }
 
-type RunnerEvent = HostReport | { type: 'restart'; consumer: string } | { type: 'stop' };
+type RunnerEvent =
+  | HostReport
+  | { type: 'restart'; consumer: string }
+  /** An operator queued a replay for a failed host: start it again, and the replay runs before its actors are restored. */
+  | { type: 'revive'; consumer: string }
+  | { type: 'stop' };
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** An error that says retrying cannot heal it (a snapshot that no longer fits the machine, a version mismatch). */
+export const isPermanent = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 
 /** Exponential backoff with full jitter on the upper half: delay ∈ [d/2, d]. */
 export function restartDelay(policy: RestartPolicy, failures: number, random: () => number): number {
@@ -64,7 +72,9 @@ export type RunnerState = 'starting' | 'running' | 'degraded' | 'stopping' | 'st
  *
  * It spawns one host per consumer, restarts a failed host after an exponential backoff, and
  * gives up on a host (marking it failed, with the reason) after `maxRestarts` failures within
- * `windowMs`. A fenced host (its lease taken by another owner) is never restarted here.
+ * `windowMs`, or at once when its error is `permanent` (restarting cannot fix it). An operator's
+ * replay (`revive`) starts a failed host again. A fenced host (its lease taken by another owner)
+ * is never restarted here.
  */
 export const runnerMachine = setup({
   types: {
@@ -125,6 +135,17 @@ export const runnerMachine = setup({
       const now = context.now();
       const failures = [...record.failures.filter((t) => now - t < context.policy.windowMs), now];
       const lastError = message(event.error);
+      if (isPermanent(event.error)) {
+        // A restart would meet the same snapshot or version again: say so once, and what to do.
+        context.report({
+          level: 'error',
+          consumer: event.consumer,
+          error: event.error,
+          message: `host ${event.consumer} failed with an error that restarting cannot fix, so it is not restarted: ${lastError} To rebuild it from the log, run "recq replay ${event.consumer}" (it is applied before its actors are restored), or fix the component and start the system again.`,
+        });
+        enqueue.assign({ hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'failed', failures, lastError } } });
+        return;
+      }
       if (failures.length > context.policy.maxRestarts) {
         context.report({
           level: 'error',
@@ -144,6 +165,14 @@ export const runnerMachine = setup({
       });
       enqueue.assign({ hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'restarting', failures, lastError } } });
       enqueue(raise({ type: 'restart', consumer: event.consumer }, { delay }));
+    }),
+    reviveHost: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'revive') return;
+      const record = context.hosts[event.consumer];
+      if (record?.status !== 'failed') return;
+      context.report({ level: 'info', consumer: event.consumer, message: `host ${event.consumer} starts again for an operator's replay` });
+      enqueue.assign({ hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'restarting', failures: [] } } });
+      enqueue.raise({ type: 'restart', consumer: event.consumer });
     }),
     stopChildren: ({ context }) => {
       for (const [consumer, child] of Object.entries(context.children)) {
@@ -199,6 +228,7 @@ export const runnerMachine = setup({
       on: {
         'host.live': { actions: 'markLive' },
         'host.failed': { actions: 'recordFailure' },
+        revive: { actions: 'reviveHost' },
       },
     },
     stopping: {

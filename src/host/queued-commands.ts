@@ -2,6 +2,7 @@ import type { CommandQueue, CommandResult, ConsumerCommand } from '../css/comman
 import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
 import { InvalidCommandError, StorageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { replayOutcome } from './replay-before-restore.ts';
 
 /** What a consumer under operator command offers: the System API's controls, and where it stands. */
 export interface CommandedConsumer {
@@ -19,9 +20,10 @@ export interface CommandedConsumer {
 
 /**
  * Runs the operator commands queued for a host's consumer (by the CLI, from another process)
- * through the same methods the System API uses, and records how each ended. It never throws:
- * what SQLite could not do is tried again on the next heartbeat, and a refused command is
- * recorded with its error.
+ * through the same methods the System API uses, and records how each ended. Identical
+ * commands queued more than once (two `dlq retry 3`) run once, and each records that ending.
+ * It never throws: what SQLite could not do is tried again on the next heartbeat, and a
+ * refused command is recorded with its error.
  */
 export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueue, store: ConsumerStore, logger: Logger): void {
   let queued: ConsumerCommand[];
@@ -31,7 +33,15 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
     logger.warn(`consumer ${host.consumer} could not read its command queue; trying again on the next heartbeat`, { error });
     return;
   }
+  const same = new Map<string, ConsumerCommand[]>();
   for (const command of queued) {
+    const ask = `${command.command} ${command.arg ?? ''}`;
+    const earlier = same.get(ask);
+    if (earlier) earlier.push(command);
+    else same.set(ask, [command]);
+  }
+  for (const [command, ...repeats] of same.values()) {
+    if (command === undefined) continue;
     let result: CommandResult;
     try {
       const arg = Number(command.arg);
@@ -47,7 +57,7 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
         case 'replay':
           // A reset that fails fails the host, which its supervisor reports and restarts.
           host.requestReplay(arg).catch(() => {});
-          result = { outcome: `consumer ${host.consumer} replays from seq ${arg}: its actors are forgotten and rebuilt from the log` };
+          result = { outcome: replayOutcome(host.consumer, arg) };
           break;
         case 'retry':
         case 'skip': {
@@ -56,6 +66,11 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
           // After a restart the host tries a blocking letter's event again before it can block
           // on it: the command waits until it does, or gets past it.
           if (letter.status === 'blocking' && host.blockedOn?.eventId !== letter.eventId && host.offset < letter.seq) continue;
+          // A restarted consumer tries the letter it was blocked on by itself: that was the retry asked for.
+          if (command.command === 'retry' && letter.status === 'retried') {
+            result = { outcome: `dead letter ${arg} is retried: its event was applied when the consumer tried it again` };
+            break;
+          }
           if (command.command === 'retry') {
             host.retryDeadLetter(letter);
             result = { outcome: `dead letter ${arg} is being retried; its outcome is recorded on the letter` };
@@ -77,7 +92,7 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
       result = { error: error instanceof Error ? error.message : String(error) };
     }
     try {
-      commands.complete(command.id, result);
+      for (const done of [command, ...repeats]) commands.complete(done.id, result);
     } catch (error) {
       logger.warn(`consumer ${host.consumer} ran command ${command.id} (${command.command}) but could not record it`, { error });
     }

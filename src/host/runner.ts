@@ -21,7 +21,9 @@ import type { ResolvedOptions } from '../system-options.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { Component } from './component.ts';
 import { type ActorView, ComponentHost } from './component-host.ts';
+import { runQueuedCommands } from './queued-commands.ts';
 import { Relay } from './relay.ts';
+import { ReplayBeforeRestore } from './replay-before-restore.ts';
 
 export interface RunnerOptions {
   options: ResolvedOptions;
@@ -65,6 +67,11 @@ export class ComponentRunner {
   readonly #hosts = new Map<string, ComponentHost>();
   readonly #startErrors = new Map<string, unknown>();
   readonly #input: RunnerInput;
+  /** The queue, read by this process: each read tells the CLI that a system takes the consumer's commands. */
+  readonly #commands: CommandQueue | undefined;
+  /** Dead letters waiting for an operator, per consumer, counted at the committed offset they hold for. */
+  readonly #waiting = new Map<string, { at: number; count: number }>();
+  #reviveTimer: unknown;
   #actor: RunnerRef | undefined;
   #ownActor = false;
   #waiters: (() => void)[] = [];
@@ -74,6 +81,7 @@ export class ComponentRunner {
     this.#o = options;
     const o = options.options;
     this.#components = new Map(o.components.map((c) => [c.name, c]));
+    this.#commands = options.commands?.readBy({ owner: o.owner, ttlMs: o.leaseTtlMs });
     this.#input = {
       consumers: o.components.map((c) => c.name),
       policy: o.restart,
@@ -93,7 +101,14 @@ export class ComponentRunner {
   attach(actor: RunnerRef): void {
     if (this.#actor) return;
     this.#actor = actor;
-    actor.subscribe({ next: (snapshot) => this.view.trigger.runner({ state: snapshot.value }), error: () => {} });
+    actor.subscribe({
+      next: (snapshot) => {
+        this.view.trigger.runner({ state: snapshot.value });
+        if (snapshot.value === 'stopping' || snapshot.value === 'stopped') this.#stopReviving();
+      },
+      error: () => {},
+    });
+    this.#scheduleRevive();
   }
 
   /** The runner's state; `starting` until it runs. */
@@ -156,7 +171,7 @@ export class ComponentRunner {
       runner: this.state,
       head,
       consumers: [...this.#components.values()].map((component) => ({
-        ...this.#consumerView(component.name, routes[component.name]),
+        ...this.#consumerView(component.name, routes[component.name], true),
         component: component.name,
         keyed: component.keyed,
         storedActors: this.#o.store.countSnapshots(component.name),
@@ -289,6 +304,7 @@ export class ComponentRunner {
 
   /** Drops everything at once, committing nothing. */
   halt(): void {
+    this.#stopReviving();
     for (const host of this.#hosts.values()) host.halt();
     if (this.#ownActor) this.#actor?.stop();
   }
@@ -297,7 +313,7 @@ export class ComponentRunner {
     return this.#actor?.getSnapshot().context.hosts ?? {};
   }
 
-  #createHost(consumer: string): ComponentHost {
+  #createHost(consumer: string): ComponentHost | ReplayBeforeRestore {
     const o = this.#o.options;
     const component = this.#components.get(consumer) as Component;
     let host: ComponentHost | undefined;
@@ -333,10 +349,20 @@ export class ComponentRunner {
       checkLeaseLocally: this.#o.outbox !== undefined,
       onProgress: () => this.#progress(consumer),
       ...(relay ? { relay } : {}),
-      ...(this.#o.commands ? { commands: this.#o.commands } : {}),
+      ...(this.#commands ? { commands: this.#commands } : {}),
     });
     this.#hosts.set(consumer, host);
-    return host;
+    if (!this.#commands) return host;
+    return new ReplayBeforeRestore(host, {
+      consumer,
+      patterns: component.patterns,
+      owner: o.owner,
+      store: this.#o.store,
+      log: this.#o.log,
+      commands: this.#commands,
+      logger: o.logger,
+      fence: this.#o.fence,
+    });
   }
 
   #runningHost(consumer: string): ComponentHost {
@@ -362,7 +388,7 @@ export class ComponentRunner {
     }
   }
 
-  #consumerView(consumer: string, lastRouted: number | undefined): ConsumerView {
+  #consumerView(consumer: string, lastRouted: number | undefined, fresh = false): ConsumerView {
     const host = this.#hosts.get(consumer);
     const record = this.#records()[consumer];
     return {
@@ -372,10 +398,60 @@ export class ComponentRunner {
       committedOffset: host?.committedOffset ?? 0,
       lag: lastRouted === undefined || !host ? 0 : Math.max(0, lastRouted - host.offset),
       activeActors: host?.activeActors ?? 0,
-      deadLetters: 0,
+      deadLetters: this.#waitingLetters(consumer, host?.committedOffset ?? 0, fresh),
       restarts: record?.failures.length ?? 0,
       lastError: record?.lastError,
     };
+  }
+
+  /**
+   * Parked and blocking letters of `consumer`. Letters change only with a checkpoint, so the
+   * live view recounts when the committed offset moves; `status()` always recounts.
+   */
+  #waitingLetters(consumer: string, committedOffset: number, fresh: boolean): number {
+    const known = this.#waiting.get(consumer);
+    if (!fresh && known?.at === committedOffset) return known.count;
+    let count: number;
+    try {
+      count = this.#o.store.deadLetters(consumer, 'parked').length + this.#o.store.deadLetters(consumer, 'blocking').length;
+    } catch {
+      // A locked file: the last count stands until the next look.
+      return known?.count ?? 0;
+    }
+    this.#waiting.set(consumer, { at: committedOffset, count });
+    return count;
+  }
+
+  /**
+   * A host given up on takes no commands itself: every heartbeat's worth of time, the runner
+   * reads the queue of each failed consumer (so the CLI sees that this process takes them),
+   * and a replay found there starts the host again, the replay first.
+   */
+  #scheduleRevive(): void {
+    const commands = this.#commands;
+    if (!commands || this.#components.size === 0) return;
+    const o = this.#o.options;
+    this.#reviveTimer = o.clock.setTimeout(
+      () => {
+        const actor = this.#actor;
+        if (!actor || actor.getSnapshot().status !== 'active') return;
+        for (const [consumer, record] of Object.entries(this.#records())) {
+          if (record.status !== 'failed') continue;
+          try {
+            if (commands.pending(consumer).some((c) => c.command === 'replay')) actor.send({ type: 'revive', consumer });
+          } catch (error) {
+            o.logger.warn(`could not read the command queue of failed consumer ${consumer}; trying again`, { error });
+          }
+        }
+        this.#scheduleRevive();
+      },
+      Math.max(1, Math.floor(o.leaseTtlMs / 3)),
+    );
+  }
+
+  #stopReviving(): void {
+    this.#o.options.clock.clearTimeout(this.#reviveTimer);
+    this.#reviveTimer = undefined;
   }
 
   #onReport(report: RunnerReport): void {

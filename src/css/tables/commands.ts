@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../../db.ts';
 import { preparedOnce } from '../../sss/tables/prepared.ts';
 import type { ConsumerCommand, ConsumerCommandName } from '../records.ts';
+import { createCommandListenersTable } from './command-listeners.ts';
 
 /** A row of the `consumer_commands` table. */
 export interface CommandRow {
@@ -29,6 +30,7 @@ export function createCommandsTable(db: SqliteDatabase): void {
     );
     CREATE INDEX IF NOT EXISTS consumer_commands_queued ON consumer_commands (consumer, id) WHERE done_at IS NULL;
   `);
+  createCommandListenersTable(db);
 }
 
 /** The command a row of the `consumer_commands` table holds. */
@@ -52,6 +54,21 @@ export function insertCommand(db: SqliteDatabase, consumer: string, command: Con
   return toCommand(insert(db).get(consumer, command, arg, requestedAt) as CommandRow);
 }
 
+const selectSame = preparedOnce('SELECT * FROM consumer_commands WHERE consumer = ? AND command = ? AND arg IS ? AND done_at IS NULL ORDER BY id LIMIT 1');
+
+/** The oldest queued command that asks exactly this, if there is one. */
+export function readQueuedSame(db: SqliteDatabase, consumer: string, command: ConsumerCommandName, arg: string | null): ConsumerCommand | undefined {
+  const row = selectSame(db).get(consumer, command, arg) as CommandRow | undefined;
+  return row && toCommand(row);
+}
+
+const selectAllQueued = preparedOnce('SELECT * FROM consumer_commands WHERE done_at IS NULL ORDER BY id');
+
+/** Every consumer's commands not run yet, oldest first. */
+export function listAllQueuedCommands(db: SqliteDatabase): ConsumerCommand[] {
+  return (selectAllQueued(db).all() as CommandRow[]).map(toCommand);
+}
+
 const selectQueued = preparedOnce('SELECT * FROM consumer_commands WHERE consumer = ? AND done_at IS NULL ORDER BY id');
 
 /** The consumer's commands not run yet, oldest first. */
@@ -61,9 +78,9 @@ export function listQueuedCommands(db: SqliteDatabase, consumer: string): Consum
 
 const updateDone = preparedOnce('UPDATE consumer_commands SET done_at = ?, outcome = ?, error = ? WHERE id = ? AND done_at IS NULL');
 
-/** Records how a queued command ended; one already done keeps its first ending. */
-export function completeCommand(db: SqliteDatabase, id: number, doneAt: number, outcome: string | null, error: string | null): void {
-  updateDone(db).run(doneAt, outcome, error, id);
+/** Records how a queued command ended; one already done keeps its first ending (and false is returned). */
+export function completeCommand(db: SqliteDatabase, id: number, doneAt: number, outcome: string | null, error: string | null): boolean {
+  return updateDone(db).run(doneAt, outcome, error, id).changes > 0;
 }
 
 const selectById = preparedOnce('SELECT * FROM consumer_commands WHERE id = ?');
