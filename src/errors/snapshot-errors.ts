@@ -64,7 +64,7 @@ export class IncompatibleSnapshotError extends SnapshotRestoreError {
       state,
       undefined,
       migratedFrom === undefined
-        ? `it does not fit the current logic: ${problems.join('; ')}`
+        ? problems.join('; ')
         : `migrate(snapshot, ${shown(migratedFrom)}) returned a snapshot that does not fit logic version ${shown(version)}: ${problems.join('; ')}`,
       migratedFrom === undefined
         ? 'Give the component a new version and a migrate(snapshot, fromVersion) that brings such snapshots up to date, or replay the consumer from the log (recq replay).'

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { assign, createMachine, fromPromise, setup } from 'xstate';
-import { createSystem, defineComponent, InvalidComponentError, SnapshotRestoreError, silentLogger, VersionMismatchError } from '../../src/index.ts';
+import {
+  createSystem,
+  defineComponent,
+  IncompatibleSnapshotError,
+  InvalidComponentError,
+  SnapshotRestoreError,
+  silentLogger,
+  VersionMismatchError,
+} from '../../src/index.ts';
 import { useScratch } from '../support/scratch.ts';
+import { readTables } from '../support/tables.ts';
 
 const counterV1 = setup({ types: {} as { context: { count: number } } }).createMachine({
   id: 'counter',
@@ -33,19 +42,30 @@ describe('snapshot versions', () => {
     await system.stop();
   }
 
-  it('stores a hash of the machine definition as the default version, and refuses to start on a mismatch, naming both versions', async () => {
+  it('stores "auto" as the default version, and refuses to start on a snapshot that lacks a context field of the current machine, naming it', async () => {
     await seed();
-    const v1 = defineComponent({ name: 'counter', logic: counterV1, subscribe: 'c.*' }).version;
-    const v2 = defineComponent({ name: 'counter', logic: counterV2, subscribe: 'c.*' }).version;
-    expect(v1).toMatch(/^[0-9a-f]{12}$/);
-    expect(v2).not.toBe(v1);
+    expect(readTables(scratch.file('v.db'), { snapshots: ['version'] }).snapshots).toEqual([{ version: 'auto' }]);
+    expect(defineComponent({ name: 'counter', logic: counterV2, subscribe: 'c.*' }).version).toBe('auto');
     const start = createSystem({
       db: scratch.file('v.db'),
       components: [defineComponent({ name: 'counter', logic: counterV2, subscribe: 'c.*' })],
       logger: silentLogger,
     });
+    await expect(start).rejects.toBeInstanceOf(IncompatibleSnapshotError);
+    await expect(start).rejects.toThrow(
+      /Component "counter" cannot restore its snapshot in state "counting": context field "total" is missing .*Give the component a new version and a migrate/,
+    );
+  });
+
+  it('refuses a snapshot of another named version when the component has no migrate, naming both versions', async () => {
+    await seed();
+    const start = createSystem({
+      db: scratch.file('v.db'),
+      components: [defineComponent({ name: 'counter', logic: counterV1, subscribe: 'c.*', version: '2' })],
+      logger: silentLogger,
+    });
     await expect(start).rejects.toBeInstanceOf(VersionMismatchError);
-    await expect(start).rejects.toThrow(new RegExp(`Component "counter" has a snapshot of logic version "${v1}", but the current version is "${v2}"`));
+    await expect(start).rejects.toThrow(/Component "counter" has a snapshot of logic version "auto", but the current version is "2"/);
   });
 
   it('calls migrate(snapshot, fromVersion) and carries on from the migrated snapshot', async () => {
@@ -66,7 +86,7 @@ describe('snapshot versions', () => {
     await system.publish('c.add', { type: 'add' });
     await system.settled();
     expect((await system.query('counter')).context).toEqual({ total: 3 });
-    expect(seen).toEqual([defineComponent({ name: 'counter', logic: counterV1, subscribe: 'c.*' }).version]);
+    expect(seen).toEqual(['auto']);
   });
 
   it('reports a singleton snapshot in a state the machine no longer has, naming component and state, without crashing', async () => {
@@ -89,7 +109,7 @@ describe('snapshot versions', () => {
       logger: silentLogger,
     });
     await expect(start).rejects.toBeInstanceOf(SnapshotRestoreError);
-    await expect(start).rejects.toThrow(/Component "counter" cannot restore its snapshot in state "archived": State 'archived' does not exist/);
+    await expect(start).rejects.toThrow(/Component "counter" cannot restore its snapshot in state "archived": state "archived" no longer exists/);
   });
 
   it('dead-letters the events of a key whose snapshot no longer fits, naming the key and state, while other keys go on', async () => {
@@ -109,7 +129,7 @@ describe('snapshot versions', () => {
     expect((await system.query('counter', 'k2')).context).toEqual({ total: 1 });
     const [letter] = system.deadLetters();
     expect(letter).toMatchObject({ key: 'k1', seq: 3, attempts: 1, status: 'parked' });
-    expect(letter?.error).toMatch(/Component "counter" key "k1" cannot restore its snapshot in state "archived"/);
+    expect(letter?.error).toMatch(/Component "counter" key "k1" cannot restore its snapshot in state "archived": state "archived" no longer exists/);
   });
 
   it('refuses inline child actors at registration, saying how to name them', () => {
