@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidEnvelopeError, InvalidEventError, PayloadTooLargeError } from './errors.ts';
+import { InvalidEnvelopeError, InvalidEventError, NonJsonValueError, PayloadTooLargeError } from './errors.ts';
+import { jsonProblem } from './json-value.ts';
 import { assertTopic } from './topic.ts';
 
 /** An XState-style event: an object with a string `type` and any JSON-serializable fields. */
@@ -99,6 +100,8 @@ export function prepareAppend(input: unknown, maxPayloadBytes: number): Prepared
   const { topic, event, key, id, causation, correlationId } = input as Record<string, unknown>;
   assertTopic(topic);
   assertEvent(event);
+  const unstorable = jsonProblem(event, 'event');
+  if (unstorable) throw new NonJsonValueError(event, unstorable.path, unstorable.problem);
   let json: string;
   try {
     json = JSON.stringify(event);

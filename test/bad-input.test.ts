@@ -9,6 +9,7 @@ import {
   InvalidOptionError,
   InvalidPatternError,
   InvalidTopicError,
+  NonJsonValueError,
   PayloadTooLargeError,
   RecqError,
   SystemStoppedError,
@@ -188,17 +189,24 @@ describe('bad input to a running system', () => {
       expect((error as InvalidEventError).event).toEqual(event);
     });
 
-    it('refuses an event that cannot be stored as JSON', async () => {
+    it.each<[string, (event: Record<string, unknown>) => void, string, string]>([
+      ['a cycle', (e) => Object.assign(e, { self: e }), 'event.self', 'cycle'],
+      ['a BigInt field', (e) => Object.assign(e, { total: 10n }), 'event.total', 'bigint'],
+      ['NaN', (e) => Object.assign(e, { total: Number.NaN }), 'event.total', 'is NaN, which JSON stores as null'],
+      ['Infinity in an array', (e) => Object.assign(e, { lines: [1, Number.POSITIVE_INFINITY] }), 'event.lines[1]', 'is Infinity'],
+      ['a function', (e) => Object.assign(e, { callback: () => 1 }), 'event.callback', 'is a function'],
+      ['an undefined field', (e) => Object.assign(e, { note: undefined }), 'event.note', 'is undefined, which JSON drops'],
+      ['a Date', (e) => Object.assign(e, { at: new Date(0) }), 'event.at', 'is a Date, which JSON reads back as a string; use date.toISOString()'],
+      ['a Map deep inside', (e) => Object.assign(e, { cart: { 'line items': new Map() } }), 'event.cart["line items"]', 'is a Map'],
+    ])('refuses an event holding %s as NonJsonValueError naming its path', async (_name, spoil, path, reason) => {
       const event: Record<string, unknown> = { type: 'order.placed' };
-      event.self = event;
-      await expectRefused(system, () => system.publish('orders.placed', event as unknown as EventObject), InvalidEventError, 'INVALID_EVENT', [
-        'cannot be stored as JSON',
+      spoil(event);
+      const error = await expectRefused(system, () => system.publish('orders.placed', event as unknown as EventObject), InvalidEventError, 'INVALID_EVENT', [
+        path,
+        reason,
       ]);
-    });
-
-    it('refuses an event with a BigInt field', async () => {
-      const event = { type: 'order.placed', total: 10n };
-      await expectRefused(system, () => system.publish('orders.placed', event), InvalidEventError, 'INVALID_EVENT', ['cannot be stored as JSON']);
+      expect(error).toBeInstanceOf(NonJsonValueError);
+      expect((error as NonJsonValueError).path).toBe(path);
     });
   });
 

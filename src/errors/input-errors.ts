@@ -57,6 +57,20 @@ export class InvalidEventError extends RecqError {
   }
 }
 
+/**
+ * An event holding a value JSON would silently change (NaN, undefined, a Date or Map, a
+ * function, a cycle). `path` names it, e.g. `event.items[2].price`.
+ */
+export class NonJsonValueError extends InvalidEventError {
+  constructor(
+    event: unknown,
+    readonly path: string,
+    problem: string,
+  ) {
+    super(event, `${path} ${problem}`);
+  }
+}
+
 /** An envelope field (id, key, causation, correlationId) of the wrong shape. */
 export class InvalidEnvelopeError extends RecqError {
   constructor(
