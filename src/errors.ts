@@ -11,6 +11,7 @@
  *   if (error instanceof InvalidTopicError) console.error(error.code, error.topic);
  * }
  */
+export * from './errors/command-errors.ts';
 export * from './errors/input-errors.ts';
 export * from './errors/lifecycle-errors.ts';
 export * from './errors/nats-errors.ts';
