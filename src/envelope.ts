@@ -57,6 +57,11 @@ export interface AppendResult {
   id: string;
   /** True when an event with this id was already in the log; nothing was appended. */
   duplicate: boolean;
+  /**
+   * Set on a duplicate whose topic, key or event (as JSON) is not the one the log holds under
+   * that id: the id was reused for another event, which was not appended.
+   */
+  differs?: true;
 }
 
 /** An append that passed validation, with its event already serialized. */

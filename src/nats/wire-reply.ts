@@ -51,11 +51,13 @@ const REPLY_VALUES: { [Op in SssOp]: (value: unknown, read: FieldReader) => SssR
   append: (value, read) =>
     read.array(value, 'value').map((item, i) => {
       const o = read.object(item, `value[${i}]`);
-      return {
+      const result: AppendResult = {
         seq: read.integer(o.seq, `value[${i}].seq`, 1),
         id: read.string(o.id, `value[${i}].id`),
         duplicate: read.boolean(o.duplicate, `value[${i}].duplicate`),
       };
+      if (o.differs === true) result.differs = true;
+      return result;
     }),
   read: (value, read) => {
     const o = read.object(value, 'value');

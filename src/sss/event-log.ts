@@ -11,7 +11,7 @@ import {
   type StoredEvent,
 } from '../envelope.ts';
 import { RecqError, StorageError } from '../errors.ts';
-import { createEventsTable, insertEvent, readEvent, readEventRange, readHead, readSeqOfId } from './tables/events.ts';
+import { createEventsTable, insertEvent, readEvent, readEventRange, readHead, readSeqOfId, readStoredById } from './tables/events.ts';
 
 export { type EventRow, toEnvelope } from './tables/events.ts';
 
@@ -189,7 +189,10 @@ export class EventLog {
       const p = prepared[i] as PreparedAppend;
       const seq = this.#head + 1;
       if (!insertEvent(this.#db, seq, time, p)) {
-        results[i] = { seq: readSeqOfId(this.#db, p.id) as number, id: p.id, duplicate: true };
+        // A retry carries the same event; anything else reused the id for another one.
+        const stored = readStoredById(this.#db, p.id) as { seq: number; topic: string; key: string | null; event: string };
+        const differs = stored.topic !== p.topic || stored.key !== p.key || stored.event !== p.json;
+        results[i] = differs ? { seq: stored.seq, id: p.id, duplicate: true, differs: true } : { seq: stored.seq, id: p.id, duplicate: true };
         continue;
       }
       this.#head = seq;

@@ -114,7 +114,7 @@ describe('LogService with NatsLogAccess', () => {
     const [first] = await access.append([input]);
     const [again] = await access.append([{ ...input, event: { type: 'order.placed', changed: true } }]);
     expect(first).toEqual({ seq: 1, id: 'o-1/placed', duplicate: false });
-    expect(again).toEqual({ seq: 1, id: 'o-1/placed', duplicate: true });
+    expect(again).toEqual({ seq: 1, id: 'o-1/placed', duplicate: true, differs: true });
     expect(await access.head()).toBe(1);
     expect((await access.read({ after: 0 }))[0]?.event).toEqual({ type: 'order.placed' });
   });

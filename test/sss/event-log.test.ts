@@ -85,7 +85,7 @@ describe('EventLog seq', () => {
     const { log } = openLog();
     await log.append(placed(1, { id: 'a' }));
     await log.append(placed(2, { id: 'b' }));
-    expect(await log.append(placed(3, { id: 'a' }))).toEqual({ seq: 1, id: 'a', duplicate: true });
+    expect(await log.append(placed(3, { id: 'a' }))).toEqual({ seq: 1, id: 'a', duplicate: true, differs: true });
     expect(await log.append(placed(4, { id: 'c' }))).toEqual({ seq: 3, id: 'c', duplicate: false });
     expect(log.read().map((e) => e.id)).toEqual(['a', 'b', 'c']);
   });
@@ -110,10 +110,20 @@ describe('EventLog idempotent append', () => {
     const first = await log.append({ topic: 'orders.placed', event: ev('order.placed', { total: 30 }), id: 'order-1' });
     const again = await log.append({ topic: 'orders.cancelled', event: { type: 'order.cancelled' }, id: 'order-1' });
     expect(first).toEqual({ seq: 1, id: 'order-1', duplicate: false });
-    expect(again).toEqual({ seq: 1, id: 'order-1', duplicate: true });
+    expect(again).toEqual({ seq: 1, id: 'order-1', duplicate: true, differs: true });
     expect(log.head()).toBe(1);
     expect(log.read()).toEqual([{ seq: 1, id: 'order-1', topic: 'orders.placed', time: START, event: { type: 'order.placed', total: 30 } }]);
     expect(commits.flat().map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('says nothing more of a retry with the same event, and flags one that reuses the id for another event', async () => {
+    const { log } = openLog();
+    const input = { topic: 'orders.placed', event: ev('order.placed', { total: 30 }), key: 'o-1', id: 'order-1' };
+    await log.append(input);
+    expect(await log.append(input)).toEqual({ seq: 1, id: 'order-1', duplicate: true });
+    expect(await log.append({ ...input, event: ev('order.placed', { total: 31 }) })).toEqual({ seq: 1, id: 'order-1', duplicate: true, differs: true });
+    expect(await log.append({ ...input, key: 'o-2' })).toEqual({ seq: 1, id: 'order-1', duplicate: true, differs: true });
+    expect(log.read().map((e) => e.event)).toEqual([{ type: 'order.placed', total: 30 }]);
   });
 
   it('dedupes a repeated id within one group commit', async () => {
@@ -128,9 +138,9 @@ describe('EventLog idempotent append', () => {
     expect(results).toEqual([
       { seq: 1, id: 'x', duplicate: false },
       { seq: 2, id: 'y', duplicate: false },
-      { seq: 1, id: 'x', duplicate: true },
+      { seq: 1, id: 'x', duplicate: true, differs: true },
       [
-        { seq: 2, id: 'y', duplicate: true },
+        { seq: 2, id: 'y', duplicate: true, differs: true },
         { seq: 3, id: 'z', duplicate: false },
       ],
     ]);
@@ -151,7 +161,7 @@ describe('EventLog idempotent append', () => {
 
     const { log } = openLog();
     const commits = recordCommits(log);
-    expect(await log.append(placed(3, { id: 'keep' }))).toEqual({ seq: 1, id: 'keep', duplicate: true });
+    expect(await log.append(placed(3, { id: 'keep' }))).toEqual({ seq: 1, id: 'keep', duplicate: true, differs: true });
     expect(log.head()).toBe(2);
     expect(commits).toEqual([]);
     expect(log.get(1)?.event).toEqual({ type: 'order.placed', n: 1 });

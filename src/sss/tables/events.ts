@@ -56,6 +56,13 @@ export function readSeqOfId(db: SqliteDatabase, id: string): number | undefined 
   return selectSeqOfId(db).get(id) as number | undefined;
 }
 
+const selectById = preparedOnce('SELECT seq, topic, key, event FROM events WHERE id = ?');
+
+/** What the log holds under `id`: its seq, and the topic, key and event JSON to compare a retry with. */
+export function readStoredById(db: SqliteDatabase, id: string): Pick<EventRow, 'seq' | 'topic' | 'key' | 'event'> | undefined {
+  return selectById(db).get(id) as Pick<EventRow, 'seq' | 'topic' | 'key' | 'event'> | undefined;
+}
+
 const selectBySeq = preparedOnce('SELECT * FROM events WHERE seq = ?');
 
 /** The envelope at `seq`, if there is one. */
