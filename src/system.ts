@@ -9,6 +9,7 @@ import { embeddedDeployment } from './deployments/embedded.ts';
 import { buildMachines, haltMachines, type Machines, startMachines, stopMachines, supervisorState } from './deployments/launch.ts';
 import type { AppendInput, AppendResult, Envelope, EventObject } from './envelope.ts';
 import { InvalidOptionError, SystemStoppedError, UnknownComponentError } from './errors.ts';
+import type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 import type { Component } from './host/component.ts';
 import type { ActorView } from './host/component-host.ts';
 import type { ComponentRunner, ConsumerStatus } from './host/runner.ts';
@@ -18,6 +19,7 @@ import { createSystemView, type SystemView } from './supervisor/system-view.ts';
 import { type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
 
 export type { SystemRole } from './deployments/deployment.ts';
+export type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 export type { ConsumerStatus } from './host/runner.ts';
 export type { NatsOptions, PublishOptions, SystemOptions } from './system-options.ts';
 
@@ -122,6 +124,28 @@ export class System {
   }
 
   /**
+   * Resolves with an actor's view once it reaches `awaited`: a state value, matched as XState's
+   * `matches` does (`'paid'`, `'checkout.paying'`, `{ checkout: 'paying' }`), or a predicate on
+   * the view. An actor that does not exist yet is waited for. Rejects with a `WaitTimeoutError`,
+   * naming what it waited for and where the actor is, after `timeoutMs` (real time; 30 s).
+   *
+   * `settled()` returns once every event is applied, while invoked children (promises,
+   * callbacks) may still run: to wait for what such a child leads to, use `waitFor`.
+   *
+   * @example
+   * await system.publish('orders.placed', { type: 'order.placed' }, { key: 'o-1' });
+   * const order = await system.waitFor('order', 'o-1', 'paid', { timeoutMs: 5000 });
+   * const big = await system.waitFor('totals', undefined, (view) => (view.context as { sum: number }).sum > 100);
+   */
+  waitFor(component: string, key: string | undefined, awaited: Awaited, options?: WaitForOptions): Promise<ActorView> {
+    try {
+      return this.#runnerOrRefuse(`wait for ${component}`).waitFor(component, key, awaited, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
    * The system seen through one component's types: `publish` takes only the events its logic
    * accepts, `query` returns its context and state value types.
    *
@@ -171,6 +195,8 @@ export class System {
   /**
    * Resolves when every event in the log has been applied and checkpointed by every consumer
    * run here, including events emitted along the way. Rejects if a consumer is down for good.
+   * Invoked children (promises, callbacks) may still run when it resolves: `waitFor` waits for
+   * the state they lead to.
    */
   async settled(): Promise<void> {
     this.#assertRunning('wait for the system to settle');

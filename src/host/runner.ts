@@ -1,4 +1,5 @@
 import { type ActorRefFrom, createActor } from 'xstate';
+import type { HostWork } from '../../actors/host.machine.ts';
 import { type HostRecord, type RunnerInput, type RunnerReport, type RunnerState, runnerMachine } from '../../actors/runner.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { CommandQueue } from '../css/commands.ts';
@@ -19,11 +20,12 @@ import type { LogAccess } from '../sss/log-access.ts';
 import { type ConsumerView, createSystemView, type SystemView } from '../supervisor/system-view.ts';
 import type { ResolvedOptions } from '../system-options.ts';
 import type { Transport } from '../transport/transport.ts';
+import { type Awaited, type WaitForOptions, waitForActor } from './actor-wait.ts';
 import type { Component } from './component.ts';
-import { type ActorView, ComponentHost } from './component-host.ts';
-import { runQueuedCommands } from './queued-commands.ts';
-import { Relay } from './relay.ts';
-import { ReplayBeforeRestore } from './replay-before-restore.ts';
+import type { ActorView, ComponentHost } from './component-host.ts';
+import { FailedHostRevival } from './failed-host-revival.ts';
+import { buildHost } from './runner-host.ts';
+import { WaitingLetters } from './waiting-letters.ts';
 
 export interface RunnerOptions {
   options: ResolvedOptions;
@@ -69,12 +71,12 @@ export class ComponentRunner {
   readonly #input: RunnerInput;
   /** The queue, read by this process: each read tells the CLI that a system takes the consumer's commands. */
   readonly #commands: CommandQueue | undefined;
-  /** Dead letters waiting for an operator, per consumer, counted at the committed offset they hold for. */
-  readonly #waiting = new Map<string, { at: number; count: number }>();
-  #reviveTimer: unknown;
+  readonly #waiting: WaitingLetters;
+  #revival: FailedHostRevival | undefined;
   #actor: RunnerRef | undefined;
   #ownActor = false;
   #waiters: (() => void)[] = [];
+  readonly #progressListeners = new Set<() => void>();
   #head = 0;
 
   constructor(options: RunnerOptions) {
@@ -82,6 +84,7 @@ export class ComponentRunner {
     const o = options.options;
     this.#components = new Map(o.components.map((c) => [c.name, c]));
     this.#commands = options.commands?.readBy({ owner: o.owner, ttlMs: o.leaseTtlMs });
+    this.#waiting = new WaitingLetters(options.store);
     this.#input = {
       consumers: o.components.map((c) => c.name),
       policy: o.restart,
@@ -104,11 +107,21 @@ export class ComponentRunner {
     actor.subscribe({
       next: (snapshot) => {
         this.view.trigger.runner({ state: snapshot.value });
-        if (snapshot.value === 'stopping' || snapshot.value === 'stopped') this.#stopReviving();
+        if (snapshot.value === 'stopping' || snapshot.value === 'stopped') this.#revival?.stop();
       },
       error: () => {},
     });
-    this.#scheduleRevive();
+    const o = this.#o.options;
+    if (this.#commands && this.#components.size > 0) {
+      this.#revival = new FailedHostRevival({
+        commands: this.#commands,
+        clock: o.clock,
+        logger: o.logger,
+        everyMs: Math.max(1, Math.floor(o.leaseTtlMs / 3)),
+        hosts: () => (actor.getSnapshot().status === 'active' ? this.#records() : undefined),
+        revive: (consumer) => actor.send({ type: 'revive', consumer }),
+      }).start();
+    }
   }
 
   /** The runner's state; `starting` until it runs. */
@@ -161,6 +174,25 @@ export class ComponentRunner {
     const host = this.#hosts.get(component);
     if (!host) throw new NotStartedError(`component ${component}`);
     return host.query(definition.keyed ? key : undefined);
+  }
+
+  /** Resolves with the actor's view once it reaches `awaited`; see `waitForActor`. */
+  waitFor(component: string, key: string | undefined, awaited: Awaited, options?: WaitForOptions): Promise<ActorView> {
+    const definition = this.definition(component);
+    const actorKey = definition.keyed ? key : undefined;
+    return waitForActor(
+      {
+        view: () => this.query(component, actorKey),
+        onProgress: (listener) => {
+          this.#progressListeners.add(listener);
+          return () => this.#progressListeners.delete(listener);
+        },
+      },
+      component,
+      actorKey,
+      awaited,
+      options,
+    );
   }
 
   async status(): Promise<RunnerStatus> {
@@ -304,7 +336,7 @@ export class ComponentRunner {
 
   /** Drops everything at once, committing nothing. */
   halt(): void {
-    this.#stopReviving();
+    this.#revival?.stop();
     for (const host of this.#hosts.values()) host.halt();
     if (this.#ownActor) this.#actor?.stop();
   }
@@ -313,56 +345,10 @@ export class ComponentRunner {
     return this.#actor?.getSnapshot().context.hosts ?? {};
   }
 
-  #createHost(consumer: string): ComponentHost | ReplayBeforeRestore {
-    const o = this.#o.options;
-    const component = this.#components.get(consumer) as Component;
-    let host: ComponentHost | undefined;
-    const outbox = this.#o.outbox;
-    const relay = outbox
-      ? new Relay({
-          consumer,
-          outbox,
-          log: this.#o.log,
-          clock: o.clock,
-          logger: o.logger,
-          onFenced: (error) => host?.fence(error),
-          onDrained: () => this.#progress(consumer),
-        })
-      : undefined;
-    host = new ComponentHost({
-      component,
-      consumer,
-      owner: o.owner,
-      store: this.#o.store,
-      log: this.#o.log,
-      transport: this.#o.transport,
-      clock: o.clock,
-      logger: o.logger,
-      checkpoint: { ...o.checkpoint, ...component.checkpoint },
-      retry: { ...o.retry, ...component.retry },
-      random: o.random,
-      passivateAfterMs: component.passivateAfterMs ?? o.passivateAfterMs,
-      leaseTtlMs: o.leaseTtlMs,
-      readPageSize: o.readPageSize,
-      maxPayloadBytes: o.maxPayloadBytes,
-      fence: this.#o.fence,
-      checkLeaseLocally: this.#o.outbox !== undefined,
-      onProgress: () => this.#progress(consumer),
-      ...(relay ? { relay } : {}),
-      ...(this.#commands ? { commands: this.#commands } : {}),
-    });
+  #createHost(consumer: string): HostWork<DeadLetter> {
+    const { host, work } = buildHost(this.#o, this.#components.get(consumer) as Component, this.#commands, () => this.#progress(consumer));
     this.#hosts.set(consumer, host);
-    if (!this.#commands) return host;
-    return new ReplayBeforeRestore(host, {
-      consumer,
-      patterns: component.patterns,
-      owner: o.owner,
-      store: this.#o.store,
-      log: this.#o.log,
-      commands: this.#commands,
-      logger: o.logger,
-      fence: this.#o.fence,
-    });
+    return work;
   }
 
   #runningHost(consumer: string): ComponentHost {
@@ -381,6 +367,7 @@ export class ComponentRunner {
 
   #progress(consumer: string): void {
     if (this.#hosts.has(consumer)) this.view.trigger.consumer({ head: this.#head, view: this.#consumerView(consumer, undefined) });
+    for (const listener of this.#progressListeners) listener();
     const waiters = this.#waiters;
     if (waiters.length > 0) {
       this.#waiters = [];
@@ -398,60 +385,10 @@ export class ComponentRunner {
       committedOffset: host?.committedOffset ?? 0,
       lag: lastRouted === undefined || !host ? 0 : Math.max(0, lastRouted - host.offset),
       activeActors: host?.activeActors ?? 0,
-      deadLetters: this.#waitingLetters(consumer, host?.committedOffset ?? 0, fresh),
+      deadLetters: this.#waiting.count(consumer, host?.committedOffset ?? 0, fresh),
       restarts: record?.failures.length ?? 0,
       lastError: record?.lastError,
     };
-  }
-
-  /**
-   * Parked and blocking letters of `consumer`. Letters change only with a checkpoint, so the
-   * live view recounts when the committed offset moves; `status()` always recounts.
-   */
-  #waitingLetters(consumer: string, committedOffset: number, fresh: boolean): number {
-    const known = this.#waiting.get(consumer);
-    if (!fresh && known?.at === committedOffset) return known.count;
-    let count: number;
-    try {
-      count = this.#o.store.deadLetters(consumer, 'parked').length + this.#o.store.deadLetters(consumer, 'blocking').length;
-    } catch {
-      // A locked file: the last count stands until the next look.
-      return known?.count ?? 0;
-    }
-    this.#waiting.set(consumer, { at: committedOffset, count });
-    return count;
-  }
-
-  /**
-   * A host given up on takes no commands itself: every heartbeat's worth of time, the runner
-   * reads the queue of each failed consumer (so the CLI sees that this process takes them),
-   * and a replay found there starts the host again, the replay first.
-   */
-  #scheduleRevive(): void {
-    const commands = this.#commands;
-    if (!commands || this.#components.size === 0) return;
-    const o = this.#o.options;
-    this.#reviveTimer = o.clock.setTimeout(
-      () => {
-        const actor = this.#actor;
-        if (!actor || actor.getSnapshot().status !== 'active') return;
-        for (const [consumer, record] of Object.entries(this.#records())) {
-          if (record.status !== 'failed') continue;
-          try {
-            if (commands.pending(consumer).some((c) => c.command === 'replay')) actor.send({ type: 'revive', consumer });
-          } catch (error) {
-            o.logger.warn(`could not read the command queue of failed consumer ${consumer}; trying again`, { error });
-          }
-        }
-        this.#scheduleRevive();
-      },
-      Math.max(1, Math.floor(o.leaseTtlMs / 3)),
-    );
-  }
-
-  #stopReviving(): void {
-    this.#o.options.clock.clearTimeout(this.#reviveTimer);
-    this.#reviveTimer = undefined;
   }
 
   #onReport(report: RunnerReport): void {
