@@ -1,6 +1,6 @@
 import type { BatchOutcome, HostCommand, HostSignal, HostView, HostWork, Restored } from '../../actors/host.machine.ts';
 import type { DeadLetter, HostState } from '../css/consumer-store.ts';
-import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError } from '../errors.ts';
+import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError, SupervisorUnreachableError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { Delivery } from '../transport/transport.ts';
 import type { ActorCell, CellOwner } from './actor-cell.ts';
@@ -54,6 +54,8 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   #signal: ((event: HostSignal | HostCommand<DeadLetter>) => void) | undefined;
   #view: (() => HostView<DeadLetter>) | undefined;
   #woken = false;
+  /** Registrations refused in a row because the supervisor did not answer. */
+  #unreachable = 0;
 
   constructor(options: HostOptions) {
     this.#o = options;
@@ -110,8 +112,12 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
       registration = await this.#lease.register();
     } catch (error) {
       if (error instanceof LeaseHeldError) return { restored: false, standbyMs: this.#lease.standbyDelay };
+      // The supervisor is down (or not started yet): wait for it as a standby waits for a lease.
+      if (error instanceof SupervisorUnreachableError) return { restored: false, standbyMs: this.#waitForSupervisor(error) };
       throw error;
     }
+    if (this.#unreachable > 0) this.#o.logger.info(`consumer ${this.consumer} reached the supervisor`);
+    this.#unreachable = 0;
     // Deliveries routed before this subscription are a gap the first later one (or a heartbeat) reveals.
     this.#unroute = transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
     this.#position.routed(registration.watermark);
@@ -125,6 +131,14 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#runQueuedCommands();
     // Read after the queued commands ran: a pause or resume among them is part of what was restored.
     return { restored: true, paused: store.isPaused(this.consumer) };
+  }
+
+  /** How long to wait before asking an unreachable supervisor again: doubling, up to a lease's time-to-live; said once per outage. */
+  #waitForSupervisor(error: SupervisorUnreachableError): number {
+    this.#unreachable++;
+    const wait = Math.min(this.#o.leaseTtlMs, 250 * 2 ** Math.min(this.#unreachable - 1, 10));
+    if (this.#unreachable === 1) this.#o.logger.warn(`consumer ${this.consumer} waits for the supervisor, trying again with backoff: ${error.message}`);
+    return wait;
   }
 
   /** Queues a read of everything up to the registration watermark; `processBatch` applies it. */

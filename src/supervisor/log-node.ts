@@ -110,7 +110,12 @@ export class LogNode implements SupervisorWork {
       supervisor: () => this.#state,
       ...(nats.namespace === undefined ? {} : { namespace: nats.namespace }),
     }).start();
-    await nats.connection.flush();
+    try {
+      await nats.connection.flush();
+    } catch (error) {
+      // Disconnected: the client subscribes again when it reconnects, and serving starts then.
+      this.#o.logger.warn('NATS is not reachable now; the log service answers once it reconnects', { error });
+    }
   }
 
   onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
 import { recorder } from '../invariants/fixtures.ts';
+import { listeningLogger } from '../support/listening-logger.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { useScratch } from '../support/scratch.ts';
 
@@ -25,5 +26,20 @@ describe('a worker standing by', () => {
     expect((await standby.status()).consumers[0]).toMatchObject({ hostState: 'standby', offset: 0 });
     await standby.stop();
     expect((await owner.routes()).leases.find((lease) => lease.resource === 'consumer:recorder')).toMatchObject({ owner: 'a', epoch: 1 });
+  });
+
+  it('starts while the supervisor is down, says it waits for it once, and takes its consumer when it comes', async () => {
+    const options = { nats: { servers: nats.url, namespace: 'late' }, leaseTtlMs: 3_000 };
+    const log = listeningLogger();
+    const worker = scratch.keep(await startWorker({ ...options, db: scratch.file('w.db'), components: [recorder()], logger: log.logger }));
+    // status() asks the supervisor for the head; the live view needs nobody.
+    expect(worker.view.getSnapshot().context.consumers.recorder).toMatchObject({ hostState: 'standby' });
+    expect(log.lines.filter((line) => line.startsWith('consumer recorder waits for the supervisor'))).toHaveLength(1);
+
+    scratch.keep(await startSupervisor({ ...options, db: scratch.file('sss.db'), logger: silentLogger }));
+    await log.next(/^consumer recorder reached the supervisor$/);
+    await worker.publish('inv.a', { type: 'add', amount: 5 }, { key: 'k1' });
+    await worker.settled();
+    expect((await worker.query('recorder', 'k1')).context).toMatchObject({ sum: 5 });
   });
 });
