@@ -13,10 +13,12 @@ import type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 import type { Component } from './host/component.ts';
 import type { ActorView } from './host/component-host.ts';
 import type { ComponentRunner, ConsumerStatus } from './host/runner.ts';
+import { connectNats } from './nats/connection.ts';
+import { serveWorkerControl } from './nats/worker-control.ts';
 import type { ReadQuery } from './sss/event-log.ts';
 import type { RouteState } from './sss/log-access.ts';
 import { createSystemView, type SystemView } from './supervisor/system-view.ts';
-import { type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
+import { type NatsOptions, type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
 
 export type { SystemRole } from './deployments/deployment.ts';
 export type { Awaited, WaitForOptions } from './host/actor-wait.ts';
@@ -49,6 +51,8 @@ export class System {
   #stopping: Promise<void> | undefined;
   #halting: Promise<void> | undefined;
   #closed = false;
+  /** Stops answering queries and commands over NATS, and closes the connection it opened for that. */
+  #stopControl: () => Promise<void> = async () => {};
   #markStopped!: () => void;
   /** Resolves once the system has stopped, for whatever reason (`stop`, `halt`, a lost lease). */
   readonly stopped: Promise<void> = new Promise((resolve) => {
@@ -66,7 +70,7 @@ export class System {
   }
 
   /** Starts a system on a deployment; resolves once every consumer is live. @internal */
-  static async start(deployment: Deployment, o: ResolvedOptions): Promise<System> {
+  static async start(deployment: Deployment, o: ResolvedOptions, nats?: NatsOptions): Promise<System> {
     let system: System | undefined;
     try {
       const machines = buildMachines(deployment, o);
@@ -77,6 +81,7 @@ export class System {
         async () => (await running.status()).consumers,
       );
       await startMachines(machines, deployment, o, (state) => running.#supervisorMoved(state));
+      if (nats && machines.runner && o.components.length > 0) await system.#serveControl(nats, o, machines.runner);
       return system;
     } catch (error) {
       if (system) await system.stop().catch(() => {});
@@ -266,8 +271,31 @@ export class System {
     return this.#halting;
   }
 
+  /**
+   * Answers queries and operator commands for the consumers run here on this process's control
+   * subject, on a connection of its own, so `recq query|pause|... --nats` reach the worker
+   * that holds a consumer's lease.
+   */
+  async #serveControl(nats: NatsOptions, o: ResolvedOptions, runner: ComponentRunner): Promise<void> {
+    const connection = nats.connection ?? (await connectNats(nats.servers ?? 'nats://127.0.0.1:4222'));
+    const stop = serveWorkerControl(connection, {
+      ...(nats.namespace === undefined ? {} : { namespace: nats.namespace }),
+      owner: o.owner,
+      logger: o.logger,
+      handler: {
+        query: (component, key) => runner.query(component, key),
+        command: (consumer, command, arg) => runner.command(consumer, command, arg),
+      },
+    });
+    this.#stopControl = async () => {
+      stop();
+      if (!nats.connection) await connection.close().catch(() => {});
+    };
+  }
+
   async #finish(work: () => Promise<void>): Promise<void> {
     try {
+      await this.#stopControl().catch(() => {});
       await work();
     } finally {
       if (!this.#closed) {
@@ -314,7 +342,7 @@ export class System {
  */
 export async function createSystem(options: SystemOptions): Promise<System> {
   const o = resolveOptions(options);
-  if (options.nats) return System.start(await distributedDeployment('all', o, options.nats, options.transport), o);
+  if (options.nats) return System.start(await distributedDeployment('all', o, options.nats, options.transport), o, options.nats);
   return System.start(embeddedDeployment(o, options.transport), o);
 }
 
@@ -341,5 +369,5 @@ export async function startSupervisor(options: Omit<SystemOptions, 'components'>
 export async function startWorker(options: SystemOptions): Promise<System> {
   const o = resolveOptions(options);
   if (!options.nats) throw new InvalidOptionError('nats', options.nats, 'a worker reaches its supervisor over NATS: give { servers } or { connection }');
-  return System.start(await distributedDeployment('worker', o, options.nats, options.transport), o);
+  return System.start(await distributedDeployment('worker', o, options.nats, options.transport), o, options.nats);
 }

@@ -1,4 +1,5 @@
 import type { ConsumerCommandName } from '../css/commands.ts';
+import { ConsumerRunningError } from '../errors.ts';
 import { type Command, defineCommand, type ParsedCommand, parseCount, parseOnePositional, UsageError } from './command.ts';
 import { ConsumerControl, type Delivery } from './control.ts';
 import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, type Flags } from './flags.ts';
@@ -16,6 +17,11 @@ export interface ControlRequest {
   /** The command in words, for messages: "pause consumer orders". */
   what: string;
   applied(delivery: Delivery & { kind: 'done' }): string | Promise<string>;
+  /**
+   * Done in the file itself while no process runs the consumer, instead of queued: `run` does it
+   * and says what it did. `always` (`--offline`) does it that way or not at all.
+   */
+  offline?: { always: boolean; run(): string };
 }
 
 /** Checks a request against the open database; undefined means the operator called it off (exit 1). */
@@ -59,6 +65,14 @@ export function defineControlCommand<const T extends Flags = Record<never, never
       try {
         const request = await prepare(control);
         if (!request) return 1;
+        if (request.offline) {
+          const runner = control.runner(request.consumer);
+          if (runner && request.offline.always) throw new ConsumerRunningError(request.consumer, runner.owner, runner.expiresAt);
+          if (!runner) {
+            process.stdout.write(`${request.offline.run()}.\n`);
+            return 0;
+          }
+        }
         const delivery = await control.send(request.consumer, request.command, request.arg, request.what);
         process.stdout.write(delivery.kind === 'queued' ? queuedMessage(delivery, request.what, control.reader.file) : await request.applied(delivery));
         return 0;

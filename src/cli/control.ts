@@ -99,9 +99,9 @@ export class ConsumerControl {
     return { kind: 'done', command: done };
   }
 
-  /** The unexpired lease on `consumer`, held by the system that runs it now, if any. */
+  /** The process that takes `consumer`'s commands now (its lease holder, or the host reading its queue in a worker's file), if any. */
   runner(consumer: string): LeaseState | undefined {
-    return this.reader.leases(Date.now()).find((lease) => lease.resource === `consumer:${consumer}` && !lease.expired);
+    return this.reader.runner(consumer, Date.now());
   }
 
   /** Reads every 100 ms until `read` returns a value, or until the wait that `send` started is over. */

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DeadLetterStatus } from '../css/consumer-store.ts';
+import type { ConsumerCommand } from '../css/commands.ts';
+import type { DeadLetterStatus, StoredSnapshot } from '../css/consumer-store.ts';
+import { readCommandListener } from '../css/tables/command-listeners.ts';
+import { listAllQueuedCommands } from '../css/tables/commands.ts';
 import { listConsumers } from '../css/tables/consumers.ts';
 import { type ComponentDeadLetter, countWaitingDeadLetters, listComponentDeadLetters, readComponentDeadLetter } from '../css/tables/dead-letters.ts';
-import { countSnapshotsByConsumer } from '../css/tables/snapshots.ts';
+import { countSnapshotsByConsumer, readSnapshot } from '../css/tables/snapshots.ts';
 import { openDatabase, type SqliteDatabase } from '../db.ts';
 import { RecqError } from '../errors.ts';
 import { consumerResource } from '../lease.ts';
@@ -164,6 +167,32 @@ export class StoreReader {
   readEvents(after: number, patterns: readonly string[], limit: number): EventPage {
     if (limit <= 0 || !this.#hasTable('events')) return { envelopes: [], lastSeq: after };
     return readEventRange(this.#db, { after, until: Number.MAX_SAFE_INTEGER, patterns, limit });
+  }
+
+  /**
+   * The process that takes `consumer`'s queued commands now: the holder of its unexpired lease
+   * (a file with the log holds the leases), else the host that last promised, within its lease
+   * TTL, to read the queue again (a worker's file), unless that process is known to be gone.
+   */
+  runner(consumer: string, now: number): LeaseState | undefined {
+    const lease = this.leases(now).find((l) => l.resource === consumerResource(consumer) && !l.expired && !ownerIsGone(l.owner));
+    if (lease) return lease;
+    if (!this.#hasTable('command_listeners')) return undefined;
+    const listener = readCommandListener(this.#db, consumer);
+    if (!listener || listener.expiresAt <= now || ownerIsGone(listener.owner)) return undefined;
+    return { resource: consumerResource(consumer), owner: listener.owner, epoch: 0, expiresAt: listener.expiresAt, expired: false };
+  }
+
+  /** Commands no host has run yet, oldest first. */
+  queuedCommands(): ConsumerCommand[] {
+    if (!this.#hasTable('consumer_commands')) return [];
+    return listAllQueuedCommands(this.#db);
+  }
+
+  /** The stored snapshot of `consumer`'s actor under `key` ('' for a singleton), if it has one. */
+  snapshot(consumer: string, key: string): StoredSnapshot | undefined {
+    if (!this.#hasTable('snapshots')) return undefined;
+    return readSnapshot(this.#db, consumer, key);
   }
 
   /** Every consumer in the CSS, by name (none before a system has run on the file). */

@@ -2,16 +2,22 @@ import { createInterface } from 'node:readline/promises';
 import { InvalidCommandError } from '../errors.ts';
 import { UsageError } from './command.ts';
 import { DELIVERY_HELP, defineControlCommand, parseComponent } from './control-command.ts';
+import { replayOffline } from './offline-replay.ts';
 
 export const replayCommand = defineControlCommand({
   name: 'replay',
   summary: 'forget a consumer’s actors and rebuild them from the log (asks first)',
-  about: `Usage: recq replay <component> [--from SEQ] [--yes] [--db FILE] [--wait MS]
+  about: `Usage: recq replay <component> [--from SEQ] [--yes] [--offline] [--db FILE] [--wait MS]
 
 Rebuilds a consumer from the log: forgets every actor of the component (their snapshots), moves
 its offset back to just before SEQ, and applies the log again from SEQ on. Events it emits
 again carry the ids they had the first time, so the log gains nothing twice. Use it after
 fixing a bug in a component's logic, or when a snapshot no longer fits the machine.
+
+A system running the consumer applies the replay; one whose consumer failed to start (its
+snapshots no longer fit the machine) starts it again with the replay applied before any actor
+is restored. With no system running the consumer, the replay is done in the file at once,
+under the consumer's lease (refused while a live process holds it); --offline insists on that.
 
 Asks for confirmation on a terminal. Without one (scripts, CI), pass --yes; without it, the
 command is refused with exit code 2.
@@ -21,6 +27,7 @@ ${DELIVERY_HELP}
   flags: {
     from: { type: 'string', usage: '--from SEQ', help: 'the first seq to apply again (default 1: the whole log)' },
     yes: { type: 'boolean', short: 'y', usage: '-y, --yes', help: 'replay without asking' },
+    offline: { type: 'boolean', usage: '--offline', help: 'reset the consumer in the file now; refused while a process runs it' },
   },
   plan({ values, positionals }) {
     const name = parseComponent('replay', positionals);
@@ -48,6 +55,7 @@ ${DELIVERY_HELP}
         arg: from,
         what: `replay consumer ${consumer} from seq ${from}`,
         applied: ({ command }) => `${command.outcome}.\n`,
+        offline: { always: values.offline === true, run: () => replayOffline(control.reader.file, consumer, from) },
       };
     };
   },

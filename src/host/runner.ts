@@ -2,7 +2,7 @@ import { type ActorRefFrom, createActor } from 'xstate';
 import type { HostWork } from '../../actors/host.machine.ts';
 import { type HostRecord, type RunnerInput, type RunnerReport, type RunnerState, runnerMachine } from '../../actors/runner.machine.ts';
 import type { Clock } from '../clock.ts';
-import type { CommandQueue } from '../css/commands.ts';
+import type { CommandQueue, ConsumerCommand, ConsumerCommandName } from '../css/commands.ts';
 import type { ConsumerStore, DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
 import type { Outbox } from '../css/outbox.ts';
 import {
@@ -24,6 +24,7 @@ import { type Awaited, type WaitForOptions, waitForActor } from './actor-wait.ts
 import type { Component } from './component.ts';
 import type { ActorView, ComponentHost } from './component-host.ts';
 import { FailedHostRevival } from './failed-host-revival.ts';
+import { runQueuedCommands } from './queued-commands.ts';
 import { buildHost } from './runner-host.ts';
 import { WaitingLetters } from './waiting-letters.ts';
 
@@ -290,6 +291,23 @@ export class ComponentRunner {
   async replay(component: string, from: number): Promise<void> {
     this.definition(component);
     return this.#runningHost(component).requestReplay(from);
+  }
+
+  /**
+   * Queues an operator command for `consumer` here and runs it now, through the same path as
+   * commands queued in the file (asked over NATS, by the CLI); returns the command as it ended,
+   * or still queued (a retry waiting for its blocking letter, a replay for a failed host's restart).
+   */
+  command(consumer: string, name: ConsumerCommandName, arg: number | undefined): ConsumerCommand {
+    this.definition(consumer);
+    const commands = this.#commands;
+    if (!commands) throw new NotStartedError(`the command queue of ${consumer}`);
+    const queued = commands.enqueue(consumer, name, arg);
+    const host = this.#hosts.get(consumer);
+    const status = this.#records()[consumer]?.status;
+    if (host && status === 'live') runQueuedCommands(host, commands, this.#o.store, this.#o.options.logger);
+    else if (status === 'failed' && name === 'replay') this.#actor?.send({ type: 'revive', consumer });
+    return commands.get(queued.id) ?? queued;
   }
 
   /** The supervisor restarted and lost its routes: every host registers again. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidConsumerError, InvalidOptionError } from '../errors.ts';
 import { assertPattern, assertTopic } from '../topic.ts';
 
@@ -59,6 +60,8 @@ export interface Subjects {
   opOf(subject: string): SssOp | undefined;
   /** Where every process that runs hosts answers a status request (each replies; the asker collects). */
   readonly workerStatus: string;
+  /** Where the process whose leases carry `owner` answers queries and operator commands for its consumers. */
+  workerControl(owner: string): string;
 }
 
 /**
@@ -72,6 +75,7 @@ export interface Subjects {
  * subjects.observe('orders.>');    // 'shop.evt.orders.>'
  * subjects.sss('append');          // 'shop.sss.append'
  * subjects.workerStatus;            // 'shop.status.workers'
+ * subjects.workerControl('w-1');    // 'shop.control.<16 hex digits of the owner's hash>'
  */
 export function subjectsFor(namespace: string = DEFAULT_NAMESPACE): Subjects {
   assertNamespace(namespace);
@@ -104,5 +108,7 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE): Subjects {
       return ops.has(op) ? (op as SssOp) : undefined;
     },
     workerStatus: `${namespace}.status.workers`,
+    // Owners hold dots and colons (host names, pids): a hash makes one token of any of them.
+    workerControl: (owner) => `${namespace}.control.${createHash('sha256').update(owner).digest('hex').slice(0, 16)}`,
   };
 }
