@@ -12,7 +12,9 @@
  * }
  */
 export * from './errors/command-errors.ts';
+export * from './errors/effects-errors.ts';
 export * from './errors/input-errors.ts';
+export * from './errors/jetstream-errors.ts';
 export * from './errors/lifecycle-errors.ts';
 export * from './errors/nats-errors.ts';
 export * from './errors/operator-errors.ts';

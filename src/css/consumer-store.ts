@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
-import type { Checkpoint, ConsumerRecord, DeadLetter, DeadLetterStatus, EmitSink, HostState, StoredSnapshot } from './records.ts';
+import type { Checkpoint, ConsumerRecord, DeadLetter, DeadLetterStatus, EmitSink, HostState, JournalEntry, StoredSnapshot } from './records.ts';
 import { createConsumerStoreSchema } from './schema.ts';
 import {
   insertConsumer,
@@ -13,14 +13,25 @@ import {
   toConsumerRecord,
 } from './tables/consumers.ts';
 import { listDeadLetters, readDeadLetter, readDeadLetterFor, storeDeadLetter } from './tables/dead-letters.ts';
+import { countJournalEntries, readJournalEntry, storeJournalEntry } from './tables/journal.ts';
 import { countSnapshots, deleteSnapshots, listKeysWithTimers, listOtherVersions, readSnapshot, storeSnapshot } from './tables/snapshots.ts';
 
-export type { Checkpoint, ConsumerRecord, DeadLetter, DeadLetterStatus, EmitSink, HostState, StoredSnapshot } from './records.ts';
+export type {
+  Checkpoint,
+  ConsumerRecord,
+  DeadLetter,
+  DeadLetterStatus,
+  EmitSink,
+  HostState,
+  JournalEntry,
+  JournalOutcome,
+  StoredSnapshot,
+} from './records.ts';
 export { type DeadLetterRow, toDeadLetter } from './tables/dead-letters.ts';
 
 /**
- * The Consumer State Store. Offsets, snapshots, dead letters and emitted events of one
- * checkpoint are written in a single SQLite transaction, so after a crash a consumer's state
+ * The Consumer State Store. Offsets, snapshots, journaled outcomes, dead letters and emitted
+ * events of one checkpoint are written in a single SQLite transaction, so after a crash a consumer's state
  * and its progress come back together.
  */
 export class ConsumerStore {
@@ -78,8 +89,18 @@ export class ConsumerStore {
       if (checkpoint.emitted.length > 0) this.#sink.appendWithinTransaction(checkpoint.emitted, consumer);
       for (const s of checkpoint.snapshots) storeSnapshot(this.#db, consumer, s);
       for (const d of checkpoint.deadLetters) storeDeadLetter(this.#db, consumer, d);
+      if (checkpoint.journal) for (const j of checkpoint.journal) storeJournalEntry(this.#db, consumer, j);
       storeOffset(this.#db, consumer, checkpoint.offset, this.#clock.now());
     });
+  }
+
+  /** The outcome an invoked child had under `id`, if it settled before (in this life or an earlier one). */
+  journalEntry(consumer: string, id: string): JournalEntry | undefined {
+    return readJournalEntry(this.#db, consumer, id);
+  }
+
+  countJournalEntries(consumer: string): number {
+    return countJournalEntries(this.#db, consumer);
   }
 
   setHostState(consumer: string, state: HostState): void {
@@ -101,7 +122,8 @@ export class ConsumerStore {
 
   /**
    * Forgets every actor of the consumer and moves its offset to `offset`, in one transaction,
-   * so it rebuilds its state from the log after that point.
+   * so it rebuilds its state from the log after that point. The journal stays: the rebuilt
+   * actors' children get their outcomes from it instead of running again.
    */
   reset(consumer: string, offset: number, fence?: () => void): void {
     this.#reset(consumer, offset, fence);

@@ -61,12 +61,35 @@ export interface DeadLetter {
   status: DeadLetterStatus;
 }
 
+/**
+ * How an invoked child ended, as the journal keeps it:
+ * - `done`, `error`: it settled, and its output (or error) was delivered to its parent.
+ * - `stopped`: its parent stopped it before it settled (it left the state that invoked it).
+ * - `parked`: delivering its outcome failed; the outcome went to a dead letter instead.
+ */
+export type JournalOutcome = 'done' | 'error' | 'stopped' | 'parked';
+
+/** One invoked child's outcome, under its deterministic id; restore and replay deliver it instead of invoking again. */
+export interface JournalEntry {
+  /** `component/key/<invoking event seq, or timer>/invoke/<child path>/<n>`: also the child's idempotency key. */
+  id: string;
+  /** The actor's key ('' for a singleton). */
+  key: string;
+  outcome: JournalOutcome;
+  /** The output (done) or error (error, parked) as JSON; null when there is none. */
+  value: string | null;
+  /** Seq of the last event the actor had processed when the outcome was delivered: a replay delivers it at the same point. */
+  appliedAfter: number;
+}
+
 /** Everything a consumer commits at once. */
 export interface Checkpoint {
   offset: number;
   snapshots: readonly StoredSnapshot[];
   emitted: readonly PreparedAppend[];
   deadLetters: readonly DeadLetter[];
+  /** Outcomes of invoked children delivered since the last checkpoint. */
+  journal?: readonly JournalEntry[];
 }
 
 /** The coarse lifecycle state a host records for `recq status` in other processes. */

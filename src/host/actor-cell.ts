@@ -3,7 +3,8 @@ import type { Clock } from '../clock.ts';
 import type { StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope, EventMeta, PreparedAppend, StoredEvent } from '../envelope.ts';
 import { prepareAppend } from '../envelope.ts';
-import { SnapshotRestoreError } from '../errors.ts';
+import { InlineSpawnError, SnapshotRestoreError } from '../errors.ts';
+import { type CarriedOutcomes, ChildJournal, type JournalLink, type SettledChild, type SourceTag } from './child-journal.ts';
 import { restorableSnapshot } from './compatibility.ts';
 import type { Component } from './component.ts';
 import { DurableTimers, type PendingTimer, type StoredTimer } from './durable-timers.ts';
@@ -19,12 +20,16 @@ export interface CellOwner {
   readonly maxPayloadBytes: number;
 }
 
-/** What the actor is processing: its emitted events get ids under `idPrefix`. */
-interface Source {
+/**
+ * What the actor is processing: its emitted events get ids under `idPrefix`
+ * (`component/key/<tag>`), and the children it invokes journal ids under `tag`.
+ */
+interface Source extends SourceTag {
   idPrefix: string;
-  causation: string | undefined;
-  correlationId: string | undefined;
 }
+
+/** What a cell reads the journal through: the committed outcomes of its consumer's children. */
+export type JournalLookup = JournalLink['lookup'];
 
 /**
  * One live actor of a component (the singleton, or one key of a keyed component), with what
@@ -34,11 +39,15 @@ export class ActorCell {
   readonly key: string | undefined;
   readonly actor: Actor<AnyActorLogic>;
   readonly timers: DurableTimers;
+  /** The outcomes of the actor's invoked children. */
+  readonly journal: ChildJournal;
   /** Seq of the last event this actor processed. */
   lastSeq: number;
   lastActive: number;
   /** The host's mark that the cell is in its commit list. */
   dirty = false;
+  /** True when the actor came from a stored snapshot, false when it started fresh. */
+  restored = false;
   /** Events processed since the last checkpoint, replayed if a later one fails. */
   uncommitted: Envelope[] = [];
   /** Events emitted since the last checkpoint, with their deterministic ids. */
@@ -59,6 +68,7 @@ export class ActorCell {
     key: string | undefined,
     actor: Actor<AnyActorLogic>,
     timers: DurableTimers,
+    journal: ChildJournal,
     lastSeq: number,
     now: number,
   ) {
@@ -67,6 +77,7 @@ export class ActorCell {
     this.key = key;
     this.actor = actor;
     this.timers = timers;
+    this.journal = journal;
     this.lastSeq = lastSeq;
     this.lastActive = now;
   }
@@ -74,7 +85,8 @@ export class ActorCell {
   /**
    * Creates the actor for `key` from its stored snapshot, or fresh if there is none. A fresh
    * actor starts while `first` is being processed, so what its entry actions emit or schedule
-   * is attributed to that event. A restored actor gets its pending delayed events back.
+   * is attributed to that event. A restored actor gets its pending delayed events back; its
+   * invoked children find their outcomes through `lookup` (and in `carried`, after a rollback).
    */
   static open(
     component: Component,
@@ -83,20 +95,38 @@ export class ActorCell {
     key: string | undefined,
     stored: StoredSnapshot | undefined,
     first: Envelope | undefined,
+    lookup: JournalLookup,
+    carried?: CarriedOutcomes,
   ): ActorCell {
     const snapshot = stored ? restorableSnapshot(component, key, stored) : undefined;
     let cell: ActorCell | undefined;
     const timers = new DurableTimers(clock, (timer) => {
       if (cell) owner.timerDue(cell, timer);
     });
+    const journal = new ChildJournal(
+      {
+        prefix: `${component.name}/${key ?? '_'}`,
+        key: key ?? '',
+        current: () =>
+          (cell ? cell.#current : undefined) ?? { tag: `${cell?.lastSeq ?? stored?.seq ?? 0}/async`, causation: undefined, correlationId: undefined },
+        lastSeq: () => cell?.lastSeq ?? stored?.seq ?? 0,
+        lookup,
+        settled: (child) => {
+          if (cell) owner.timerDue(cell, outcomeItem(child, cell.lastSeq));
+        },
+      },
+      carried,
+    );
     const actor = createActor(component.logic, {
       clock: timers.clock,
+      inspect: journal.inspect,
       input: component.inputOf(key),
       ...(snapshot === undefined ? {} : { snapshot: snapshot as never }),
     });
     timers.attach(actor);
-    const opened = new ActorCell(component, owner, key, actor, timers, stored?.seq ?? 0, clock.now());
+    const opened = new ActorCell(component, owner, key, actor, timers, journal, stored?.seq ?? 0, clock.now());
     cell = opened;
+    opened.restored = stored !== undefined;
     actor.on('*', (event) => opened.#onEmit(event as StoredEvent));
     actor.subscribe({
       next: () => {
@@ -114,6 +144,8 @@ export class ActorCell {
     try {
       actor.start();
       if (stored?.timers) timers.restore(JSON.parse(stored.timers) as StoredTimer[]);
+      if (opened.failure === undefined) opened.#refuseInlineSpawn();
+      if (opened.failure === undefined && journal.hasWaiting) opened.#deliverJournaled(opened.lastSeq);
     } finally {
       opened.#current = undefined;
       opened.#quiet = false;
@@ -137,18 +169,36 @@ export class ActorCell {
     const delivered = Object.assign({}, envelope.event) as StoredEvent & { meta: EventMeta };
     delivered.meta = { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time };
     this.timers.scheduledBy(envelope.seq, envelope.id);
+    // Journaled outcomes first delivered before this event (a replay) come before it again.
+    if (this.journal.hasWaiting && !this.#deliverJournaled(envelope.seq - 1)) return false;
     if (!this.#run(this.#sourceOf(envelope), () => this.actor.send(delivered))) return false;
     this.lastSeq = envelope.seq;
     this.uncommitted.push(envelope);
-    return true;
+    return !this.journal.hasWaiting || this.#deliverJournaled(envelope.seq);
   }
 
   /** Delivers a due delayed event. What it emits gets ids under `component/key/timer/<seq>/<id>`. */
   fireTimer(timer: PendingTimer): boolean {
     if (this.failure !== undefined) return false;
     const { scheduledSeq, id, causation } = timer.stored;
-    const source: Source = { idPrefix: `${this.#component.name}/${this.key ?? '_'}/timer/${scheduledSeq}/${id}`, causation, correlationId: causation };
+    const source = this.#sourceOfTag({ tag: `timer/${scheduledSeq}/${id}`, causation, correlationId: causation });
     return this.#run(source, () => this.timers.fire(timer));
+  }
+
+  /**
+   * Delivers a settled child's outcome to its parent, journaled with the next checkpoint. What
+   * that emits gets ids under `component/key/<the child's journal id>/done`. False if it failed.
+   */
+  deliverOutcome(child: SettledChild): boolean {
+    if (this.failure !== undefined) return false;
+    const source = this.#sourceOfTag(this.journal.outcomeTag(child.effect));
+    if (!this.#run(source, () => this.journal.deliverSettled(child))) return false;
+    return !this.journal.hasWaiting || this.#deliverJournaled(this.lastSeq);
+  }
+
+  /** True while the actor has work outside its events: delayed events, or children that have not settled. */
+  get hasPendingWork(): boolean {
+    return this.timers.pending.size > 0 || this.journal.busy;
   }
 
   /** The persisted snapshot as JSON, with the seq it reflects and the delayed events still pending. */
@@ -159,7 +209,8 @@ export class ActorCell {
       version: this.#component.version,
       seq: this.lastSeq,
       snapshot: JSON.stringify(this.actor.getPersistedSnapshot()),
-      timers: timers.length > 0 ? JSON.stringify(timers) : null,
+      // An empty list still marks the actor as one to restore at start: its children must run again.
+      timers: timers.length > 0 || this.journal.busy ? JSON.stringify(timers) : null,
     };
   }
 
@@ -168,19 +219,42 @@ export class ActorCell {
     this.dirty = false;
     this.uncommitted = [];
     this.emitted = [];
+    this.journal.committed();
   }
 
   stop(): void {
     this.#quiet = true;
+    this.journal.stopping();
     this.actor.stop();
   }
 
   #sourceOf(envelope: Envelope): Source {
+    const tag = String(envelope.seq);
     return {
-      idPrefix: `${this.#component.name}/${this.key ?? '_'}/${envelope.seq}`,
+      tag,
+      idPrefix: `${this.#component.name}/${this.key ?? '_'}/${tag}`,
       causation: envelope.id,
       correlationId: envelope.correlationId ?? envelope.id,
     };
+  }
+
+  #sourceOfTag(source: SourceTag): Source {
+    return { ...source, idPrefix: `${this.#component.name}/${this.key ?? '_'}/${source.tag}` };
+  }
+
+  /** Delivers the journaled outcomes that were first delivered once the actor had processed through `seq`. */
+  #deliverJournaled(seq: number): boolean {
+    for (const waiting of this.journal.takeDue(seq)) {
+      const source = this.#sourceOfTag(this.journal.outcomeTag(waiting.effect));
+      if (!this.#run(source, () => this.journal.deliverJournaled(waiting))) return false;
+    }
+    return true;
+  }
+
+  /** A child spawned from inline logic cannot be restored: refuse it before any snapshot holds it. */
+  #refuseInlineSpawn(): void {
+    const child = this.journal.inlineSpawn;
+    if (child) this.failure = new InlineSpawnError(this.#component.name, this.key, this.actor.getSnapshot().value, child.id);
   }
 
   #run(source: Source, work: () => void): boolean {
@@ -195,6 +269,7 @@ export class ActorCell {
     if (this.failure === undefined) {
       const snapshot = this.actor.getSnapshot() as { status: string; error?: unknown };
       if (snapshot.status === 'error') this.failure = snapshot.error ?? new Error('actor ended in status error');
+      else this.#refuseInlineSpawn();
     }
     return this.failure === undefined;
   }
@@ -235,4 +310,23 @@ export class ActorCell {
       else this.#owner.emitRefused(this, error);
     }
   }
+}
+
+/** A settled child's outcome as the inbox carries it: like a delayed event that is due now. */
+function outcomeItem(child: SettledChild, seq: number): PendingTimer {
+  return {
+    stored: {
+      id: child.effect.id,
+      source: [],
+      target: [child.ref.id],
+      event: { type: 'recq.child.outcome' },
+      due: 0,
+      scheduledSeq: seq,
+      causation: child.effect.causation,
+    },
+    fire: () => {},
+    handle: undefined,
+    cancelled: false,
+    child,
+  };
 }

@@ -1,9 +1,10 @@
 import type { Clock } from '../clock.ts';
-import type { ConsumerStore, StoredSnapshot } from '../css/consumer-store.ts';
+import type { ConsumerStore, JournalEntry, StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope, PreparedAppend } from '../envelope.ts';
 import { RecqError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ActorCell, type CellOwner } from './actor-cell.ts';
+import type { CarriedOutcomes } from './child-journal.ts';
 import type { Component } from './component.ts';
 
 /**
@@ -16,6 +17,9 @@ export class ActorTable {
   #dirty: ActorCell[] = [];
   /** False while the CSS holds no snapshot of this consumer: new keys then skip the lookup. */
   #anyStored = true;
+  /** False while the consumer has journaled no outcome: a starting child then skips the lookup. */
+  #anyJournaled = true;
+  readonly #lookup = (id: string): JournalEntry | undefined => (this.#anyJournaled ? this.#store.journalEntry(this.#consumer, id) : undefined);
   readonly #component: Component;
   readonly #consumer: string;
   readonly #store: ConsumerStore;
@@ -32,11 +36,15 @@ export class ActorTable {
     this.#logger = logger;
   }
 
-  /** Reads what the CSS holds: the singleton, and every keyed actor with delayed events waiting. */
+  /** Reads what the CSS holds: the singleton, and every keyed actor with delayed events or children in flight. */
   restore(): void {
     this.#anyStored = this.#store.countSnapshots(this.#consumer) > 0;
+    this.#anyJournaled = this.#store.countJournalEntries(this.#consumer) > 0;
     if (!this.#component.keyed) {
-      this.#open(undefined, undefined);
+      const cell = this.#open(undefined, undefined);
+      // A fresh singleton that set a timer (or invoked a child) on start is stored now, so the
+      // timer's due time is the one of this first start, not of every later one.
+      if (!cell.restored && cell.hasPendingWork) this.#owner.changedOutsideProcessing(cell);
       return;
     }
     for (const key of this.#store.keysWithTimers(this.#consumer)) this.#open(key, undefined);
@@ -71,7 +79,9 @@ export class ActorTable {
    * Restores a failed actor to its last checkpoint and re-applies the events it processed
    * since, so that only the failing event is lost to it. Returns the new cell, if any.
    */
-  rollBack(failed: ActorCell): ActorCell | undefined {
+  rollBack(failed: ActorCell, parked?: JournalEntry): ActorCell | undefined {
+    // Outcomes the failed actor received are not invoked again: its replacement reuses them.
+    const carried = failed.journal.carry();
     failed.stop();
     const key = failed.key ?? '';
     this.#cells.delete(key);
@@ -82,7 +92,9 @@ export class ActorTable {
     if (!stored && replay.length === 0) return undefined;
     let cell: ActorCell;
     try {
-      cell = this.#open(failed.key, replay[0], stored);
+      const journaled = parked ? [...carried.journaled, parked] : carried.journaled;
+      const settled = parked ? carried.settled.filter((child) => child.effect.id !== parked.id) : carried.settled;
+      cell = this.#open(failed.key, replay[0], stored, { journaled, settled });
     } catch (error) {
       this.#logger.error(`component ${this.#component.name} could not reopen an actor after a failure`, { key: failed.key, error });
       return undefined;
@@ -102,10 +114,11 @@ export class ActorTable {
     return cell;
   }
 
-  /** Snapshots and emitted events of every dirty actor, for a checkpoint. */
-  collect(): { snapshots: StoredSnapshot[]; emitted: PreparedAppend[] } {
+  /** Snapshots, emitted events and journaled outcomes of every dirty actor, for a checkpoint. */
+  collect(): { snapshots: StoredSnapshot[]; emitted: PreparedAppend[]; journal: JournalEntry[] } {
     const snapshots: StoredSnapshot[] = [];
     const emitted: PreparedAppend[] = [];
+    const journal: JournalEntry[] = [];
     for (const cell of this.#dirty) {
       try {
         snapshots.push(cell.persist());
@@ -117,21 +130,23 @@ export class ActorTable {
         );
       }
       for (const e of cell.emitted) emitted.push(e);
+      for (const j of cell.journal.journaled) journal.push(j);
     }
-    return { snapshots, emitted };
+    return { snapshots, emitted, journal };
   }
 
   /** The checkpoint that held what `collect` returned has committed. */
   committed(): void {
     if (this.#dirty.length > 0) this.#anyStored = true;
+    if (this.#dirty.some((cell) => cell.journal.journaled.length > 0)) this.#anyJournaled = true;
     for (const cell of this.#dirty) cell.committed();
     this.#dirty = [];
   }
 
-  /** Drops checkpointed actors idle since `cutoff` and without delayed events; they stay in the CSS. */
+  /** Drops checkpointed actors idle since `cutoff`, without delayed events or running children; they stay in the CSS. */
   passivateIdleSince(cutoff: number): void {
     for (const [key, cell] of this.#cells) {
-      if (!cell.dirty && cell.lastActive <= cutoff && cell.timers.pending.size === 0) {
+      if (!cell.dirty && cell.lastActive <= cutoff && !cell.hasPendingWork) {
         cell.stop();
         this.#cells.delete(key);
       }
@@ -145,9 +160,9 @@ export class ActorTable {
     this.#dirty = [];
   }
 
-  #open(key: string | undefined, first: Envelope | undefined, stored?: StoredSnapshot): ActorCell {
+  #open(key: string | undefined, first: Envelope | undefined, stored?: StoredSnapshot, carried?: CarriedOutcomes): ActorCell {
     const snapshot = stored ?? (this.#anyStored ? this.#store.loadSnapshot(this.#consumer, key ?? '') : undefined);
-    const cell = ActorCell.open(this.#component, this.#owner, this.#clock, key, snapshot, first);
+    const cell = ActorCell.open(this.#component, this.#owner, this.#clock, key, snapshot, first, this.#lookup, carried);
     this.#cells.set(key ?? '', cell);
     return cell;
   }

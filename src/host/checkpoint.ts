@@ -42,8 +42,8 @@ export interface CheckpointOptions {
 
 /**
  * A consumer's checkpoint: the batch applied since the last one, the timer that bounds its age,
- * and the commit that writes offset, dirty snapshots, dead letters and emitted events in one
- * transaction. Once fenced (or halted) it refuses to write, whatever step is still running.
+ * and the commit that writes offset, dirty snapshots, journaled outcomes, dead letters and
+ * emitted events in one transaction. Once fenced (or halted) it refuses to write, whatever step is still running.
  */
 export class Checkpoint implements Checkpointer {
   readonly #o: CheckpointOptions;
@@ -110,9 +110,9 @@ export class Checkpoint implements Checkpointer {
     const lease = this.#o.lease.current;
     if (!lease) throw new NotRegisteredError(consumer, 'commit');
     if (this.#o.checkLeaseLocally) this.#o.lease.assertValid();
-    const { snapshots, emitted } = actors.collect();
+    const { snapshots, emitted, journal } = actors.collect();
     try {
-      store.commit(consumer, { offset: position.offset, snapshots, emitted, deadLetters: letters.writes() }, this.#o.fence(lease));
+      store.commit(consumer, { offset: position.offset, snapshots, emitted, deadLetters: letters.writes(), journal }, this.#o.fence(lease));
     } catch (error) {
       if (error instanceof StaleEpochError) {
         this.refuse(error);

@@ -1,5 +1,6 @@
 import type { Actor, AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
 import type { Clock } from '../clock.ts';
+import type { SettledChild } from './child-journal.ts';
 
 /** A delayed event as the CSS keeps it: enough to schedule it again after a restart. */
 export interface StoredTimer {
@@ -24,6 +25,10 @@ export interface PendingTimer {
   fire: () => void;
   handle: unknown;
   cancelled: boolean;
+  /** The actor the event goes to: XState drops it if that actor stopped, even if another took its id since. */
+  targetRef?: AnyActorRef;
+  /** Set when this is no timer but an invoked child's outcome, queued in the inbox like a due timer. */
+  child?: SettledChild;
 }
 
 interface SchedulingContext {
@@ -114,10 +119,17 @@ export class DurableTimers {
     }
   }
 
-  /** The timers still waiting, for the checkpoint. */
+  /**
+   * The timers still waiting, for the checkpoint. One whose receiver has stopped is left out:
+   * XState would drop it when it fires, and after a restart its path could name a new child.
+   */
   stored(): StoredTimer[] {
     const list: StoredTimer[] = [];
-    for (const timer of this.pending) list.push(timer.stored);
+    const actor = this.#actor;
+    for (const timer of this.pending) {
+      if (actor && timer.targetRef && timer.stored.target.length > 0 && refAt(actor, timer.stored.target) !== timer.targetRef) continue;
+      list.push(timer.stored);
+    }
     return list;
   }
 
@@ -141,6 +153,7 @@ export class DurableTimers {
       fire: fn,
       handle: undefined,
       cancelled: false,
+      targetRef: scheduling.target,
     };
     // A sender or receiver outside this actor's tree cannot be found again after a restart.
     if (source && target) this.pending.add(timer);

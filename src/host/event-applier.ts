@@ -8,6 +8,7 @@ import type { LogAccess } from '../sss/log-access.ts';
 import type { ActorCell } from './actor-cell.ts';
 import type { ActorTable } from './actor-table.ts';
 import type { Checkpointer } from './checkpoint.ts';
+import type { SettledChild } from './child-journal.ts';
 import { type Component, validateEvent } from './component.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';
 import type { PendingTimer } from './durable-timers.ts';
@@ -155,6 +156,7 @@ export class EventApplier {
   }
 
   #fireTimer(key: string, timer: PendingTimer): BatchOutcome<DeadLetter> {
+    if (timer.child) return this.#deliverOutcome(key, timer.child);
     const { component, consumer, clock, logger, actors, letters, checkpoint } = this.#o;
     const cell = actors.get(key);
     if (!cell || timer.cancelled || !cell.timers.pending.has(timer)) return DONE;
@@ -179,12 +181,44 @@ export class EventApplier {
     return DONE;
   }
 
+  /**
+   * Delivers a settled child's outcome to its actor, to be journaled with the checkpoint. A
+   * failing delivery is parked, not retried (the child cannot settle again): the actor goes back
+   * to its checkpoint, and the child there is neither invoked nor answered again.
+   */
+  #deliverOutcome(key: string, child: SettledChild): BatchOutcome<DeadLetter> {
+    const { component, consumer, clock, logger, actors, letters, checkpoint } = this.#o;
+    const cell = actors.get(key);
+    if (!cell) return DONE;
+    if (cell.deliverOutcome(child)) {
+      cell.lastActive = clock.now();
+      actors.markDirty(cell);
+      checkpoint.changed(true);
+      return DONE;
+    }
+    const error = cell.failure;
+    const parked = cell.journal.parked(child, cell.lastSeq);
+    actors.rollBack(cell, parked);
+    const now = clock.now();
+    const input: FailedInput = { seq: cell.lastSeq, eventId: `outcome/${child.effect.id}`, key: cell.key, topic: 'outcome', event: JSON.stringify(parked) };
+    const letter = letters.record({ ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer });
+    logger.warn(`component ${component.name} parked the outcome of child ${child.effect.id}: ${letter.error}`, { key: cell.key });
+    checkpoint.changed(true);
+    return DONE;
+  }
+
   /** An operator's retry of a parked letter: applied against the actor's current state. */
   async #applyDeadLetter(id: number): Promise<void> {
     const { store, log, clock, logger, actors, letters, checkpoint } = this.#o;
     const letter = store.deadLetter(id);
     if (letter?.status !== 'parked') return;
     letters.retrying(letter);
+    if (letter.eventId.startsWith('outcome/')) {
+      // The child's actor went back to before it; its outcome cannot be delivered to it again.
+      letters.abandon(letter.eventId);
+      logger.error(`dead letter ${id} holds the outcome of an invoked child, which cannot be applied again; skip it`);
+      return;
+    }
     if (letter.eventId.startsWith('timer/')) {
       const cell = actors.activate(letter.key, undefined);
       cell.timers.restore([{ ...JSON.parse(letter.event), due: clock.now() }]);

@@ -1,0 +1,331 @@
+import { createHash } from 'node:crypto';
+import type { AnyActorLogic, AnyActorRef, EventObject, InspectionEvent } from 'xstate';
+import type { JournalEntry } from '../css/consumer-store.ts';
+import { setIdempotencyKey } from './idempotency-key.ts';
+
+/** The private event that makes a journaling child settle with its journaled outcome. */
+const OUTCOME_EVENT = 'recq.child.outcome';
+/** Where a child's effect id travels in its persisted snapshot, so a restored child keeps it. */
+const EFFECT_FIELD = 'recqEffect';
+/** Tags longer than this (a chain of children invoked on each other's outcomes) are hashed. */
+const MAX_TAG = 160;
+
+/** What an invoked child's outcome is attributed to: its journal id, and the event that invoked it. */
+export interface Effect {
+  /** `component/key/<tag>/invoke/<child path>/<n>`, also the child's idempotency key. */
+  id: string;
+  causation: string | undefined;
+  correlationId: string | undefined;
+}
+
+/** A child that settled in this process; its outcome waits in the host's inbox to be delivered. */
+export interface SettledChild {
+  ref: AnyActorRef;
+  effect: Effect;
+  outcome: 'done' | 'error';
+  /** The output or error as JSON (what the journal keeps, and what the parent receives). */
+  value: string | null;
+}
+
+/** What is being processed, as the cell tells it: the tag of its ids, and its causation. */
+export interface SourceTag {
+  tag: string;
+  causation: string | undefined;
+  correlationId: string | undefined;
+}
+
+/** What a journal asks of the cell it serves. */
+export interface JournalLink {
+  /** `component/key` of the cell's actor. */
+  prefix: string;
+  key: string;
+  /** The source being processed (`<seq>/async` outside processing). */
+  current(): SourceTag;
+  lastSeq(): number;
+  /** The committed journal entry under `id`. */
+  lookup(id: string): JournalEntry | undefined;
+  /** A child settled: queue its outcome for delivery in turn. */
+  settled(child: SettledChild): void;
+}
+
+/** A journaled outcome waiting for the actor to reach the point (its `appliedAfter`) where it was first delivered. */
+export interface Waiting {
+  ref: AnyActorRef;
+  effect: Effect;
+  entry: JournalEntry;
+}
+
+/** The snapshot fields every non-machine logic has (promise, callback, observable). */
+interface ChildSnapshot {
+  status: 'active' | 'done' | 'error' | 'stopped';
+  output?: unknown;
+  error?: unknown;
+  input?: unknown;
+}
+
+type AnyScope = Parameters<AnyActorLogic['transition']>[2];
+
+interface OutcomeEvent extends EventObject {
+  entry: JournalEntry;
+}
+
+/** What a rolled-back actor hands to the actor that replaces it, so that its children are not invoked again. */
+export interface CarriedOutcomes {
+  journaled: readonly JournalEntry[];
+  settled: readonly SettledChild[];
+}
+
+/**
+ * The journal of one actor's invoked children (promises, callbacks, observables; child machines
+ * are state, not effects). It sees every child as XState creates it and wraps its logic: a child
+ * whose outcome is journaled is not started, its outcome is delivered at the point of the actor's
+ * history where it was first delivered; any other child runs, and when it settles its outcome goes
+ * to the host's inbox and is delivered from there, in order with events, and journaled with the
+ * checkpoint that holds its effect on the actor. The parent always receives the journaled (JSON)
+ * form, so a replay gives it exactly what the first run did.
+ *
+ * Use: pass `inspect` to `createActor`; it hooks the actor system before any child is created.
+ */
+export class ChildJournal {
+  /** Outcomes delivered since the last checkpoint (and those carried from a rolled-back actor). */
+  journaled: JournalEntry[];
+  /** The first child created from inline logic (a spawn of a logic object), which no snapshot can restore. */
+  inlineSpawn: AnyActorRef | undefined;
+  readonly #link: JournalLink;
+  readonly #effects = new WeakMap<AnyActorRef, Effect>();
+  readonly #running = new Set<AnyActorRef>();
+  readonly #settled = new Map<string, SettledChild>();
+  readonly #carriedSettled: Map<string, SettledChild>;
+  #waiting: Waiting[] = [];
+  #root: AnyActorRef | undefined;
+  #countTag = '';
+  readonly #counts = new Map<string, number>();
+  #stopping = false;
+
+  constructor(link: JournalLink, carried?: CarriedOutcomes) {
+    this.#link = link;
+    this.journaled = carried ? [...carried.journaled] : [];
+    this.#carriedSettled = new Map((carried?.settled ?? []).map((child) => [child.effect.id, child]));
+  }
+
+  /**
+   * The `inspect` option of the cell's `createActor`. XState announces each actor it creates
+   * (`@xstate.actor`) before initializing it; the root's announcement comes first, and from then
+   * on the system's announcer is replaced, so no inspection event is built for anything else.
+   */
+  readonly inspect = (event: InspectionEvent): void => {
+    if (this.#root) return;
+    const root = event.actorRef as AnyActorRef;
+    this.#root = root;
+    const system = root.system as unknown as { _sendInspectionEvent: (event: InspectionEvent) => void };
+    system._sendInspectionEvent = (announced) => {
+      if (announced.type === '@xstate.actor' && announced.actorRef !== root) this.#adopt(announced.actorRef as AnyActorRef);
+    };
+  };
+
+  /** True while a child runs, has settled unapplied, or waits for its journaled outcome: the actor must stay in memory. */
+  get busy(): boolean {
+    return this.#running.size > 0 || this.#settled.size > 0 || this.#waiting.length > 0;
+  }
+
+  get hasWaiting(): boolean {
+    return this.#waiting.length > 0;
+  }
+
+  /** What a rolled-back actor hands on: its uncommitted outcomes, delivered or not. */
+  carry(): CarriedOutcomes {
+    return { journaled: this.journaled, settled: [...this.#settled.values()] };
+  }
+
+  /** The actor stops as a whole (passivation, shutdown, rollback): its children's stops are no outcome. */
+  stopping(): void {
+    this.#stopping = true;
+  }
+
+  committed(): void {
+    this.journaled = [];
+  }
+
+  /** The source tag under which `effect`'s outcome is processed: its emitted events' ids follow from it. */
+  outcomeTag(effect: Effect): SourceTag {
+    return { tag: compactTag(`${effect.id.slice(this.#link.prefix.length + 1)}/done`), causation: effect.causation, correlationId: effect.correlationId };
+  }
+
+  /** Delivers a settled child's outcome to its parent (the caller runs this as processing). False if it is stale. */
+  deliverSettled(child: SettledChild): boolean {
+    if (this.#settled.get(child.effect.id) !== child) return false;
+    this.#settled.delete(child.effect.id);
+    this.#running.delete(child.ref);
+    const entry: JournalEntry = { id: child.effect.id, key: this.#link.key, outcome: child.outcome, value: child.value, appliedAfter: this.#link.lastSeq() };
+    this.journaled.push(entry);
+    deliver(child.ref, entry);
+    return true;
+  }
+
+  /** Records that delivering `child`'s outcome failed: it is neither invoked nor delivered again. */
+  parked(child: SettledChild, appliedAfter: number): JournalEntry {
+    return { id: child.effect.id, key: this.#link.key, outcome: 'parked', value: child.value, appliedAfter };
+  }
+
+  /** Takes the journaled outcomes due once the actor has processed through `seq`, in the order they were journaled. */
+  takeDue(seq: number): Waiting[] {
+    const due = this.#waiting.filter((w) => w.entry.appliedAfter <= seq);
+    if (due.length > 0) this.#waiting = this.#waiting.filter((w) => w.entry.appliedAfter > seq);
+    return due;
+  }
+
+  /** Delivers a journaled outcome again, as the child would have (if the child still runs). */
+  deliverJournaled(waiting: Waiting): void {
+    deliver(waiting.ref, waiting.entry);
+  }
+
+  #adopt(ref: AnyActorRef): void {
+    const child = ref as unknown as { src: unknown; logic: AnyActorLogic };
+    if (typeof child.src !== 'string') this.inlineSpawn ??= ref;
+    const logic = child.logic;
+    // Child machines are state (restored from the snapshot); their own children are adopted here too.
+    if ('root' in logic || typeof logic.start !== 'function') return;
+    child.logic = this.#wrap(logic, ref);
+  }
+
+  #wrap(inner: AnyActorLogic, ref: AnyActorRef): AnyActorLogic {
+    return {
+      ...inner,
+      getInitialSnapshot: (scope, input) => {
+        this.#bind(ref, this.#name(ref));
+        return inner.getInitialSnapshot(scope, input);
+      },
+      restoreSnapshot: (persisted, scope) => {
+        const { [EFFECT_FIELD]: effect, ...rest } = persisted as Record<string, unknown>;
+        this.#bind(ref, isEffect(effect) ? effect : this.#name(ref));
+        return inner.restoreSnapshot ? inner.restoreSnapshot(rest as never, scope) : rest;
+      },
+      getPersistedSnapshot: (snapshot, options) => {
+        const persisted = inner.getPersistedSnapshot(snapshot, options) as Record<string, unknown>;
+        const effect = this.#effects.get(ref);
+        return effect && (snapshot as ChildSnapshot).status === 'active' ? { ...persisted, [EFFECT_FIELD]: effect } : persisted;
+      },
+      transition: (snapshot, event, scope) => this.#transition(inner, ref, snapshot as ChildSnapshot, event, scope as AnyScope),
+      start: (snapshot, scope) => this.#start(inner, ref, snapshot as ChildSnapshot, scope as AnyScope),
+    } as AnyActorLogic;
+  }
+
+  #bind(ref: AnyActorRef, effect: Effect): void {
+    this.#effects.set(ref, effect);
+    setIdempotencyKey(ref, effect.id);
+  }
+
+  /** A deterministic id: the source being processed, the child's path, and how many times that path started in it. */
+  #name(ref: AnyActorRef): Effect {
+    const source = this.#link.current();
+    const path: string[] = [];
+    for (let r: AnyActorRef | undefined = ref; r && r !== this.#root; r = (r as unknown as { _parent?: AnyActorRef })._parent) path.unshift(r.id);
+    const slot = `${source.tag}/invoke/${path.join('/')}`;
+    if (source.tag !== this.#countTag) {
+      this.#countTag = source.tag;
+      this.#counts.clear();
+    }
+    const n = this.#counts.get(slot) ?? 0;
+    this.#counts.set(slot, n + 1);
+    return { id: `${this.#link.prefix}/${slot}/${n}`, causation: source.causation, correlationId: source.correlationId };
+  }
+
+  #start(inner: AnyActorLogic, ref: AnyActorRef, snapshot: ChildSnapshot, scope: AnyScope): void {
+    const effect = this.#effects.get(ref);
+    if (snapshot.status !== 'active' || !effect) {
+      inner.start?.(snapshot as never, scope as never);
+      return;
+    }
+    const entry = this.journaled.find((e) => e.id === effect.id) ?? this.#link.lookup(effect.id);
+    if (entry) {
+      // Settled before (in an earlier life, or before a replay): its outcome is history, not work.
+      if (entry.outcome === 'done' || entry.outcome === 'error') this.#waiting.push({ ref, effect, entry });
+      return;
+    }
+    this.#running.add(ref);
+    const carried = this.#carriedSettled.get(effect.id);
+    if (carried) {
+      this.#carriedSettled.delete(effect.id);
+      this.#settle({ ...carried, ref, effect });
+      return;
+    }
+    try {
+      inner.start?.(snapshot as never, scope as never);
+    } catch (error) {
+      // XState would put the child in error at once; here that outcome is journaled like any other.
+      this.#settle({ ref, effect, outcome: 'error', value: errorJson(error) });
+    }
+  }
+
+  #transition(inner: AnyActorLogic, ref: AnyActorRef, snapshot: ChildSnapshot, event: EventObject, scope: AnyScope): ChildSnapshot {
+    if (event.type === OUTCOME_EVENT) return settledSnapshot(snapshot, (event as OutcomeEvent).entry);
+    const next = inner.transition(snapshot as never, event, scope as never) as ChildSnapshot;
+    const effect = this.#effects.get(ref);
+    if (!effect || snapshot.status !== 'active' || next.status === 'active') return next;
+    if (next.status === 'done' || next.status === 'error') {
+      // Held active until the host delivers the outcome in turn.
+      if (!this.#settled.has(effect.id)) {
+        const value = next.status === 'done' ? outputJson(next.output) : { outcome: 'error' as const, value: errorJson(next.error) };
+        this.#settle({ ref, effect, ...value });
+      }
+      return snapshot;
+    }
+    // Stopped by its parent before its outcome was delivered: a replay must not invoke it again either.
+    this.#running.delete(ref);
+    this.#settled.delete(effect.id);
+    this.#waiting = this.#waiting.filter((w) => w.ref !== ref);
+    if (!this.#stopping && !this.journaled.some((e) => e.id === effect.id)) {
+      this.journaled.push({ id: effect.id, key: this.#link.key, outcome: 'stopped', value: null, appliedAfter: this.#link.lastSeq() });
+    }
+    return next;
+  }
+
+  #settle(child: SettledChild): void {
+    this.#settled.set(child.effect.id, child);
+    this.#link.settled(child);
+  }
+}
+
+function deliver(ref: AnyActorRef, entry: JournalEntry): void {
+  if (ref.getSnapshot().status === 'active') ref.send({ type: OUTCOME_EVENT, entry } as OutcomeEvent);
+}
+
+function settledSnapshot(snapshot: ChildSnapshot, entry: JournalEntry): ChildSnapshot {
+  if (entry.outcome === 'done') return { ...snapshot, status: 'done', output: entry.value === null ? undefined : JSON.parse(entry.value), input: undefined };
+  return { ...snapshot, status: 'error', error: reviveError(entry.value), input: undefined };
+}
+
+function isEffect(value: unknown): value is Effect {
+  return typeof value === 'object' && value !== null && typeof (value as Effect).id === 'string';
+}
+
+/** A child's output as the journal keeps it; output that is not JSON becomes the child's error. */
+function outputJson(output: unknown): { outcome: 'done' | 'error'; value: string | null } {
+  try {
+    return { outcome: 'done', value: output === undefined ? null : JSON.stringify(output) };
+  } catch (error) {
+    return { outcome: 'error', value: errorJson(new Error(`the child's output is not JSON, so it cannot be journaled: ${(error as Error).message}`)) };
+  }
+}
+
+/** An error keeps its name and message (its stack differs from run to run); anything else thrown is kept as JSON. */
+function errorJson(error: unknown): string {
+  if (error instanceof Error) return JSON.stringify({ error: { name: error.name, message: error.message } });
+  try {
+    return JSON.stringify({ thrown: error ?? null });
+  } catch {
+    return JSON.stringify({ error: { name: 'Error', message: String(error) } });
+  }
+}
+
+function reviveError(value: string | null): unknown {
+  const parsed = value === null ? {} : (JSON.parse(value) as { error?: { name: string; message: string }; thrown?: unknown });
+  if (!parsed.error) return parsed.thrown;
+  const error = new Error(parsed.error.message);
+  error.name = parsed.error.name;
+  return error;
+}
+
+function compactTag(tag: string): string {
+  return tag.length <= MAX_TAG ? tag : `h/${createHash('sha256').update(tag).digest('hex').slice(0, 32)}`;
+}
