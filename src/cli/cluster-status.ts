@@ -34,6 +34,8 @@ export interface ClusterConsumer {
   /** Actors in the worker's memory, and actors with a stored snapshot. */
   activeActors: number | null;
   storedActors: number | null;
+  /** Dead letters waiting for an operator (parked or blocking), in the reporting worker's file. */
+  deadLetters: number | null;
 }
 
 /** What `recq status --nats` reports. */
@@ -75,6 +77,7 @@ export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, 
       hostState: report?.status.hostState ?? null,
       activeActors: report?.status.activeActors ?? null,
       storedActors: report?.status.storedActors ?? null,
+      deadLetters: report?.status.deadLetters ?? null,
     };
   });
   return { nats: target.url, namespace: target.namespace, head, log: leaseOf.get('log') ?? null, supervisor: supervisor?.state ?? null, consumers, workers };
@@ -111,6 +114,7 @@ export function formatClusterStatus(status: ClusterStatus): string {
             { header: 'lag', align: 'right' },
             { header: 'host' },
             { header: 'actors', align: 'right' },
+            { header: 'dead letters', align: 'right' },
           ],
           status.consumers.map((c) => [
             c.consumer,
@@ -122,6 +126,7 @@ export function formatClusterStatus(status: ClusterStatus): string {
             na(c.lag),
             c.hostState ?? 'no report',
             na(c.activeActors),
+            na(c.deadLetters),
           ]),
         );
   const workers =

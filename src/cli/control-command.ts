@@ -2,7 +2,9 @@ import type { ConsumerCommandName } from '../css/commands.ts';
 import { ConsumerRunningError } from '../errors.ts';
 import { type Command, defineCommand, type ParsedCommand, parseCount, parseOnePositional, UsageError } from './command.ts';
 import { ConsumerControl, type Delivery } from './control.ts';
-import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, type Flags } from './flags.ts';
+import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, FLAGS, type Flag, type Flags } from './flags.ts';
+import { commandOverNats } from './nats-control.ts';
+import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
 
 /** How every control command reaches a consumer, for their help texts. */
 export const DELIVERY_HELP = `A system running the consumer applies the command within one heartbeat (a third of its
@@ -35,7 +37,24 @@ export interface ControlCommandSpec<T extends Flags> {
   /** Flags of its own, listed before `--db` and `--wait`. */
   flags?: T;
   plan(parsed: ParsedCommand<T & typeof CONTROL_FLAGS>): Prepare;
+  /** The command as sent over NATS (`--nats`) to the worker that holds the consumer's lease. */
+  overNats(parsed: ParsedCommand<T & typeof CONTROL_FLAGS>): NatsRequest;
 }
+
+/** A control command for the worker that runs `consumer`, over NATS. */
+export interface NatsRequest {
+  consumer: string;
+  command: ConsumerCommandName;
+  arg?: number;
+  what: string;
+}
+
+/** `--component C` for the commands that name a dead letter: over NATS, ids are per worker file, so the consumer is named. */
+export const COMPONENT_FLAG = {
+  type: 'string',
+  usage: '--component C',
+  help: "with --nats: the letter's component (dead letter ids are per worker file)",
+} as const satisfies Flag;
 
 /**
  * A command that queues a consumer command in the database and waits for its outcome: opens
@@ -56,11 +75,16 @@ export function defineControlCommand<const T extends Flags = Record<never, never
     name: spec.name,
     summary: spec.summary,
     about: spec.about,
-    flags: { ...(spec.flags as T), ...CONTROL_FLAGS },
+    flags: { ...(spec.flags as T), ...CONTROL_FLAGS, nats: NATS_FLAG, namespace: NAMESPACE_FLAG },
     positionals: true,
     async run(parsed) {
-      const prepare = spec.plan(parsed);
+      const values = parsed.values as { db?: string; nats?: string; namespace?: string };
+      const nats = parseNatsInsteadOfDb(spec.name, values);
+      if (nats) return runOverNats(nats, spec.overNats(parsed as ParsedCommand<T & typeof CONTROL_FLAGS>));
+      const prepare = spec.plan(parsed as ParsedCommand<T & typeof CONTROL_FLAGS>);
       const { db, wait } = parsed.values as { db?: string; wait?: string };
+      if ((parsed.values as { wait?: string }).wait !== undefined && nats)
+        throw new UsageError('--wait is for --db; over --nats the worker answers at once', spec.name);
       const control = ConsumerControl.open(db ?? DEFAULT_DB, parseWait(spec.name, wait));
       try {
         const request = await prepare(control);
@@ -81,6 +105,28 @@ export function defineControlCommand<const T extends Flags = Record<never, never
       }
     },
   });
+}
+
+const NATS_FLAG = {
+  ...FLAGS.nats,
+  help: "send it to the worker holding the consumer's lease, over this NATS\nserver (instead of queueing it in --db)",
+} as const;
+const NAMESPACE_FLAG = { ...FLAGS.namespace, help: "the system's namespace (default recq); only with --nats" } as const;
+
+/** Sends the command to the worker running the consumer, which applies it as a queued one; prints what it did. */
+async function runOverNats(target: NatsTarget, request: NatsRequest): Promise<number> {
+  const nc = await connectTo(target);
+  try {
+    const { owner, command } = await commandOverNats(nc, target, request.consumer, request.command, request.arg, request.what);
+    process.stdout.write(
+      command.doneAt === undefined
+        ? `Queued command ${command.id} at ${owner}: ${request.what}. It is applied when consumer ${request.consumer} gets to it.\n`
+        : `${command.outcome}.\n`,
+    );
+    return 0;
+  } finally {
+    await nc.close().catch(() => {});
+  }
 }
 
 /** The `<id>` of a dead letter: exactly one positional, a whole number ≥ 1. */

@@ -1,6 +1,7 @@
 import { OutcomePendingError, RetryFailedError } from '../errors.ts';
+import { UsageError } from './command.ts';
 import type { ConsumerControl } from './control.ts';
-import { DELIVERY_HELP, defineControlCommand, parseLetterId } from './control-command.ts';
+import { COMPONENT_FLAG, DELIVERY_HELP, defineControlCommand, parseLetterId } from './control-command.ts';
 import type { DeadLetterState } from './inspect.ts';
 
 export const dlqRetryCommand = defineControlCommand({
@@ -17,6 +18,12 @@ ${DELIVERY_HELP}
 Exit codes: 0 retried, or queued for the next start; 1 refused, failed again, or no outcome
 within --wait.
 `,
+  flags: { component: COMPONENT_FLAG },
+  overNats: ({ values, positionals }) => {
+    const id = parseLetterId('dlq retry', positionals);
+    if (values.component === undefined) throw new UsageError("over --nats, name the letter's component with --component C", 'dlq retry');
+    return { consumer: values.component, command: 'retry', arg: id, what: `retry dead letter ${id}` };
+  },
   plan({ positionals }) {
     const id = parseLetterId('dlq retry', positionals);
     return (control) => {

@@ -1,5 +1,6 @@
 import { OutcomePendingError } from '../errors.ts';
-import { DELIVERY_HELP, defineControlCommand, parseLetterId } from './control-command.ts';
+import { UsageError } from './command.ts';
+import { COMPONENT_FLAG, DELIVERY_HELP, defineControlCommand, parseLetterId } from './control-command.ts';
 
 export const dlqSkipCommand = defineControlCommand({
   name: 'dlq skip',
@@ -13,6 +14,12 @@ ${DELIVERY_HELP}
 
 Exit codes: 0 skipped, or queued for the next start; 1 refused, or not applied within --wait.
 `,
+  flags: { component: COMPONENT_FLAG },
+  overNats: ({ values, positionals }) => {
+    const id = parseLetterId('dlq skip', positionals);
+    if (values.component === undefined) throw new UsageError("over --nats, name the letter's component with --component C", 'dlq skip');
+    return { consumer: values.component, command: 'skip', arg: id, what: `skip dead letter ${id}` };
+  },
   plan({ positionals }) {
     const id = parseLetterId('dlq skip', positionals);
     return (control) => {

@@ -3,6 +3,9 @@ import { type Command, isRecqError, UsageError } from './command.ts';
 import { dlqCommand } from './dlq.ts';
 import { eventsCommand } from './events.ts';
 import { pauseCommand } from './pause.ts';
+import { publishCommand } from './publish.ts';
+import { queryCommand } from './query.ts';
+import { commandsCommand } from './queued-commands.ts';
 import { replayCommand } from './replay.ts';
 import { resumeCommand } from './resume.ts';
 import { runCommand } from './run.ts';
@@ -20,6 +23,9 @@ const COMMANDS: readonly Command[] = [
   pauseCommand,
   resumeCommand,
   replayCommand,
+  commandsCommand,
+  queryCommand,
+  publishCommand,
 ];
 
 /** After a command ends, how long code it loaded may keep the process alive before it exits anyway. */
@@ -36,9 +42,13 @@ Usage:
               [--limit N] [--follow] [--json]
   recq dlq list [--db FILE] [--component C] [--status STATUS] [--json]
   recq dlq show <id> [--db FILE] [--json]
-  recq dlq retry|skip <id> [--db FILE] [--wait MS]
-  recq pause|resume <component> [--db FILE] [--wait MS]
-  recq replay <component> [--from SEQ] [--yes] [--db FILE] [--wait MS]
+  recq dlq retry|skip <id> [--db FILE [--wait MS] | --nats URL --component C]
+  recq pause|resume <component> [--db FILE [--wait MS] | --nats URL]
+  recq replay <component> [--from SEQ] [--yes] [--offline] [--db FILE [--wait MS] | --nats URL]
+  recq commands [--db FILE] [--json]
+  recq commands cancel <id> [--db FILE]
+  recq query <component> [key] [--db FILE | --nats URL] [--json]
+  recq publish <topic> <json> [--key K] [--id ID] [--db FILE | --nats URL]
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n')}

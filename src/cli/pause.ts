@@ -11,6 +11,10 @@ stays paused across restarts.
 
 ${DELIVERY_HELP}
 `,
+  overNats: ({ positionals }) => {
+    const consumer = parseComponent('pause', positionals);
+    return { consumer, command: 'pause', what: `pause consumer ${consumer}` };
+  },
   plan({ positionals }) {
     const name = parseComponent('pause', positionals);
     return (control) => {

@@ -29,6 +29,12 @@ ${DELIVERY_HELP}
     yes: { type: 'boolean', short: 'y', usage: '-y, --yes', help: 'replay without asking' },
     offline: { type: 'boolean', usage: '--offline', help: 'reset the consumer in the file now; refused while a process runs it' },
   },
+  overNats: ({ values, positionals }) => {
+    const consumer = parseComponent('replay', positionals);
+    const from = parseFrom(values.from);
+    if (!values.yes) throw new UsageError('over --nats, pass --yes to confirm the replay', 'replay');
+    return { consumer, command: 'replay', arg: from, what: `replay consumer ${consumer} from seq ${from}` };
+  },
   plan({ values, positionals }) {
     const name = parseComponent('replay', positionals);
     const from = parseFrom(values.from);

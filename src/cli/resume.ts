@@ -9,6 +9,10 @@ Resumes a paused consumer: it reads the events it missed from the log, in order,
 
 ${DELIVERY_HELP}
 `,
+  overNats: ({ positionals }) => {
+    const consumer = parseComponent('resume', positionals);
+    return { consumer, command: 'resume', what: `resume consumer ${consumer}` };
+  },
   plan({ positionals }) {
     const name = parseComponent('resume', positionals);
     return (control) => {
