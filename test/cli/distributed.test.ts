@@ -155,6 +155,7 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
         hostState: 'live',
         activeActors: 2,
         storedActors: 2,
+        deadLetters: 0,
       },
       {
         consumer: 'tally',
@@ -166,6 +167,7 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
         hostState: 'live',
         activeActors: 1,
         storedActors: 1,
+        deadLetters: 0,
       },
     ]);
     expect(settled.workers).toEqual([
