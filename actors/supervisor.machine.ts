@@ -29,10 +29,31 @@ export interface SupervisorWork {
   flush(): void;
   /** Commits what is queued, stops serving, gives the lease up. */
   close(): Promise<void>;
+  /**
+   * Where several supervisors share the log (a JetStream stream): resolves once this process
+   * leads, having won an epoch; until then it stands by. Without it a process leads once the
+   * log is open.
+   */
+  lead?(): Promise<void>;
+  /** Calls `deposed` when a newer epoch refused this leader's append; returns a function that stops. */
+  onDeposed?(deposed: (error: unknown) => void): () => void;
+  /** After being deposed: stops serving and routing, so that another supervisor's hosts are not misled. */
+  stepDown?(): Promise<void>;
 }
 
 /** The states of the supervisor, as `status()` and `recq status` show them. */
-export type SupervisorState = 'opening' | 'waiting-for-lease' | 'serving' | 'starting' | 'leading' | 'degraded' | 'stopping' | 'stopped' | 'failed';
+export type SupervisorState =
+  | 'opening'
+  | 'waiting-for-lease'
+  | 'standby'
+  | 'serving'
+  | 'starting'
+  | 'leading'
+  | 'degraded'
+  | 'deposed'
+  | 'stopping'
+  | 'stopped'
+  | 'failed';
 
 /** What the supervisor tells the outside world as it goes. */
 export interface SupervisorReport {
@@ -65,6 +86,7 @@ type SupervisorEvent =
   | { type: 'lease.renewed' }
   | { type: 'lease.renewFailed'; error: unknown }
   | { type: 'lease.lost'; error: unknown }
+  | { type: 'log.deposed'; error: unknown }
   | { type: 'stop' };
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -72,6 +94,11 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 /** Feeds every group commit of the log to the supervisor as a `log.committed` event. */
 const commits = fromCallback<SupervisorEvent, { work: SupervisorWork }>(({ input, sendBack }) =>
   input.work.onCommit((envelopes) => sendBack({ type: 'log.committed', envelopes })),
+);
+
+/** Tells the supervisor when a newer epoch refused its append (a shared log); nothing otherwise. */
+const deposals = fromCallback<SupervisorEvent, { work: SupervisorWork }>(
+  ({ input, sendBack }) => input.work.onDeposed?.((error) => sendBack({ type: 'log.deposed', error })) ?? (() => {}),
 );
 
 /** Renews the log's lease every third of its time-to-live and says how each renewal went. */
@@ -121,6 +148,11 @@ const closeLog = {
  * or while renewals fail. A lost lease (another process took the log) drains it: the hosts
  * stop, the log closes. On `stop` it stops the hosts first, then commits and closes the log,
  * so the hosts' last checkpoints still reach it.
+ *
+ * Where several supervisors share the log (a JetStream stream), an opened supervisor stands
+ * by (`standby`: it tails the log) until it wins an epoch, and only then serves and leads. A
+ * leader whose append a newer epoch refused is `deposed`: it stops serving and routing, and
+ * stands by again.
  */
 export const supervisorMachine = setup({
   types: {
@@ -132,11 +164,15 @@ export const supervisorMachine = setup({
     open: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.open()),
     serve: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.serve()),
     close: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.close()),
+    lead: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.lead?.() ?? Promise.resolve()),
+    stepDown: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.stepDown?.() ?? Promise.resolve()),
     commits,
+    deposals,
     leaseRenewal,
     runner: runnerMachine,
   },
   guards: {
+    sharesLog: ({ context }) => context.work.lead !== undefined,
     mayRetryOpen: ({ context, event }) => context.work.retryOpenAfter((event as { error?: unknown }).error) !== undefined,
     runnerUp: ({ context }) => context.runnerState === 'running' || context.runnerState === 'degraded',
     healthy: ({ context }) => context.runnerState === 'running' && !context.renewalFailing,
@@ -171,6 +207,15 @@ export const supervisorMachine = setup({
       context.report({ level: 'error', message: 'this process lost the lease on the log; stopping', error: event.error });
       return { error: event.error };
     }),
+    wasDeposed: assign(({ context, event }) => {
+      if (event.type !== 'log.deposed') return {};
+      context.report({
+        level: 'warn',
+        message: `an append was refused, so another supervisor leads the log: stepping down (${message(event.error)})`,
+        error: event.error,
+      });
+      return { error: event.error };
+    }),
     flushLog: ({ context }) => context.work.flush(),
     stopRunner: sendTo('runner', { type: 'stop' }),
   },
@@ -183,7 +228,7 @@ export const supervisorMachine = setup({
       invoke: {
         src: 'open',
         input: ({ context }) => ({ work: context.work }),
-        onDone: 'serving',
+        onDone: [{ guard: 'sharesLog', target: 'standby' }, { target: 'serving' }],
         onError: [
           { guard: 'mayRetryOpen', target: 'waitingForLease', actions: 'planRetry' },
           { target: 'failed', actions: 'recordError' },
@@ -194,6 +239,16 @@ export const supervisorMachine = setup({
     waitingForLease: {
       after: { retryOpen: 'opening' },
       on: { stop: 'stopped' },
+    },
+    // A shared log: tail it until this process wins an epoch; then it serves and leads.
+    standby: {
+      invoke: { src: 'lead', input: ({ context }) => ({ work: context.work }), onDone: 'serving', onError: { target: 'closing', actions: 'recordError' } },
+      on: { stop: 'closing' },
+    },
+    // Another supervisor took the log: stop serving and routing, then stand by again.
+    deposed: {
+      invoke: { src: 'stepDown', input: ({ context }) => ({ work: context.work }), onDone: 'standby', onError: { target: 'closing', actions: 'recordError' } },
+      on: { stop: 'closing' },
     },
     // Distributed, the hosts reach the log through the service: it listens before they start.
     serving: {
@@ -209,12 +264,14 @@ export const supervisorMachine = setup({
           invoke: [
             { src: 'commits', input: ({ context }) => ({ work: context.work }) },
             { src: 'leaseRenewal', input: ({ context }) => ({ work: context.work, setTimeout: context.setTimeout, clearTimeout: context.clearTimeout }) },
+            { src: 'deposals', input: ({ context }) => ({ work: context.work }) },
           ],
           on: {
             'log.committed': { actions: 'route' },
             'lease.renewed': { actions: 'renewalOk' },
             'lease.renewFailed': { actions: 'renewalFailed' },
             'lease.lost': { target: '.draining', actions: 'lostLease' },
+            'log.deposed': { target: '#supervisor.deposed', actions: 'wasDeposed' },
             stop: '.draining',
           },
           initial: 'starting',
@@ -225,7 +282,7 @@ export const supervisorMachine = setup({
             draining: {
               entry: ['flushLog', 'stopRunner'],
               always: { guard: 'runnerDone', target: '#supervisor.running.closing' },
-              on: { stop: {}, 'lease.lost': {} },
+              on: { stop: {}, 'lease.lost': {}, 'log.deposed': {} },
             },
           },
         },

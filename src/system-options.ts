@@ -21,6 +21,26 @@ export interface NatsOptions {
   namespace?: string;
   /** How long a request to the supervisor waits for its reply. Default 5000 ms, and never more than a third of `leaseTtlMs`. */
   requestTimeoutMs?: number;
+  /**
+   * Keep the log (SSS) in a JetStream stream instead of the supervisor's SQLite file, so that
+   * several supervisors can share it: one leads, the others stand by and take over when its
+   * liveness lapses. `true` takes every default. Only a supervisor (or `all`) reads it.
+   */
+  jetstream?: JetStreamOptions | true;
+}
+
+/** Where a distributed system's log lives when it is a JetStream stream. */
+export interface JetStreamOptions {
+  /** The stream's name. Default `<namespace>_sss` (e.g. `recq_sss`). */
+  stream?: string;
+  /** Copies of the stream (and the liveness bucket) on different servers: 1 on a single server, 3 on a cluster. Default 1. */
+  replicas?: number;
+  /** The KV bucket that holds the leader's liveness entry. Default `<namespace>_supervisors`. */
+  bucket?: string;
+  /** How long the leader's liveness entry lives without a renewal before a standby may take over. Default `leaseTtlMs`. */
+  livenessTtlMs?: number;
+  /** How long an append waits for the stream's acknowledgement before the leader steps down. Default 5000 ms. */
+  ackTimeoutMs?: number;
 }
 
 /** Options of `createSystem`, `startSupervisor` and `startWorker`. Everything but `components` has a default. */

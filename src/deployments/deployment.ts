@@ -1,11 +1,27 @@
+import type { SupervisorWork } from '../../actors/supervisor.machine.ts';
 import type { EmitSink } from '../css/consumer-store.ts';
 import type { Outbox } from '../css/outbox.ts';
 import type { SqliteDatabase } from '../db.ts';
 import type { ConsumerStatus } from '../host/runner.ts';
 import type { Lease } from '../lease.ts';
+import type { EventLog } from '../sss/event-log.ts';
 import type { LogAccess } from '../sss/log-access.ts';
-import type { LogNode } from '../supervisor/log-node.ts';
 import type { Transport } from '../transport/transport.ts';
+
+/**
+ * The log and its router where this process's supervisor leads them: `LogNode` (the log in
+ * the supervisor's SQLite file) or `StreamNode` (a JetStream stream shared by supervisors).
+ */
+export interface SupervisorNode extends SupervisorWork {
+  /** The log as the System API publishes to it. */
+  readonly log: EventLog;
+  /** How this process's own hosts and API reach the log: direct calls. */
+  readonly access: LogAccess;
+  /** Records the supervisor machine's state where `recq status` reads it. */
+  recordState(state: string): void;
+  /** Stops at once, as a crash would. */
+  halt(): Promise<void>;
+}
 
 /** Which parts of a system run in this process. */
 export type SystemRole = 'embedded' | 'all' | 'supervisor' | 'worker';
@@ -29,7 +45,7 @@ export interface Deployment {
   /** This process's SQLite file: the SSS and every CSS (embedded), the SSS (supervisor), or the CSS (worker). */
   readonly db: SqliteDatabase;
   /** The log and its router, where this process's supervisor leads them; undefined in a worker. */
-  readonly node: LogNode | undefined;
+  readonly node: SupervisorNode | undefined;
   /** How hosts reach the log: direct calls, or requests to the supervisor. */
   readonly hostLog: LogAccess;
   /** How the System API reads the log. */

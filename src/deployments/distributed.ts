@@ -1,6 +1,8 @@
 import type { NatsConnection } from 'nats';
 import { Outbox } from '../css/outbox.ts';
 import { openDatabase, type SqliteDatabase } from '../db.ts';
+import { StreamNode } from '../jetstream/stream-node.ts';
+import { resolveStreamPlace } from '../jetstream/stream-place.ts';
 import { connectNats } from '../nats/connection.ts';
 import { NatsLogAccess } from '../nats/log-client.ts';
 import { NatsTransport } from '../nats/transport.ts';
@@ -9,7 +11,7 @@ import type { LogAccess } from '../sss/log-access.ts';
 import { LogNode } from '../supervisor/log-node.ts';
 import type { NatsOptions, ResolvedOptions } from '../system-options.ts';
 import type { Transport } from '../transport/transport.ts';
-import type { Deployment, DeploymentEvents } from './deployment.ts';
+import type { Deployment, DeploymentEvents, SupervisorNode } from './deployment.ts';
 
 /**
  * The distributed deployment, as one process of it sees it: a `supervisor` leads the log in
@@ -17,6 +19,10 @@ import type { Deployment, DeploymentEvents } from './deployment.ts';
  * emitted events, are in its own file, and reaches the log by request/reply; `all` is both in
  * one process, talking over NATS as separate processes would. Routed deliveries travel on
  * NATS core; whatever they lose, hosts read back from the log.
+ *
+ * With `nats.jetstream`, the log is a JetStream stream instead, shared by every supervisor
+ * of the system: one leads it, the others stand by (`StreamNode`); the supervisor's file
+ * holds its local index of the stream. Workers are the same either way.
  *
  * @example
  * const deployment = await distributedDeployment('worker', resolveOptions(options), { servers: 'nats://127.0.0.1:4222' });
@@ -35,6 +41,8 @@ export async function distributedDeployment(
   let stopServing = () => {};
   let bus: Transport | undefined;
   let db: SqliteDatabase | undefined;
+  // Checked before anything connects or opens, so a bad option changes nothing.
+  const place = nats.jetstream === undefined || role === 'worker' ? undefined : resolveStreamPlace(nats.jetstream, nats.namespace, o.leaseTtlMs);
   try {
     bus =
       transport ??
@@ -52,21 +60,33 @@ export async function distributedDeployment(
         },
       });
     db = openDatabase(o.db, o.durability, { busyTimeoutMs: o.busyTimeoutMs });
-    const node =
+    const node: SupervisorNode | undefined =
       role === 'worker'
         ? undefined
-        : new LogNode({
-            db,
-            clock: o.clock,
-            logger: o.logger,
-            owner: o.owner,
-            leaseTtlMs: o.leaseTtlMs,
-            maxPayloadBytes: o.maxPayloadBytes,
-            transport: bus,
-            nats: { connection: nc, ...namespace },
-            // A supervisor restarted after a crash finds its predecessor's lease: it waits it out.
-            waitForLease: role === 'supervisor' || o.waitForLease,
-          });
+        : place
+          ? new StreamNode({
+              db,
+              clock: o.clock,
+              logger: o.logger,
+              owner: o.owner,
+              leaseTtlMs: o.leaseTtlMs,
+              maxPayloadBytes: o.maxPayloadBytes,
+              transport: bus,
+              nats: { connection: nc, ...namespace },
+              place,
+            })
+          : new LogNode({
+              db,
+              clock: o.clock,
+              logger: o.logger,
+              owner: o.owner,
+              leaseTtlMs: o.leaseTtlMs,
+              maxPayloadBytes: o.maxPayloadBytes,
+              transport: bus,
+              nats: { connection: nc, ...namespace },
+              // A supervisor restarted after a crash finds its predecessor's lease: it waits it out.
+              waitForLease: role === 'supervisor' || o.waitForLease,
+            });
     const remote: LogAccess | undefined =
       role === 'supervisor'
         ? undefined

@@ -1,0 +1,97 @@
+import type { JetStreamClient } from 'nats';
+import type { Clock } from '../clock.ts';
+import { SystemStoppedError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Liveness } from './liveness.ts';
+import type { StreamIndex } from './stream-index.ts';
+import { encodeEpochBody, epochMsgId, recordHeaders } from './stream-record.ts';
+import type { StreamTail } from './stream-tail.ts';
+
+export interface EpochClaimOptions {
+  js: JetStreamClient;
+  subject: string;
+  index: StreamIndex;
+  tail: StreamTail;
+  liveness: Liveness;
+  clock: Clock;
+  logger: Logger;
+  owner: string;
+  /** How often a standby looks at the leader's liveness entry. */
+  checkEveryMs: number;
+  ackTimeoutMs: number;
+}
+
+/**
+ * A standby's wait for the lead: it tails the stream into its index and looks at the
+ * leader's liveness entry every `checkEveryMs`. When the entry has lapsed (or names this
+ * process: a restart of the same owner), it stops tailing and appends an epoch record with
+ * `Nats-Expected-Last-Sequence` = the index head. The stream accepts it only if nothing was
+ * written after what this standby has read, so of several claimants at most one wins, and a
+ * claim can never skip records. A refused claim goes back to tailing.
+ */
+export class EpochClaim {
+  readonly #o: EpochClaimOptions;
+  #cancelled = false;
+  #wake: (() => void) | undefined;
+  #timer: unknown;
+
+  constructor(options: EpochClaimOptions) {
+    this.#o = options;
+  }
+
+  /** Resolves with the epoch this process won; rejects with `SystemStoppedError` once cancelled. */
+  async won(): Promise<number> {
+    const { logger, owner } = this.#o;
+    let said = false;
+    for (;;) {
+      if (this.#cancelled) throw new SystemStoppedError('stand by for the log');
+      await this.#o.tail.start().catch((error: unknown) => logger.warn('could not read the log stream; trying again', { error }));
+      const leader = await this.#o.liveness.leader().catch(() => 'unknown' as const);
+      const lapsed = leader === undefined || (leader !== 'unknown' && leader.owner === owner);
+      if (lapsed) {
+        const epoch = await this.#claim();
+        if (epoch !== undefined) return epoch;
+      } else if (!said && leader !== 'unknown') {
+        said = true;
+        logger.info(`stands by: ${leader.owner} leads the log at epoch ${leader.epoch}`, {});
+      }
+      await this.#sleep(this.#o.checkEveryMs);
+    }
+  }
+
+  cancel(): void {
+    this.#cancelled = true;
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#wake?.();
+  }
+
+  async #claim(): Promise<number | undefined> {
+    const { index, js, logger } = this.#o;
+    await this.#o.tail.stop();
+    const tail = index.head;
+    const epoch = index.epoch + 1;
+    const time = this.#o.clock.now();
+    try {
+      const ack = await js.publish(this.#o.subject, encodeEpochBody(this.#o.owner, time), {
+        msgID: epochMsgId(epoch),
+        expect: { lastSequence: tail },
+        headers: recordHeaders('epoch', epoch),
+        timeout: this.#o.ackTimeoutMs,
+      });
+      // A duplicate is another claimant's record of the same epoch: it won.
+      if (ack.duplicate || ack.seq !== tail + 1) return undefined;
+      index.apply([{ kind: 'epoch', seq: ack.seq, epoch, owner: this.#o.owner, time }]);
+      return epoch;
+    } catch (error) {
+      logger.info(`claim of epoch ${epoch} after seq ${tail} refused; reading on`, { error });
+      return undefined;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#timer = this.#o.clock.setTimeout(resolve, ms);
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import type { Clock } from '../clock.ts';
+import type { SqliteDatabase } from '../db.ts';
+import { LeaseHeldError } from '../errors.ts';
+import type { Lease } from '../lease.ts';
+import { readLease, storeLease } from '../sss/tables/leases.ts';
+import { LeaseTable } from '../supervisor/leases.ts';
+
+/** Consumer lease epochs of one leader's term start here, above every epoch an earlier term could have given. */
+const EPOCHS_PER_TERM = 2 ** 20;
+
+/**
+ * The consumers' leases as a leader of a shared stream holds them. They live in this
+ * supervisor's own file, so a new leader starts its term knowing none: it forgets what it
+ * held in an earlier term, adopts the lease a host re-registers with (the hosts of the
+ * previous leader keep their consumers, at their epochs), and for one lease time-to-live
+ * refuses to give a consumer nobody re-registered to another host, so the host that owned it
+ * can claim it back first. Epochs it gives from scratch start above any earlier term's.
+ */
+export class TermLeaseTable extends LeaseTable {
+  readonly #db: SqliteDatabase;
+  readonly #clock: Clock;
+  #epochBase = 0;
+  #graceUntil = 0;
+
+  constructor(db: SqliteDatabase, clock: Clock, onTakeOver?: (held: Lease) => void) {
+    super(db, clock, onTakeOver);
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  /** Starts the term of the leader at `epoch`; `graceMs` is the consumers' lease time-to-live. */
+  beginTerm(epoch: number, graceMs: number): void {
+    this.#db.prepare("DELETE FROM leases WHERE resource LIKE 'consumer:%'").run();
+    this.#epochBase = epoch * EPOCHS_PER_TERM;
+    // The first leader of a stream has no predecessor whose hosts could claim anything back.
+    this.#graceUntil = epoch > 1 ? this.#clock.now() + graceMs : 0;
+  }
+
+  override acquire(resource: string, owner: string, ttlMs: number): Lease {
+    if (!readLease(this.#db, resource)) {
+      if (this.#clock.now() < this.#graceUntil) throw new LeaseHeldError(resource, 'the host that held it under the previous leader', this.#graceUntil);
+      storeLease(this.#db, { resource, owner: '', epoch: this.#epochBase, expiresAt: 0 });
+    }
+    return super.acquire(resource, owner, ttlMs);
+  }
+
+  override reacquire(current: Lease, ttlMs: number): Lease {
+    if (readLease(this.#db, current.resource)) return super.reacquire(current, ttlMs);
+    const adopted: Lease = { ...current, expiresAt: this.#clock.now() + ttlMs };
+    storeLease(this.#db, adopted);
+    return adopted;
+  }
+}

@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, type NatsConnection } from 'nats';
+import { findNatsServer, freePort } from './nats-server.ts';
+
+/** One nats-server of a test cluster, with JetStream on in its own temporary store dir. */
+export interface ClusterNode {
+  /** `node-a`, `node-b`, ... as the servers name themselves (stream info names its leader so). */
+  readonly name: string;
+  /** `nats://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly running: boolean;
+  /** SIGKILL, as a crash would: the store dir stays, so `restart()` brings its data back. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same ports and store dir. */
+  restart(): Promise<void>;
+}
+
+/** A 3-node (or n-node) nats-server cluster on loopback, each node with JetStream. */
+export interface NatsCluster {
+  readonly nodes: readonly ClusterNode[];
+  /** Every node's URL, comma-separated, as `--nats` takes them. */
+  readonly servers: string;
+  /** The node named `name`. */
+  node(name: string): ClusterNode;
+  /** Stops every node (SIGTERM, then SIGKILL after 5 s) and removes the store dirs. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 15_000;
+const JETSTREAM_READY_TIMEOUT_MS = 20_000;
+const running = new Set<ChildProcess>();
+const directories = new Set<string>();
+let exitHookInstalled = false;
+
+/**
+ * Starts `size` nats-servers on free loopback ports, routed to each other as one cluster, with
+ * JetStream in temporary store dirs, and resolves once the cluster has a JetStream meta leader
+ * (a stream can be created). Servers still running when the test process exits are killed.
+ *
+ * @example
+ * const cluster = await startNatsCluster();
+ * const nc = await connectNats(cluster.servers);
+ * // ... SIGKILL the stream's leader:
+ * await cluster.node((await jsm.streams.info('recq')).cluster?.leader ?? '').kill();
+ * await cluster.stop();
+ */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const binary = findNatsServer();
+  installExitHook();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'recq-nats-cluster-'));
+  directories.add(root);
+  const ports: { client: number; route: number }[] = [];
+  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), route: await freePort() });
+  const names = ports.map((_, i) => `node-${String.fromCharCode(97 + i)}`);
+
+  const nodes = ports.map((port, i) => {
+    const name = names[i] as string;
+    const dir = path.join(root, name);
+    fs.mkdirSync(path.join(dir, 'jetstream'), { recursive: true });
+    const routes = ports.filter((_, j) => j !== i).map((p) => `nats-route://127.0.0.1:${p.route}`);
+    const config = [
+      `server_name: ${name}`,
+      `listen: 127.0.0.1:${port.client}`,
+      `jetstream { store_dir: ${JSON.stringify(path.join(dir, 'jetstream'))} }`,
+      `cluster { name: recq-test, listen: 127.0.0.1:${port.route}, routes: [${routes.join(', ')}] }`,
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'nats.conf'), `${config}\n`);
+    let child: ChildProcess | undefined;
+    const node = {
+      name,
+      url: `nats://127.0.0.1:${port.client}`,
+      get running() {
+        return child !== undefined && child.exitCode === null && child.signalCode === null;
+      },
+      async launch(): Promise<void> {
+        child = spawn(binary, ['-c', path.join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+        running.add(child);
+        const started = child;
+        started.once('exit', () => running.delete(started));
+        await waitUntilReady(started, name);
+      },
+      async end(signal: NodeJS.Signals): Promise<void> {
+        const current = child;
+        child = undefined;
+        if (!current || current.exitCode !== null || current.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+        current.kill(signal);
+        const escalate = setTimeout(() => current.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(escalate);
+      },
+      kill: () => node.end('SIGKILL'),
+      async restart() {
+        await node.end('SIGKILL');
+        await node.launch();
+      },
+    };
+    return node;
+  });
+
+  await Promise.all(nodes.map((node) => node.launch()));
+  const servers = nodes.map((node) => node.url).join(',');
+  await waitForJetStream(servers);
+  return {
+    nodes,
+    servers,
+    node(name) {
+      const found = nodes.find((node) => node.name === name);
+      if (!found) throw new Error(`no node named ${JSON.stringify(name)} in the cluster (${names.join(', ')})`);
+      return found;
+    },
+    async stop() {
+      await Promise.all(nodes.map((node) => node.end('SIGTERM')));
+      fs.rmSync(root, { recursive: true, force: true });
+      directories.delete(root);
+    },
+  };
+}
+
+/** Resolves once the JetStream meta group has a leader: until then creating a stream fails. */
+async function waitForJetStream(servers: string): Promise<void> {
+  const nc: NatsConnection = await connect({ servers: servers.split(','), maxReconnectAttempts: -1 });
+  const deadline = Date.now() + JETSTREAM_READY_TIMEOUT_MS;
+  let last: unknown;
+  try {
+    for (;;) {
+      try {
+        const jsm = await nc.jetstreamManager({ timeout: 2000 });
+        const info = await jsm.getAccountInfo();
+        if (info) return;
+      } catch (error) {
+        last = error;
+      }
+      if (Date.now() > deadline) throw new Error(`the cluster's JetStream had no meta leader within ${JETSTREAM_READY_TIMEOUT_MS} ms: ${String(last)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Resolves when the server logs that it is ready; rejects if it exits first. */
+function waitUntilReady(child: ChildProcess, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const lines: string[] = [];
+    let settled = false;
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        child.kill('SIGKILL');
+        reject(error);
+      } else resolve();
+    };
+    const timer = setTimeout(() => finish(new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)), READY_TIMEOUT_MS);
+    let pending = '';
+    const onOutput = (chunk: Buffer): void => {
+      pending += chunk.toString('utf8');
+      const parts = pending.split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        if (lines.length > 40) lines.shift();
+        if (line.includes('Server is ready')) finish();
+      }
+    };
+    child.stderr?.on('data', onOutput);
+    child.stdout?.on('data', onOutput);
+    child.once('error', (error) => finish(new Error(`could not start ${name}: ${error.message}`)));
+    child.once('exit', (code, signal) => finish(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready:\n${lines.join('\n')}`)));
+  });
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+    for (const dir of directories) fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
