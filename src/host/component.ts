@@ -1,6 +1,6 @@
 import type { AnyActorLogic, AnyStateMachine } from 'xstate';
 import type { Envelope, StoredEvent } from '../envelope.ts';
-import { EventRejectedError, InvalidComponentError } from '../errors.ts';
+import { EventRejectedError, InlineSpawnError, InvalidComponentError } from '../errors.ts';
 import { checkpointProblem, numberProblem } from '../options.ts';
 import { assertPattern } from '../topic.ts';
 import { AUTO_VERSION, keepOldDefaultVersions } from './logic-version.ts';
@@ -141,7 +141,7 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
   if (config.schema !== undefined && typeof config.schema?.['~standard']?.validate !== 'function') {
     throw new InvalidComponentError(name, 'schema must be a Standard Schema (an object with ["~standard"].validate), such as a zod schema');
   }
-  if (isMachine(logic)) assertNamedChildren(name, logic);
+  if (isMachine(logic)) assertRestorableChildren(name, logic);
   const keyOption = config.key;
   const keyOf = keyOption === undefined ? () => undefined : keyOption === true ? (envelope: Envelope) => envelope.key : keyOption;
   return {
@@ -168,27 +168,70 @@ function isMachine(logic: AnyActorLogic): logic is AnyStateMachine {
   return typeof (logic as { definition?: unknown }).definition === 'object' && 'root' in logic;
 }
 
+interface ActionLike {
+  type?: unknown;
+  src?: unknown;
+  id?: unknown;
+}
+
 interface StateNodeLike {
   id: string;
   invoke: readonly { src: unknown }[];
   states: Record<string, StateNodeLike>;
+  entry: readonly unknown[];
+  exit: readonly unknown[];
+  transitions: Map<string, readonly { actions: readonly unknown[] }[]>;
+  always?: readonly { actions: readonly unknown[] }[];
 }
 
-/** Inline (unnamed) invoked actors cannot be restored from a snapshot, so they are refused. */
-function assertNamedChildren(component: string, machine: AnyStateMachine): void {
+const INLINE_INVOKE = /^xstate\.invoke\.(\d+)\.(.*)$/;
+
+/**
+ * Refuses children that no snapshot could restore. XState finds inline invoked logic again by
+ * state and index (`xstate.invoke.0.(machine).b`), so that is accepted where the lookup works;
+ * a child spawned from inline logic is persisted with its logic object instead of a name, so
+ * `spawnChild(logic)` is refused here (and `spawn(logic)` in `assign` before its first checkpoint).
+ */
+function assertRestorableChildren(component: string, machine: AnyStateMachine): void {
   const named = machine.implementations.actors ?? {};
+  const refuseInlineSpawn = (action: unknown, state: string): void => {
+    const spawn = action as ActionLike | undefined;
+    if (spawn?.type === 'xstate.spawnChild' && spawn.src !== undefined && typeof spawn.src !== 'string') {
+      throw new InlineSpawnError(component, undefined, state, typeof spawn.id === 'string' ? spawn.id : '(no id)');
+    }
+  };
   const walk = (node: StateNodeLike): void => {
     for (const invocation of node.invoke) {
-      if (typeof invocation.src === 'string' && invocation.src.startsWith('xstate.invoke.') && !(invocation.src in named)) {
+      const src = invocation.src;
+      if (typeof src === 'string' && src.startsWith('xstate.invoke.') && !(src in named) && !resolvesInline(machine, src)) {
         throw new InvalidComponentError(
           component,
-          `state "${node.id}" invokes an inline actor, which cannot be restored from a snapshot. Name it in setup({ actors: { myActor } }) and invoke it with src: 'myActor'`,
+          `state "${node.id}" invokes an inline actor that XState cannot find again when it restores a snapshot. Name it in setup({ actors: { myActor } }) and invoke it with src: 'myActor'`,
         );
       }
     }
+    for (const action of [...node.entry, ...node.exit]) refuseInlineSpawn(action, node.id);
+    for (const transitions of [...node.transitions.values(), node.always ?? []]) {
+      for (const transition of transitions) for (const action of transition.actions) refuseInlineSpawn(action, node.id);
+    }
     for (const child of Object.values(node.states)) walk(child);
   };
+  for (const action of Object.values(machine.implementations.actions ?? {})) refuseInlineSpawn(action, '(an action in setup)');
   walk(machine.root as unknown as StateNodeLike);
+}
+
+/** True if XState's own lookup of an inline invoke's source (state id and index) finds its logic. */
+function resolvesInline(machine: AnyStateMachine, src: string): boolean {
+  const match = INLINE_INVOKE.exec(src);
+  if (!match) return false;
+  try {
+    const node = machine.getStateNodeById(match[2] as string) as unknown as { config: { invoke?: unknown } };
+    const invoke = node.config.invoke;
+    const config = (Array.isArray(invoke) ? invoke[Number(match[1])] : invoke) as { src?: unknown } | undefined;
+    return typeof config?.src === 'object' || typeof config?.src === 'function';
+  } catch {
+    return false;
+  }
 }
 
 /** Checks an event against the component's schema, if it has one; returns why it was rejected. */
