@@ -11,8 +11,8 @@ const EPOCHS_PER_TERM = 2 ** 20;
 /**
  * The consumers' leases as a leader of a shared stream holds them. They live in this
  * supervisor's own file, so a new leader starts its term knowing none: it forgets what it
- * held in an earlier term, adopts the lease a host re-registers with (the hosts of the
- * previous leader keep their consumers, at their epochs), and for one lease time-to-live
+ * held in an earlier term, adopts the lease a host re-registers, renews or appends with
+ * (the hosts of the previous leader keep their consumers, at their epochs), and for one lease time-to-live
  * refuses to give a consumer nobody re-registered to another host, so the host that owned it
  * can claim it back first. Epochs it gives from scratch start above any earlier term's.
  */
@@ -21,6 +21,7 @@ export class TermLeaseTable extends LeaseTable {
   readonly #clock: Clock;
   #epochBase = 0;
   #graceUntil = 0;
+  #graceMs = 0;
 
   constructor(db: SqliteDatabase, clock: Clock, onTakeOver?: (held: Lease) => void) {
     super(db, clock, onTakeOver);
@@ -32,6 +33,7 @@ export class TermLeaseTable extends LeaseTable {
   beginTerm(epoch: number, graceMs: number): void {
     this.#db.prepare("DELETE FROM leases WHERE resource LIKE 'consumer:%'").run();
     this.#epochBase = epoch * EPOCHS_PER_TERM;
+    this.#graceMs = graceMs;
     // The first leader of a stream has no predecessor whose hosts could claim anything back.
     this.#graceUntil = epoch > 1 ? this.#clock.now() + graceMs : 0;
   }
@@ -45,8 +47,28 @@ export class TermLeaseTable extends LeaseTable {
   }
 
   override reacquire(current: Lease, ttlMs: number): Lease {
-    if (readLease(this.#db, current.resource)) return super.reacquire(current, ttlMs);
-    const adopted: Lease = { ...current, expiresAt: this.#clock.now() + ttlMs };
+    const held = readLease(this.#db, current.resource);
+    // A relay's append may have adopted the epoch first, not knowing the owner.
+    if (held && !(held.owner === '' && held.epoch === current.epoch)) return super.reacquire(current, ttlMs);
+    return this.#adopt(current, ttlMs);
+  }
+
+  /** A heartbeat with a lease this term has not seen: the host held it under the previous leader. */
+  override renew(lease: Lease, ttlMs: number): void {
+    if (!readLease(this.#db, lease.resource)) {
+      lease.expiresAt = this.#adopt(lease, ttlMs).expiresAt;
+      return;
+    }
+    super.renew(lease, ttlMs);
+  }
+
+  override assertCurrent(lease: Lease): void {
+    if (!readLease(this.#db, lease.resource)) this.#adopt(lease, this.#graceMs);
+    else super.assertCurrent(lease);
+  }
+
+  #adopt(lease: Lease, ttlMs: number): Lease {
+    const adopted: Lease = { ...lease, expiresAt: this.#clock.now() + ttlMs };
     storeLease(this.#db, adopted);
     return adopted;
   }
