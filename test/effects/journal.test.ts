@@ -36,7 +36,10 @@ const payments = (service: CountedService) =>
     key: true,
     checkpoint: { maxDelayMs: 0 },
     logic: setup({
-      types: {} as { context: { receipt: string | null; error: string | null; applied: number }; events: { type: 'pay'; amount: number } },
+      types: {} as {
+        context: { receipt: string | null; error: string | null; applied: number; notes?: number[] };
+        events: { type: 'pay'; amount: number } | { type: 'note' };
+      },
       actors: {
         charge: fromPromise(async ({ input, self }: { input: { amount: number }; self: AnyActorRef }) => service.call(input.amount, idempotencyKey(self))),
       },
@@ -47,6 +50,9 @@ const payments = (service: CountedService) =>
       states: {
         idle: { on: { pay: 'charging' } },
         charging: {
+          on: {
+            note: { actions: assign({ notes: ({ context, event }) => [...(context.notes ?? []), (event as unknown as { meta: { seq: number } }).meta.seq] }) },
+          },
           invoke: {
             src: 'charge',
             input: ({ event }) => ({ amount: (event as { amount: number }).amount }),
@@ -167,5 +173,26 @@ describe('invoked children are journaled and reused', () => {
     expect(await Promise.all(['a', 'b', 'c'].map((key) => t.query('payments', key)))).toEqual(before);
     expect(await t.events()).toEqual(logBefore);
     expect(service.calls).toHaveLength(3);
+  });
+
+  it('replays an outcome at the point of history where it first arrived, after the events that came before it', async () => {
+    const service = new CountedService();
+    const t = await testSystem({ components: [payments(service)], logger: silentLogger });
+    await t.publish('payments.requested', { type: 'pay', amount: 60 }, { key: 'p-1' });
+    await t.publish('payments.noted', { type: 'note' }, { key: 'p-1' });
+    service.answer('receipt-after-note');
+    await untilActor(t, 'payments', 'p-1', (a) => a.value === 'paid');
+    await t.publish('payments.noted', { type: 'note' }, { key: 'p-1' });
+    const first = await view(t);
+    // The note before the outcome counted; the one after it came in state paid, which ignores it.
+    expect(first).toEqual({ value: 'paid', context: { receipt: 'receipt-after-note', error: null, applied: 1, notes: [2] } });
+    expect(journalRows(t.db)).toMatchObject([{ outcome: 'done', appliedAfter: 2 }]);
+    const logBefore = await t.events();
+
+    await t.system.replay('payments', { from: 1 });
+    await t.settled();
+    expect(await view(t)).toEqual(first);
+    expect(await t.events()).toEqual(logBefore);
+    expect(service.calls).toHaveLength(1);
   });
 });
