@@ -2,7 +2,7 @@ import type { JetStreamClient } from 'nats';
 import type { Clock } from '../clock.ts';
 import { SystemStoppedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { Liveness } from './liveness.ts';
+import type { LeaderEntry, Liveness } from './liveness.ts';
 import type { StreamIndex } from './stream-index.ts';
 import { encodeEpochBody, epochMsgId, recordHeaders } from './stream-record.ts';
 import type { StreamTail } from './stream-tail.ts';
@@ -41,22 +41,33 @@ export class EpochClaim {
 
   /** Resolves with the epoch this process won; rejects with `SystemStoppedError` once cancelled. */
   async won(): Promise<number> {
-    const { logger, owner } = this.#o;
+    const { logger } = this.#o;
     let said = false;
     for (;;) {
       if (this.#cancelled) throw new SystemStoppedError('stand by for the log');
       await this.#o.tail.start().catch((error: unknown) => logger.warn('could not read the log stream; trying again', { error }));
       const leader = await this.#o.liveness.leader().catch(() => 'unknown' as const);
-      const lapsed = leader === undefined || (leader !== 'unknown' && leader.owner === owner);
-      if (lapsed) {
+      if (this.#mayClaim(leader)) {
         const epoch = await this.#claim();
         if (epoch !== undefined) return epoch;
-      } else if (!said && leader !== 'unknown') {
+      } else if (!said && leader !== 'unknown' && leader !== undefined) {
         said = true;
         logger.info(`stands by: ${leader.owner} leads the log at epoch ${leader.epoch}`, {});
       }
       await this.#sleep(this.#o.checkEveryMs);
     }
+  }
+
+  /**
+   * A lapsed entry may be claimed, and so may this owner's own entry for the newest epoch the
+   * index knows (this process led it and was restarted). An entry of an older epoch is a
+   * deposed leader's last beat: it lapses soon, or the leader overwrites it.
+   */
+  #mayClaim(leader: LeaderEntry | undefined | 'unknown'): boolean {
+    if (leader === undefined) return true;
+    if (leader === 'unknown') return false;
+    const { index, owner } = this.#o;
+    return leader.owner === owner && leader.epoch === index.epoch && index.leader === owner;
   }
 
   cancel(): void {

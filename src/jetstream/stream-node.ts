@@ -169,19 +169,24 @@ export class StreamNode implements SupervisorWork {
   renew(): void {
     const writer = this.#writer;
     if (!writer || writer.failure || this.#closed) return;
-    void this.#liveness
-      ?.beat({ owner: this.#o.owner, epoch: writer.epoch })
-      .catch((error: unknown) => this.#o.logger.warn('could not write the liveness entry', { error }));
+    const beat = () => {
+      if (this.#writer !== writer || writer.failure) return;
+      void this.#liveness
+        ?.beat({ owner: this.#o.owner, epoch: writer.epoch })
+        .catch((error: unknown) => this.#o.logger.warn('could not write the liveness entry', { error }));
+    };
+    // Checked before the beat, so a leader resumed after a pause does not advertise a term it lost.
     void this.#jsm?.streams.info(this.#o.place.stream).then(
       (info) => {
-        if (this.#writer === writer && info.state.last_seq > writer.lastSent) {
-          writer.stop(
-            new NotLeadingError('lead the log', writer.epoch, `the stream is at seq ${info.state.last_seq}, past this leader's last write ${writer.lastSent}`),
-          );
-          this.#deposed(writer.failure as NotLeadingError);
-        }
+        if (this.#writer !== writer || writer.failure) return;
+        if (info.state.last_seq <= writer.lastSent) return beat();
+        writer.stop(
+          new NotLeadingError('lead the log', writer.epoch, `the stream is at seq ${info.state.last_seq}, past this leader's last write ${writer.lastSent}`),
+        );
+        this.#deposed(writer.failure as unknown as NotLeadingError);
       },
-      () => {},
+      // The stream may be electing a leader: the entry is a hint, keep it fresh.
+      beat,
     );
   }
 

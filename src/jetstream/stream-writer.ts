@@ -110,8 +110,11 @@ export class StreamWriter {
     const slot = this.#slots.get(seq);
     if (!slot || this.#failure) return;
     if (ack.seq !== seq || ack.duplicate) {
-      // The stream already held this id (or placed it elsewhere): the index is not the stream's copy; read it again.
-      this.#fail(new NotLeadingError('append', this.epoch, `the stream placed event ${slot.prepared.id} at seq ${ack.seq}, not ${seq}`), true);
+      // JetStream checks duplicates before the expected sequence: a newer leader wrote this id, or the index is behind the stream.
+      const reason = ack.duplicate
+        ? `the stream already holds event ${slot.prepared.id} at seq ${ack.seq}, written since by another supervisor`
+        : `the stream placed event ${slot.prepared.id} at seq ${ack.seq}, not ${seq}`;
+      this.#fail(new NotLeadingError('append', this.epoch, reason), true);
       return;
     }
     slot.acked = true;

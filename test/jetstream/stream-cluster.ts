@@ -9,6 +9,7 @@
  * const [leader] = await system.supervisors(['sup-a', 'sup-b']);
  */
 import Database from 'better-sqlite3';
+import { connect } from 'nats';
 import { afterAll } from 'vitest';
 import { NodeProcess, type NodeProcess as NodeProcessType, type WorkerSpec } from '../distributed/processes.ts';
 import type { NodeConfig } from '../distributed/protocol.ts';
@@ -144,5 +145,26 @@ export function skippedRecords(file: string): SkippedRow[] {
     return db.prepare('SELECT seq, kind, epoch, owner FROM stream_records ORDER BY seq').all() as SkippedRow[];
   } finally {
     db.close();
+  }
+}
+
+/** Each record of the log's stream as the stream itself holds it: its seq, kind and writer's epoch. */
+export async function streamRecords(servers: string, stream = 'recq_sss'): Promise<{ seq: number; kind: string; epoch: number }[]> {
+  const nc = await connect({ servers: servers.split(',') });
+  try {
+    const js = nc.jetstream();
+    const last = (await (await nc.jetstreamManager()).streams.info(stream)).state.last_seq;
+    const records: { seq: number; kind: string; epoch: number }[] = [];
+    if (last === 0) return records;
+    const consumer = await js.consumers.get(stream, { opt_start_seq: 1 });
+    const messages = await consumer.consume({ max_messages: 1000 });
+    for await (const m of messages) {
+      records.push({ seq: m.seq, kind: m.headers?.get('Recq-Kind') ?? '', epoch: Number(m.headers?.get('Recq-Epoch')) });
+      if (m.seq >= last) break;
+    }
+    await messages.close();
+    return records;
+  } finally {
+    await nc.close();
   }
 }
