@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Envelope } from '../../src/index.ts';
+import type { AppendResult, Envelope } from '../../src/index.ts';
 import { acknowledged, type NodeProcess, quiet, readLog, waitForAcks } from '../distributed/processes.ts';
 import { epochsLed, LIVENESS_TTL_MS, type SkippedRow, StreamCluster, skippedRecords, waitForLeader } from './stream-cluster.ts';
 import { expectExactStreamOutcome } from './stream-reference.ts';
@@ -66,6 +66,14 @@ describe('the leading supervisor SIGKILLed during appends, with two standbys on 
     expect(wrong.slice(0, 10)).toEqual([]);
     const produced = log.filter((e) => e.causation === undefined).map((e) => e.id);
     expect(produced.sort()).toEqual([...acks.keys()].sort());
+  });
+
+  it('adds nothing when a producer publishes every event again with the same ids after the failover', async () => {
+    const inputs = [...acknowledged(producer).keys()].slice(0, 300).map((id) => ({ id, topic: 'inv.a', key: 'k1', event: { type: 'add', amount: 1 } }));
+    const results = await producer.call<AppendResult[]>('publish', { inputs });
+    const acks = acknowledged(producer);
+    expect(results.map((r) => [r.id, r.seq, r.duplicate])).toEqual(inputs.map((input) => [input.id, acks.get(input.id), true]));
+    expect(await leader.call<number>('head')).toBe(head);
   });
 
   it('brings the workers to the exact state of the run without faults', async () => {
