@@ -77,6 +77,9 @@ export class TestSystem {
       // One owner across restarts takes its own leases back at once, as a restarted process on the same host would.
       owner: rest.owner ?? 'recq-test',
       retry: { initialDelayMs: 0, maxDelayMs: 0, ...rest.retry },
+      // Leases renew every third of their time-to-live: on a simulated clock moved by days, the
+      // default 15 s would mean hundreds of thousands of renewals. Nothing else owns the file.
+      leaseTtlMs: rest.leaseTtlMs ?? 24 * 60 * 60 * 1000,
     };
     try {
       const test = new TestSystem(await createSystem(systemOptions), systemOptions, settleTimeoutMs, () => dir?.remove());
