@@ -19,6 +19,7 @@ export type { AppendInput, AppendResult, DeliveredEvent, Envelope, EventMeta, Ev
 export * from './errors.ts';
 export { type CheckpointPolicy, type Component, type ComponentConfig, defineComponent, type StandardSchema } from './host/component.ts';
 export type { ActorView } from './host/component-host.ts';
+export { idempotencyKey } from './host/idempotency-key.ts';
 export type { RetryPolicy } from './host/retry-policy.ts';
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from './logger.ts';
 export type { ReadQuery } from './sss/event-log.ts';

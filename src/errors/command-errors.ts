@@ -3,11 +3,13 @@ import { shown } from './shown.ts';
 
 // What an operator meets when asking a system something, or waiting for it.
 
-/** Codes of this file's errors; each names one situation, as `RecqErrorCode` does. */
-export type CommandErrorCode = 'WAIT_TIMEOUT' | 'UNKNOWN_COMMAND' | 'COMMAND_DONE' | 'LOG_IN_USE' | 'CONSUMER_RUNNING' | 'WORKER_UNREACHABLE' | 'CONSUMER_NOT_RUNNING';
+/** Codes of this file's errors; each names one situation. */
+export type CommandErrorCode = Extract<
+  RecqErrorCode,
+  'WAIT_TIMEOUT' | 'UNKNOWN_COMMAND' | 'COMMAND_DONE' | 'LOG_IN_USE' | 'CONSUMER_RUNNING' | 'WORKER_UNREACHABLE' | 'CONSUMER_NOT_RUNNING'
+>;
 
-// These codes extend RecqErrorCode; RecqError's constructor takes the union it lists.
-const code = (value: CommandErrorCode) => value as unknown as RecqErrorCode;
+const code = (value: CommandErrorCode): RecqErrorCode => value;
 
 const actorName = (component: string, key: string | undefined) => (key === undefined ? `component ${component}` : `component ${component} key ${shown(key)}`);
 

@@ -54,7 +54,14 @@ export type RecqErrorCode =
   | 'DB_IN_USE'
   | 'MODULE_NOT_FOUND'
   | 'INVALID_SYSTEM_MODULE'
-  | 'NO_COMPONENTS';
+  | 'NO_COMPONENTS'
+  | 'WAIT_TIMEOUT'
+  | 'UNKNOWN_COMMAND'
+  | 'COMMAND_DONE'
+  | 'LOG_IN_USE'
+  | 'CONSUMER_RUNNING'
+  | 'CONSUMER_NOT_RUNNING'
+  | 'WORKER_UNREACHABLE';
 
 /**
  * An error as it travels in a reply: its code, the sender's message, and its own fields. A

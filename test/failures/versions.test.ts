@@ -4,7 +4,6 @@ import {
   createSystem,
   defineComponent,
   IncompatibleSnapshotError,
-  InvalidComponentError,
   SnapshotRestoreError,
   silentLogger,
   VersionMismatchError,
@@ -132,12 +131,9 @@ describe('snapshot versions', () => {
     expect(letter?.error).toMatch(/Component "counter" key "k1" cannot restore its snapshot in state "archived": state "archived" no longer exists/);
   });
 
-  it('refuses inline child actors at registration, saying how to name them', () => {
+  it('accepts inline invoked logic, which XState finds again on restore by state and index', () => {
     const inline = createMachine({ id: 'inline', initial: 'a', states: { a: { invoke: { src: fromPromise(async () => 1) } } } });
-    expect(() => defineComponent({ name: 'bad', logic: inline, subscribe: 'x' })).toThrow(InvalidComponentError);
-    expect(() => defineComponent({ name: 'bad', logic: inline, subscribe: 'x' })).toThrow(
-      /state "inline.a" invokes an inline actor.*setup\(\{ actors: \{ myActor \} \}\)/,
-    );
+    expect(defineComponent({ name: 'inline', logic: inline, subscribe: 'x' }).name).toBe('inline');
     const named = setup({ actors: { work: fromPromise(async () => 1) } }).createMachine({
       id: 'named',
       initial: 'a',

@@ -12,7 +12,7 @@ export interface StoreRows {
 }
 
 /** The tables that hold the SSS and every CSS: what bad input must leave untouched. */
-export const STORE_TABLES = ['events', 'consumers', 'snapshots', 'dead_letters', 'leases'] as const;
+export const STORE_TABLES = ['events', 'consumers', 'snapshots', 'dead_letters', 'leases', 'journal'] as const;
 
 export type StoreTable = (typeof STORE_TABLES)[number];
 
