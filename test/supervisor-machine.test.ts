@@ -151,3 +151,76 @@ describe('supervisor machine', () => {
     expect(log.steps).not.toContain('renew');
   });
 });
+
+describe('supervisor machine on a shared log', () => {
+  /** The fake log with the failover steps: `lead` waits until the test lets it win, `onDeposed` hands the test a trigger. */
+  function sharedLog(clock: SimulatedClock) {
+    const log = fakeLog(clock);
+    let win: (() => void) | undefined;
+    let depose: ((error: unknown) => void) | undefined;
+    const work: SupervisorWork = {
+      ...log.work,
+      lead() {
+        log.steps.push('lead');
+        return new Promise<void>((resolve) => {
+          win = resolve;
+        });
+      },
+      onDeposed(deposed) {
+        depose = deposed;
+        return () => {
+          depose = undefined;
+        };
+      },
+      async stepDown() {
+        log.steps.push('stepDown');
+      },
+    };
+    return { ...log, work, win: () => win?.(), depose: (error: unknown) => depose?.(error) };
+  }
+
+  it('stands by until it wins an epoch, then serves and leads', async () => {
+    const clock = new SimulatedClock(0);
+    const log = sharedLog(clock);
+    const { state, reach } = start(clock, log.work);
+    await reach('standby');
+    expect(log.steps).toEqual(['open', 'lead']);
+    expect(state()).toBe('standby');
+    log.win();
+    await reach('leading');
+    expect(log.steps).toEqual(['open', 'lead', 'serve']);
+    log.commitSeqs(1, 2);
+    expect(log.routed).toEqual([1, 2]);
+  });
+
+  it('steps down when an append is refused: stops serving and routing, and stands by again', async () => {
+    const clock = new SimulatedClock(0);
+    const log = sharedLog(clock);
+    const reports: string[] = [];
+    const { reach } = start(clock, log.work, reports);
+    await reach('standby');
+    log.win();
+    await reach('leading');
+    log.depose(new Error('wrong last sequence: 41'));
+    await reach('standby');
+    expect(log.steps).toEqual(['open', 'lead', 'serve', 'stepDown', 'lead']);
+    expect(reports.some((r) => r.startsWith('warn: an append was refused, so another supervisor leads the log'))).toBe(true);
+    // Commits of the lost term are not routed: the router listens only while it leads.
+    log.commitSeqs(42);
+    expect(log.routed).toEqual([]);
+    log.win();
+    await reach('leading');
+    log.commitSeqs(43);
+    expect(log.routed).toEqual([43]);
+  });
+
+  it('stops from standby without serving', async () => {
+    const clock = new SimulatedClock(0);
+    const log = sharedLog(clock);
+    const { actor, reach } = start(clock, log.work);
+    await reach('standby');
+    actor.send({ type: 'stop' });
+    await reach('stopped');
+    expect(log.steps).toEqual(['open', 'lead', 'close']);
+  });
+});
