@@ -13,7 +13,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [--only W1[,W2]] [--mode embedded[,nats]] [--repeat N] [--quick] [--no-warmup]
   --only W1      run only these workloads (repeatable or comma-separated)
-  --mode NAME    run only these modes: in-memory, embedded, nats (default all; e.g. to profile one)
+  --mode NAME    run only these modes: in-memory, embedded, nats, jetstream-r3 (default all; e.g. to profile one)
   --repeat N     run each workload N times and report the median (default 1)
   --quick        10x fewer events, for a smoke run
   --no-warmup    skip the unreported 1/10-scale warm-up pass`;

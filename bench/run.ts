@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import type { Durability } from '../src/index.ts';
 import { embeddedMode } from './modes/embedded.ts';
 import { inMemoryMode } from './modes/in-memory.ts';
+import { jetStreamMode } from './modes/jetstream.ts';
 import type { Measurement, Mode } from './modes/mode.ts';
 import { natsMode, natsServerVersion } from './modes/nats.ts';
 import { parseOptions, USAGE, UsageError } from './options.ts';
@@ -9,7 +10,7 @@ import { machineLine, printJson, printTable, type Result, summarize } from './re
 import { scaled, WORKLOADS } from './workloads.ts';
 
 const DURABILITY: Durability = 'full';
-const ALL_MODES: readonly Mode[] = [inMemoryMode, embeddedMode(DURABILITY), natsMode(DURABILITY)];
+const ALL_MODES: readonly Mode[] = [inMemoryMode, embeddedMode(DURABILITY), natsMode(DURABILITY), jetStreamMode(DURABILITY, 3)];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
   const modes = ALL_MODES.filter((m) => options.modes.length === 0 || options.modes.includes(m.name));
   const workloads = WORKLOADS.filter((w) => options.only.length === 0 || options.only.includes(w.name)).map((w) => scaled(w, options.divisor));
   let nats: string | undefined;
-  if (modes.some((m) => m.name === 'nats')) {
+  if (modes.some((m) => m.name === 'nats' || m.name.startsWith('jetstream'))) {
     try {
       nats = natsServerVersion();
     } catch (error) {

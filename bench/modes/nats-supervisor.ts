@@ -1,20 +1,27 @@
 /**
  * The supervisor of the NATS bench, run as a child process:
  *
- *   node --import tsx bench/modes/nats-supervisor.ts <db> <url> <namespace> [durability]
+ *   node --import tsx bench/modes/nats-supervisor.ts <db> <url> <namespace> [durability] [replicas]
  *
- * Serves the log in `db` on the NATS server at `url`, prints `ready` once workers can reach
+ * With `replicas`, the log is a JetStream stream of that many copies (`url` may list several
+ * servers, comma-separated) and `db` holds its index; otherwise it serves the log in `db` on the NATS server at `url`, prints `ready` once workers can reach
  * it, and stops cleanly (committing and giving up its lease) on SIGTERM, SIGINT or when its
  * stdin closes, so it does not outlive a bench process that died without stopping it.
  */
 import { consoleLogger, type Durability, startSupervisor } from '../../src/index.ts';
 
-const USAGE = 'usage: nats-supervisor.ts <db> <url> <namespace> [durability]';
+const USAGE = 'usage: nats-supervisor.ts <db> <url> <namespace> [durability] [replicas]';
 
 async function main(): Promise<void> {
-  const [db, url, namespace, durability = 'full'] = process.argv.slice(2);
+  const [db, url, namespace, durability = 'full', replicas] = process.argv.slice(2);
   if (!db || !url || !namespace) throw new Error(USAGE);
-  const supervisor = await startSupervisor({ db, nats: { servers: url, namespace }, durability: durability as Durability, logger: consoleLogger('error') });
+  const jetstream = replicas === undefined ? {} : { jetstream: { replicas: Number(replicas) } };
+  const supervisor = await startSupervisor({
+    db,
+    nats: { servers: url.split(','), namespace, ...jetstream },
+    durability: durability as Durability,
+    logger: consoleLogger('error'),
+  });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= supervisor.stop().finally(() => process.stdin.destroy());

@@ -10,7 +10,7 @@ import { counterComponent, timePass } from './recq-pass.ts';
 
 const SUPERVISOR_SCRIPT = fileURLToPath(new URL('./nats-supervisor.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NAMESPACE = 'bench';
+export const NAMESPACE = 'bench';
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -62,9 +62,10 @@ function supervisorExecArgv(): string[] {
   return process.execArgv.some((arg) => arg.includes('tsx')) ? [...process.execArgv] : ['--import', 'tsx', ...process.execArgv];
 }
 
-/** Spawns the supervisor and resolves once it prints `ready`; rejects (and kills it) if it exits or hangs first. */
-function startSupervisorProcess(db: string, url: string, durability: Durability): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...supervisorExecArgv(), SUPERVISOR_SCRIPT, db, url, NAMESPACE, durability], {
+/** Spawns the supervisor (its log in a JetStream stream of `replicas` copies, if given) and resolves once it prints `ready`; rejects (and kills it) if it exits or hangs first. */
+export function startSupervisorProcess(db: string, url: string, durability: Durability, replicas?: number): Promise<ChildProcess> {
+  const jetstream = replicas === undefined ? [] : [String(replicas)];
+  const child = spawn(process.execPath, [...supervisorExecArgv(), SUPERVISOR_SCRIPT, db, url, NAMESPACE, durability, ...jetstream], {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -89,7 +90,7 @@ function startSupervisorProcess(db: string, url: string, durability: Durability)
 }
 
 /** SIGTERM (the supervisor commits and releases its lease), then SIGKILL if it does not exit in time. */
-async function stopProcess(child: ChildProcess): Promise<void> {
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -25,7 +25,7 @@ export function counterComponent(workload: Workload): Component {
  * every key. The same steps embedded and over NATS, so their rows differ only by deployment.
  * Reports the end-to-end row `<mode>` and the publish phase `<mode> publish`.
  */
-export async function timePass(system: System, workload: Workload, mode: string, durability: string): Promise<Measurement[]> {
+export async function timePass(system: System, workload: Workload, mode: string, durability: string, recordsBeforeEvents = 0): Promise<Measurement[]> {
   const batches = batchesOf(workload);
   const started = performance.now();
   const results = await publishAll(system, batches, PUBLISH_IN_FLIGHT);
@@ -33,12 +33,19 @@ export async function timePass(system: System, workload: Workload, mode: string,
   await system.settled();
   const settled = performance.now();
 
-  const appendedAll = results.length === workload.events && results.every((r) => !r.duplicate) && (await system.head()) === workload.events;
+  const appendedAll =
+    results.length === workload.events && results.every((r) => !r.duplicate) && (await system.head()) === workload.events + recordsBeforeEvents;
   const totalsRight = await totalsMatch(workload, async (key) => (await system.query('counter', key)).context);
   const row = { events: workload.events, durability, verified: appendedAll && totalsRight };
   return [
     { ...row, mode, seconds: (settled - started) / 1000, endToEnd: true },
-    { ...row, mode: `${mode} publish`, seconds: (published - started) / 1000, verified: appendedAll && seqsInOrder(results), endToEnd: false },
+    {
+      ...row,
+      mode: `${mode} publish`,
+      seconds: (published - started) / 1000,
+      verified: appendedAll && seqsInOrder(results, 1 + recordsBeforeEvents),
+      endToEnd: false,
+    },
   ];
 }
 
@@ -71,6 +78,6 @@ function batchesOf(workload: Workload): AppendInput[][] {
 }
 
 /** The log must hand out seq 1..N in publish order. */
-function seqsInOrder(results: readonly AppendResult[]): boolean {
-  return results.every((r, i) => r.seq === i + 1);
+function seqsInOrder(results: readonly AppendResult[], first: number): boolean {
+  return results.every((r, i) => r.seq === i + first);
 }
