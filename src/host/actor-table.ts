@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { ConsumerStore, JournalEntry, StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope, PreparedAppend } from '../envelope.ts';
-import { RecqError } from '../errors.ts';
+import { RecqError, SnapshotRestoreError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ActorCell, type CellOwner } from './actor-cell.ts';
 import type { CarriedOutcomes } from './child-journal.ts';
@@ -47,7 +47,16 @@ export class ActorTable {
       if (!cell.restored && cell.hasPendingWork) this.#owner.changedOutsideProcessing(cell);
       return;
     }
-    for (const key of this.#store.keysWithTimers(this.#consumer)) this.#open(key, undefined);
+    for (const key of this.#store.keysWithTimers(this.#consumer)) {
+      try {
+        this.#open(key, undefined);
+      } catch (error) {
+        // One key's snapshot that no longer fits must not stop the others: that key's next
+        // event meets the same error and becomes a dead letter, naming it.
+        if (!(error instanceof SnapshotRestoreError)) throw error;
+        this.#logger.error(`component ${this.#component.name} could not restore key ${key} at start: ${error.message}`, { key });
+      }
+    }
   }
 
   get size(): number {

@@ -3,7 +3,7 @@ import type { Envelope, StoredEvent } from '../envelope.ts';
 import { EventRejectedError, InlineSpawnError, InvalidComponentError } from '../errors.ts';
 import { checkpointProblem, numberProblem } from '../options.ts';
 import { assertPattern } from '../topic.ts';
-import { AUTO_VERSION, keepOldDefaultVersions } from './logic-version.ts';
+import { AUTO_VERSION } from './logic-version.ts';
 import { type RetryPolicy, retryPolicyProblem } from './retry-policy.ts';
 
 /** How often a consumer checkpoints: after `maxEvents` events, or `maxDelayMs` after the first uncommitted one. */
@@ -82,10 +82,7 @@ export interface Component<TLogic extends AnyActorLogic = AnyActorLogic> {
   readonly keyOf: (envelope: Envelope) => string | undefined;
   /** The version stored with snapshots: the given one, or `'auto'` (restored by fit, see `restorableSnapshot`). */
   readonly version: string;
-  /**
-   * Brings a snapshot of another version to this one. Under `'auto'` without a `migrate` of the
-   * component's own, it keeps snapshots of the old hash versions and refuses named ones.
-   */
+  /** Brings a snapshot of another version to this one (snapshots of the old hash versions read as `'auto'` without it). */
   readonly migrate: ((snapshot: unknown, fromVersion: string) => unknown) | undefined;
   readonly topicOf: (event: StoredEvent) => string;
   readonly emittedKeyOf: (event: StoredEvent, actorKey: string | undefined) => string | undefined;
@@ -151,8 +148,7 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
     keyed: keyOption !== undefined,
     keyOf,
     version: config.version ?? AUTO_VERSION,
-    // Never undefined under 'auto': a start must not refuse snapshots of the old hash versions.
-    migrate: config.migrate ?? ((config.version ?? AUTO_VERSION) === AUTO_VERSION ? keepOldDefaultVersions(name, logic) : undefined),
+    migrate: config.migrate,
     topicOf: config.emits?.topic ?? ((event) => event.type),
     emittedKeyOf: config.emits?.key ?? ((_event, actorKey) => actorKey),
     inputOf: config.input ?? ((key) => ({ key })),

@@ -1,6 +1,7 @@
 import type { ConsumerStore } from '../css/consumer-store.ts';
 import { VersionMismatchError } from '../errors.ts';
 import type { Component } from './component.ts';
+import { readsAsIs } from './logic-version.ts';
 
 /**
  * Opens (or creates) the consumer's CSS record for `component` and adopts its version and
@@ -14,7 +15,8 @@ import type { Component } from './component.ts';
 export function openConsumerRecord(store: ConsumerStore, consumer: string, component: Component, watermark: number): number {
   const record = store.open(consumer, component.name, component.version, component.patterns, component.startFrom === 'head' ? watermark : 0);
   if (!component.migrate) {
-    const other = store.otherVersions(consumer, component.version)[0];
+    // Snapshots of the old default (hash) versions read as 'auto'; any other version needs a migrate.
+    const other = store.otherVersions(consumer, component.version).find((stored) => !readsAsIs(component.version, stored, component.logic));
     if (other !== undefined) throw new VersionMismatchError(component.name, undefined, other, component.version);
   }
   store.adopt(consumer, component.version, component.patterns);

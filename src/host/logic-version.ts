@@ -1,5 +1,4 @@
 import type { AnyActorLogic, AnyStateMachine } from 'xstate';
-import { VersionMismatchError } from '../errors.ts';
 
 /**
  * The version stored with the snapshots of a component that names none. Its snapshots are
@@ -29,18 +28,6 @@ export function isDefaultVersionOfOld(stored: string, logic: AnyActorLogic): boo
  */
 export function readsAsIs(current: string, stored: string, logic: AnyActorLogic): boolean {
   return stored === current || (current === AUTO_VERSION && (stored === AUTO_VERSION || isDefaultVersionOfOld(stored, logic)));
-}
-
-/**
- * The `migrate` of a component without `version` and without a `migrate` of its own: it keeps
- * snapshots of the old default versions as they are and refuses a snapshot of a named version,
- * which needs a `migrate` to come back to `auto`.
- */
-export function keepOldDefaultVersions(component: string, logic: AnyActorLogic): (snapshot: unknown, fromVersion: string) => unknown {
-  return (snapshot, fromVersion) => {
-    if (readsAsIs(AUTO_VERSION, fromVersion, logic)) return snapshot;
-    throw new VersionMismatchError(component, undefined, fromVersion, AUTO_VERSION);
-  };
 }
 
 /** Whether `logic` is a state machine (it has a definition and a root state node). */
