@@ -5,16 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { CommandQueue, ConsumerCommand, ConsumerCommandName } from '../css/commands.ts';
 import type { ConsumerStore, DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
 import type { Outbox } from '../css/outbox.ts';
-import {
-  ConsumerUnavailableError,
-  InvalidCommandError,
-  InvalidOptionError,
-  NotStartedError,
-  RecqError,
-  StartFailedError,
-  SystemStoppedError,
-  UnknownComponentError,
-} from '../errors.ts';
+import { InvalidCommandError, InvalidOptionError, NotStartedError, RecqError, StartFailedError, UnknownComponentError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import { type ConsumerView, createSystemView, type SystemView } from '../supervisor/system-view.ts';
@@ -26,6 +17,7 @@ import type { ActorView, ComponentHost } from './component-host.ts';
 import { FailedHostRevival } from './failed-host-revival.ts';
 import { runQueuedCommands } from './queued-commands.ts';
 import { buildHost } from './runner-host.ts';
+import { settle } from './settle.ts';
 import { WaitingLetters } from './waiting-letters.ts';
 
 export interface RunnerOptions {
@@ -218,43 +210,19 @@ export class ComponentRunner {
    * and what they emitted has reached the log. Rejects if a consumer is down, blocked or paused.
    */
   async settled(isStopped: () => boolean): Promise<void> {
-    for (;;) {
-      if (isStopped()) throw new SystemStoppedError('wait for the system to settle');
-      this.#o.flushLog?.();
-      const before = await this.#o.log.routes();
-      const { routes } = before;
-      const hosts = this.#records();
-      let quiet = true;
-      for (const [consumer, record] of Object.entries(hosts)) {
-        if (record.status === 'failed' || record.status === 'fenced') {
-          throw new ConsumerUnavailableError(consumer, { reason: 'down', status: record.status, error: record.lastError });
-        }
-        if (record.status === 'standby') continue;
-        const host = this.#hosts.get(consumer);
-        if (host?.blockedOn) {
-          throw new ConsumerUnavailableError(consumer, { reason: 'blocked', seq: host.blockedOn.seq, error: host.blockedOn.error });
-        }
-        if (host?.isPaused()) throw new ConsumerUnavailableError(consumer, { reason: 'paused' });
-        const lastRouted = routes[consumer];
-        if (!host || lastRouted === undefined || !host.isSettled(lastRouted)) {
-          quiet = false;
-          if (lastRouted !== undefined) host?.sync(lastRouted);
-          host?.requestCommit();
-        }
-      }
-      if (quiet) {
-        // The routes were read before the hosts were looked at; a commit in between (an
-        // emitted event, whose delivery may be lost) must be seen before calling it settled.
-        const after = await this.#o.log.routes();
-        if (after.head === before.head && sameRoutes(after.routes, routes)) return;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        // A backstop for waits no host reports (a restart's backoff, a relay's retry).
-        setTimeout(resolve, 50).unref();
-      });
-    }
+    await settle({
+      isStopped,
+      ...(this.#o.flushLog ? { flushLog: this.#o.flushLog } : {}),
+      log: this.#o.log,
+      records: () => this.#records(),
+      hosts: this.#hosts,
+      progress: () =>
+        new Promise<void>((resolve) => {
+          this.#waiters.push(resolve);
+          // A backstop for waits no host reports (a restart's backoff, a relay's retry).
+          setTimeout(resolve, 50).unref();
+        }),
+    });
   }
 
   definition(component: string): Component {
@@ -415,9 +383,4 @@ export class ComponentRunner {
       if (!this.#startErrors.has(report.consumer)) this.#startErrors.set(report.consumer, report.error);
     }
   }
-}
-
-function sameRoutes(a: Record<string, number>, b: Record<string, number>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
