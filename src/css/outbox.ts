@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../db.ts';
-import type { AppendInput, PreparedAppend } from '../envelope.ts';
+import type { PreparedAppend } from '../envelope.ts';
 import type { EmitSink, OutboxEntry } from './records.ts';
 
 export type { OutboxEntry } from './records.ts';

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assign, createMachine, fromPromise, setup } from 'xstate';
-import {
-  createSystem,
-  defineComponent,
-  IncompatibleSnapshotError,
-  SnapshotRestoreError,
-  silentLogger,
-  VersionMismatchError,
-} from '../../src/index.ts';
+import { createSystem, defineComponent, IncompatibleSnapshotError, SnapshotRestoreError, silentLogger, VersionMismatchError } from '../../src/index.ts';
 import { useScratch } from '../support/scratch.ts';
 import { readTables } from '../support/tables.ts';
 
