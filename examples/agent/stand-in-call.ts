@@ -1,0 +1,30 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { type RecordedCall, recordCall } from './call-log.ts';
+
+/** How the stand-in services (model and tool) take a call. */
+export interface StandInOptions {
+  /** The append-only call log (`callLogPath(db)`). */
+  callLog: string;
+  /**
+   * Real milliseconds before the answer, as a remote service takes: the window in which a call
+   * is in flight, and a SIGKILL finds it unanswered.
+   */
+  answerAfterMs: number;
+  /** Told of each call once it is on disk and before it is answered (the driver kills on it). */
+  announce?: (call: RecordedCall) => void;
+}
+
+/** Records the call (fsync'd), announces it, then waits out the answer time. */
+export async function takeCall(options: StandInOptions, call: RecordedCall): Promise<void> {
+  recordCall(options.callLog, call);
+  options.announce?.(call);
+  if (options.answerAfterMs > 0) await delay(options.answerAfterMs);
+}
+
+/** The key a stand-in needs: without it, calls could not be counted per invocation. */
+export function requireKey(key: string | undefined, service: string): string {
+  if (key === undefined || key === '') {
+    throw new Error(`the ${service} was called without an idempotency key; run it as an invoked child of a recq component, which gives it idempotencyKey(self)`);
+  }
+  return key;
+}
