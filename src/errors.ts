@@ -21,3 +21,4 @@ export * from './errors/operator-errors.ts';
 export * from './errors/ownership-errors.ts';
 export { RecqError, type RecqErrorCode, type WireError } from './errors/recq-error.ts';
 export * from './errors/snapshot-errors.ts';
+export * from './errors/trust-errors.ts';

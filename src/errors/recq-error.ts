@@ -24,6 +24,7 @@ export type RecqErrorCode =
   | 'LEASE_HELD'
   | 'STALE_EPOCH'
   | 'LEASE_EXPIRED'
+  | 'LEASE_NOT_HELD'
   | 'NOT_REGISTERED'
   | 'HALTED'
   // Lifecycle of systems, consumers and the log.

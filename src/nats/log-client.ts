@@ -111,15 +111,20 @@ export class NatsLogAccess implements LogAccess {
 
   /**
    * Appends events atomically. A relay passes the lease it holds: the supervisor refuses the
-   * append with `StaleEpochError` (appending nothing) unless that epoch is still current.
+   * append (appending nothing) with `StaleEpochError` unless that epoch is still current, and
+   * with `LeaseNotHeldError` unless the lease's owner and token come with it.
    * Give events ids to make a retry after a timeout safe.
    *
    * @example
    * await access.append([{ topic: 'orders.placed', event: { type: 'order.placed' }, id: 'o-1/placed' }]);
-   * await access.append(outbox, { resource: lease.resource, epoch: lease.epoch });
+   * await access.append(outbox, lease);
    */
   append<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[], lease?: LeaseRef): Promise<AppendResult[]> {
-    return this.#call(lease ? { op: 'append', inputs, lease: { resource: lease.resource, epoch: lease.epoch } } : { op: 'append', inputs });
+    if (!lease) return this.#call({ op: 'append', inputs });
+    const ref: LeaseRef = { resource: lease.resource, epoch: lease.epoch };
+    if (lease.owner !== undefined) ref.owner = lease.owner;
+    if (lease.token !== undefined) ref.token = lease.token;
+    return this.#call({ op: 'append', inputs, lease: ref });
   }
 
   async #call<Op extends SssOp>(request: SssRequest & { op: Op }): Promise<SssReplyValues[Op]> {

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { type AppendInput, type AppendResult, prepareAppend } from '../envelope.ts';
-import { ExceedsMaxPayloadError, MalformedMessageError, RecqError, StorageError, SupervisorFailedError, SystemStoppedError } from '../errors.ts';
+import {
+  ExceedsMaxPayloadError,
+  LeaseNotHeldError,
+  MalformedMessageError,
+  RecqError,
+  StaleEpochError,
+  StorageError,
+  SupervisorFailedError,
+  SystemStoppedError,
+} from '../errors.ts';
 import { consumerOf, consumerResource, type Lease } from '../lease.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 import type { EventLog, ReadQuery } from '../sss/event-log.ts';
@@ -9,10 +18,10 @@ import type { SupervisorRecord } from '../sss/tables/supervisor.ts';
 import type { LeaseTable } from '../supervisor/leases.ts';
 import { LocalLogAccess } from '../supervisor/local-log-access.ts';
 import type { Router } from '../supervisor/router.ts';
-import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from './subjects.ts';
+import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from './subjects.ts';
 import { WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
 import { encodeErrorReply, encodeOkReply, encodeReadReply, readReplyOverhead } from './wire-reply.ts';
-import { decodeRequest, type SssRequest } from './wire-request.ts';
+import { decodeRequest, type LeaseRef, type SssRequest } from './wire-request.ts';
 
 /** Most events one read reply holds, whatever the request's limit; the client reads on. */
 export const MAX_READ_LIMIT = 10_000;
@@ -125,6 +134,7 @@ export class LogService {
         try {
           reply = await this.#perform(decoded.value);
         } catch (error) {
+          this.#noteRefusedLease(op, decoded.value, error);
           reply = this.#refuse(this.#typed(op, error));
         }
       }
@@ -164,11 +174,12 @@ export class LogService {
    * the epoch is checked in the same transaction as the insert, so a host that lost its
    * consumer cannot add events after the new owner took over.
    */
-  async #append(inputs: readonly unknown[], lease: { resource: string; epoch: number } | undefined): Promise<AppendResult[]> {
+  async #append(inputs: readonly unknown[], lease: LeaseRef | undefined): Promise<AppendResult[]> {
     // `appendMany` runs `prepareAppend` on each input, which refuses bad ones with typed errors.
     if (!lease) return this.#log.appendMany(inputs as readonly AppendInput[]);
     const prepared = inputs.map((input) => prepareAppend(input, this.#log.maxPayloadBytes));
-    const fence: Lease = { resource: lease.resource, epoch: lease.epoch, owner: '', expiresAt: 0 };
+    const fence: Lease = { resource: lease.resource, epoch: lease.epoch, owner: lease.owner ?? '', expiresAt: 0 };
+    if (lease.token !== undefined) fence.token = lease.token;
     return this.#log.transaction(() => {
       this.#leases.assertCurrent(fence);
       return this.#log.appendWithinTransaction(prepared);
@@ -196,6 +207,19 @@ export class LogService {
     }
     const truncated = jsons.length < envelopes.length || (envelopes.length === limit && limit < wanted);
     return encodeReadReply(jsons, truncated, this.incarnation);
+  }
+
+  /**
+   * A lease presented without its owner and token is a forgery (or a confused process): say
+   * so on the supervisor, naming the lease but never a token. A superseded epoch is routine
+   * after a takeover.
+   */
+  #noteRefusedLease(op: SssOp, request: SssRequest, error: unknown): void {
+    const lease = 'lease' in request ? request.lease : undefined;
+    if (!lease) return;
+    const fields = { op, resource: lease.resource, epoch: lease.epoch, owner: 'owner' in lease ? lease.owner : undefined };
+    if (error instanceof LeaseNotHeldError) this.#logger.warn(`refused a ${op} that did not present the holder of ${lease.resource}`, fields);
+    else if (error instanceof StaleEpochError) this.#logger.info(`refused a ${op} under a superseded epoch of ${lease.resource}`, fields);
   }
 
   #assertConsumerLease(lease: Lease, op: string): void {

@@ -84,12 +84,15 @@ export class FieldReader {
   }
   lease(value: unknown, field: string): Lease {
     const o = this.object(value, field);
-    return {
+    const lease: Lease = {
       resource: this.string(o.resource, `${field}.resource`),
       owner: this.string(o.owner, `${field}.owner`),
       epoch: this.integer(o.epoch, `${field}.epoch`, 1),
       expiresAt: this.number(o.expiresAt, `${field}.expiresAt`),
     };
+    const token = this.optionalString(o.token, `${field}.token`);
+    if (token !== undefined) lease.token = token;
+    return lease;
   }
   patterns(value: unknown, field: string, min: number): string[] {
     const patterns = this.array(value, field, min, 1000);

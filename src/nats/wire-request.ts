@@ -6,10 +6,15 @@ import { type Decoded, decodeMessage, type HeaderReader } from './wire-message.t
 /** Most events one append request may carry. */
 export const MAX_APPEND_INPUTS = 10_000;
 
-/** The lease a relay's append is fenced by: refused unless this epoch is still current. */
+/**
+ * The lease a relay's append is fenced by: refused unless this epoch is still current and
+ * `owner` and `token` are its holder's (older clients sent neither, and are refused).
+ */
 export interface LeaseRef {
   resource: string;
   epoch: number;
+  owner?: string;
+  token?: string;
 }
 
 /** A request to the supervisor, as decoded from `<ns>.sss.<op>`. */
@@ -49,7 +54,12 @@ export function decodeRequest(op: SssOp, data: Uint8Array | string, headers: Hea
         const inputs = read.array(o.inputs, 'inputs', 1, MAX_APPEND_INPUTS);
         if (o.lease === undefined) return { op, inputs };
         const lease = read.object(o.lease, 'lease');
-        return { op, inputs, lease: { resource: read.string(lease.resource, 'lease.resource'), epoch: read.integer(lease.epoch, 'lease.epoch', 1) } };
+        const ref: LeaseRef = { resource: read.string(lease.resource, 'lease.resource'), epoch: read.integer(lease.epoch, 'lease.epoch', 1) };
+        const owner = read.optionalString(lease.owner, 'lease.owner');
+        const token = read.optionalString(lease.token, 'lease.token');
+        if (owner !== undefined) ref.owner = owner;
+        if (token !== undefined) ref.token = token;
+        return { op, inputs, lease: ref };
       }
       case 'read': {
         const query: ReadQuery = {};

@@ -1,14 +1,15 @@
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
-import { LeaseHeldError, StaleEpochError } from '../errors.ts';
-import type { Lease } from '../lease.ts';
+import { LeaseHeldError, LeaseNotHeldError, StaleEpochError } from '../errors.ts';
+import { type Lease, newLeaseToken, presentsHolder, publicLease } from '../lease.ts';
 import { ownerIsGone } from '../owner.ts';
 import { createLeasesTable, expireLease, extendLease, listLeases, readLease, storeLease } from '../sss/tables/leases.ts';
 
 /**
  * Leases with epochs, stored next to the log. A resource (the log itself, or one consumer)
- * has at most one live owner; each acquisition raises the epoch, and writes carrying an
- * older epoch are refused with `StaleEpochError`.
+ * has at most one live owner; each acquisition raises the epoch and draws a new secret token,
+ * and writes carrying an older epoch are refused with `StaleEpochError`, those carrying the
+ * current epoch without its owner and token with `LeaseNotHeldError`.
  */
 export class LeaseTable {
   readonly #db: SqliteDatabase;
@@ -30,53 +31,63 @@ export class LeaseTable {
         if (!ownerIsGone(held.owner)) throw new LeaseHeldError(resource, held.owner, held.expiresAt);
         onTakeOver(held);
       }
-      const lease: Lease = { resource, owner, epoch: (held?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
+      const lease: Lease = { resource, owner, epoch: (held?.epoch ?? 0) + 1, expiresAt: now + ttlMs, token: newLeaseToken() };
       storeLease(db, lease);
       return lease;
     }).immediate;
   }
 
   /**
-   * Takes the lease on `resource` for `ttlMs`, raising its epoch. Throws `LeaseHeldError`
-   * while another owner's lease is unexpired, unless that owner's process is gone.
+   * Takes the lease on `resource` for `ttlMs`, raising its epoch; the lease returned carries
+   * its new token. Throws `LeaseHeldError` while another owner's lease is unexpired, unless
+   * that owner's process is gone.
    */
   acquire(resource: string, owner: string, ttlMs: number): Lease {
     return this.#acquire(resource, owner, ttlMs);
   }
 
   /**
-   * Takes the lease again for an owner that still holds `current` (same epoch): it is renewed
-   * without raising the epoch. Otherwise it is acquired as usual.
+   * Takes the lease again for an owner that still holds `current` (same epoch, owner and
+   * token): it is renewed without raising the epoch. Otherwise it is acquired as usual.
    */
   reacquire(current: Lease, ttlMs: number): Lease {
     const held = readLease(this.#db, current.resource);
-    if (held && held.epoch === current.epoch && held.owner === current.owner) {
+    if (held && held.epoch === current.epoch && presentsHolder(held, current)) {
       this.renew(current, ttlMs);
       return current;
     }
     return this.acquire(current.resource, current.owner, ttlMs);
   }
 
-  /** Extends a held lease. Throws `StaleEpochError` if another owner has taken it since. */
+  /**
+   * Extends a held lease. Throws `StaleEpochError` if another owner has taken it since, and
+   * `LeaseNotHeldError` if `lease` names the current epoch without its owner and token.
+   */
   renew(lease: Lease, ttlMs: number): void {
+    this.assertCurrent(lease);
     const expiresAt = this.#clock.now() + ttlMs;
     if (!extendLease(this.#db, lease.resource, lease.epoch, expiresAt)) this.#stale(lease);
     lease.expiresAt = expiresAt;
   }
 
-  /** Throws `StaleEpochError` unless `lease` is still the current epoch of its resource. */
+  /** Throws unless `lease` is the current epoch of its resource, presented by its holder (owner and token). */
   assertCurrent(lease: Lease): void {
-    if (readLease(this.#db, lease.resource)?.epoch !== lease.epoch) this.#stale(lease);
+    const held = readLease(this.#db, lease.resource);
+    if (held?.epoch !== lease.epoch) this.#stale(lease);
+    if (!presentsHolder(held, lease)) throw new LeaseNotHeldError(lease.resource, lease.epoch, lease.owner);
   }
 
-  /** Gives the lease up so another owner may take it at once. */
+  /** Gives the lease up so another owner may take it at once; refused, as `assertCurrent` is, unless its holder asks. */
   release(lease: Lease): void {
+    const held = readLease(this.#db, lease.resource);
+    if (held?.epoch !== lease.epoch) return;
+    if (!presentsHolder(held, lease)) throw new LeaseNotHeldError(lease.resource, lease.epoch, lease.owner);
     expireLease(this.#db, lease.resource, lease.epoch);
   }
 
-  /** Every lease, for status views. */
+  /** Every lease, for status views: without their tokens. */
   list(): Lease[] {
-    return listLeases(this.#db);
+    return listLeases(this.#db).map(publicLease);
   }
 
   #stale(lease: Lease): never {
