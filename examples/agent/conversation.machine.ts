@@ -112,7 +112,11 @@ export function conversationMachine(services: AgentServices) {
                   const text = (event.output as { text: string }).text;
                   return { transcript: [...context.transcript, { role: 'assistant' as const, text }], replies: [...context.replies, text] };
                 }),
-                emit(({ context, event }) => ({ type: 'agent.replied' as const, conversation: context.conversation, text: (event.output as { text: string }).text })),
+                emit(({ context, event }) => ({
+                  type: 'agent.replied' as const,
+                  conversation: context.conversation,
+                  text: (event.output as { text: string }).text,
+                })),
               ],
             },
           ],
@@ -128,7 +132,10 @@ export function conversationMachine(services: AgentServices) {
           input: ({ context }) => ({ conversation: context.conversation, query: lastLookup(context.transcript) }),
           onDone: { target: 'thinking', actions: { type: 'note', params: ({ event }) => ({ role: 'tool', text: String(event.output) }) } },
           // The model hears that the tool failed and decides what to say.
-          onError: { target: 'thinking', actions: { type: 'note', params: ({ event }) => ({ role: 'tool', text: `lookup failed: ${errorText(event.error)}` }) } },
+          onError: {
+            target: 'thinking',
+            actions: { type: 'note', params: ({ event }) => ({ role: 'tool', text: `lookup failed: ${errorText(event.error)}` }) },
+          },
         },
       },
       awaitingApproval: {

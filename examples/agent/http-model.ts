@@ -44,7 +44,8 @@ export class HttpModel implements Model {
       body: JSON.stringify(request),
       signal: AbortSignal.timeout(this.#options.timeoutMs ?? 60_000),
     });
-    if (!response.ok) throw new ModelCallError(`model endpoint ${this.#options.url} answered HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    if (!response.ok)
+      throw new ModelCallError(`model endpoint ${this.#options.url} answered HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
     const body: unknown = await response.json();
     if (!isModelReply(body)) {
       throw new ModelCallError(

@@ -14,10 +14,7 @@ export interface ModelRequest {
  * What the model answers: a reply for the user, a tool it wants called first, or an action
  * risky enough that a human must approve it before the agent goes on.
  */
-export type ModelReply =
-  | { kind: 'final'; text: string }
-  | { kind: 'tool'; tool: 'lookup'; query: string }
-  | { kind: 'approval'; action: string };
+export type ModelReply = { kind: 'final'; text: string } | { kind: 'tool'; tool: 'lookup'; query: string } | { kind: 'approval'; action: string };
 
 /** What a model call carries besides the request. */
 export interface CallOptions {

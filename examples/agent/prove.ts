@@ -24,6 +24,8 @@ export interface ProofOptions {
   answerAfterMs?: number;
   /** The announced call (1-based, model or tool) on which the first process is killed. Default: a quarter into the second round. */
   killAtCall?: number;
+  /** Real milliseconds a conversation may take to get where it is awaited before it is reported stuck. Default 15 000. */
+  awaitMs?: number;
   /** Told what the proof is doing, a line at a time. */
   progress?: (line: string) => void;
 }
@@ -42,8 +44,6 @@ export interface AgentProof {
 /** The clock's start: a fixed day, so a run is reproducible. */
 const T0 = Date.UTC(2026, 0, 5, 9);
 const COMPONENT = 'conversations';
-/** Real milliseconds a conversation may take to get where it is awaited. */
-const AWAIT_MS = 15_000;
 /** Mismatches listed in a failed check's detail; the rest are counted. */
 const SHOWN = 3;
 
@@ -70,6 +70,7 @@ export async function proveAgent(options: ProofOptions): Promise<AgentProof> {
   const env = { ...process.env };
   delete env[MODEL_URL_VARIABLE];
   const serveOptions = { db, clockStartMs: T0, answerAfterMs, env };
+  const awaitAll = (serve: ServeProcess, milestones: [string, Milestone][]) => awaitMilestones(serve, milestones, options.awaitMs ?? 15_000);
 
   say(`${plans.length} conversations on ${db}; the model and the tool answer after ${answerAfterMs} ms`);
   const first = await ServeProcess.start(serveOptions);
@@ -80,7 +81,9 @@ export async function proveAgent(options: ProofOptions): Promise<AgentProof> {
   const callsAtKill = readCalls(callLog);
   const journaledAtKill = journaledKeys(db, COMPONENT);
   const inFlight = [...new Set(callsAtKill.map((call) => call.key))].filter((key) => !journaledAtKill.has(key));
-  say(`SIGKILLed process ${first.pid} on call ${killAtCall} (${killedOn.service} ${killedOn.key}): ${journaledAtKill.size} outcomes journaled, ${inFlight.length} calls in flight`);
+  say(
+    `SIGKILLed process ${first.pid} on call ${killAtCall} (${killedOn.service} ${killedOn.key}): ${journaledAtKill.size} outcomes journaled, ${inFlight.length} calls in flight`,
+  );
 
   const second = await ServeProcess.start(serveOptions);
   try {
@@ -88,19 +91,37 @@ export async function proveAgent(options: ProofOptions): Promise<AgentProof> {
     const answered = plans.filter((plan) => plan.approval === 'granted' || plan.approval === 'denied');
     const timingOut = plans.filter((plan) => plan.approval === 'timeout');
     const stuck: string[] = [];
-    stuck.push(...(await awaitAll(second, plans.map((plan) => [plan.conversation, plan.approval === null ? 'replied' : 'approval']))));
+    stuck.push(
+      ...(await awaitAll(
+        second,
+        plans.map((plan) => [plan.conversation, plan.approval === null ? 'replied' : 'approval']),
+      )),
+    );
     await second.send({ cmd: 'publish', inputs: approvals(plans) });
     say(`published ${answered.length} approvals (granted or denied); ${timingOut.length} left to time out`);
-    stuck.push(...(await awaitAll(second, answered.map((plan) => [plan.conversation, 'replied']))));
+    stuck.push(
+      ...(await awaitAll(
+        second,
+        answered.map((plan) => [plan.conversation, 'replied']),
+      )),
+    );
     await second.send({ cmd: 'advance', ms: APPROVAL_TIMEOUT_MS });
     say(`advanced the simulated clock by the approval timeout (${APPROVAL_TIMEOUT_MS / 60_000} min)`);
-    stuck.push(...(await awaitAll(second, timingOut.map((plan) => [plan.conversation, 'replied']))));
+    stuck.push(
+      ...(await awaitAll(
+        second,
+        timingOut.map((plan) => [plan.conversation, 'replied']),
+      )),
+    );
     const finished = await second.send<Report>({ cmd: 'report', conversations: keys });
     const callsBeforeReplay = readCalls(callLog);
 
     say(`replaying ${COMPONENT} from the log`);
     await second.send({ cmd: 'replay' });
-    const stuckInReplay = await awaitAll(second, plans.map((plan) => [plan.conversation, 'replied']));
+    const stuckInReplay = await awaitAll(
+      second,
+      plans.map((plan) => [plan.conversation, 'replied']),
+    );
     const replayed = await second.send<Report>({ cmd: 'report', conversations: keys });
     const callsAfterReplay = readCalls(callLog);
     await second.stop();
@@ -155,13 +176,11 @@ async function killOnCall(serve: ServeProcess, atCall: number, work: () => void)
   return call;
 }
 
-async function awaitAll(serve: ServeProcess, milestones: [string, Milestone][]): Promise<string[]> {
-  const awaited = await serve.send<Awaited>({
-    cmd: 'await',
-    milestones: milestones.map(([conversation, until]) => ({ conversation, until })),
-    timeoutMs: AWAIT_MS,
-  });
-  return awaited.missing.map(({ conversation, until, view }) => `${conversation} never got to ${until} (it is ${view ? JSON.stringify(view.value) : 'missing'})`);
+async function awaitMilestones(serve: ServeProcess, milestones: [string, Milestone][], timeoutMs: number): Promise<string[]> {
+  const awaited = await serve.send<Awaited>({ cmd: 'await', milestones: milestones.map(([conversation, until]) => ({ conversation, until })), timeoutMs });
+  return awaited.missing.map(
+    ({ conversation, until, view }) => `${conversation} never got to ${until} (it is ${view ? JSON.stringify(view.value) : 'missing'})`,
+  );
 }
 
 function killCheck(atCall: number, on: RecordedCall, journaled: number, inFlight: readonly string[]): Check {
@@ -184,7 +203,8 @@ function endStateCheck(plans: readonly Plan[], report: Report): Check {
     if (!view || !context) wrong.push(`${plan.conversation}: no actor`);
     else if (view.value !== 'idle' || view.status !== 'active') wrong.push(`${plan.conversation}: in ${JSON.stringify(view.value)} (${view.status})`);
     else if (JSON.stringify(context.replies) !== JSON.stringify([plan.reply])) wrong.push(`${plan.conversation}: replied ${JSON.stringify(context.replies)}`);
-    else if (JSON.stringify(context.approvals) !== JSON.stringify(approvals)) wrong.push(`${plan.conversation}: approvals ${JSON.stringify(context.approvals)}`);
+    else if (JSON.stringify(context.approvals) !== JSON.stringify(approvals))
+      wrong.push(`${plan.conversation}: approvals ${JSON.stringify(context.approvals)}`);
   }
   const byKind = new Map<string, number>();
   for (const plan of plans) byKind.set(plan.kind, (byKind.get(plan.kind) ?? 0) + 1);
@@ -202,12 +222,17 @@ function outcomeEventsCheck(plans: readonly Plan[], log: readonly Envelope[]): C
     if (replied.length !== 1) wrong.push(`${plan.conversation}: ${replied.length} agent.replied`);
     else if (replied[0]?.event.text !== plan.reply) wrong.push(`${plan.conversation}: agent.replied says ${JSON.stringify(replied[0]?.event.text)}`);
     if (timeouts.length !== (plan.approval === 'timeout' ? 1 : 0)) wrong.push(`${plan.conversation}: ${timeouts.length} agent.timeout`);
-    for (const e of timeouts) if (!e.id.startsWith(`${COMPONENT}/${plan.conversation}/timer/`)) wrong.push(`${plan.conversation}: agent.timeout ${e.id} is not a timer's`);
+    for (const e of timeouts)
+      if (!e.id.startsWith(`${COMPONENT}/${plan.conversation}/timer/`)) wrong.push(`${plan.conversation}: agent.timeout ${e.id} is not a timer's`);
     if (requested.length !== (plan.approval === null ? 0 : 1)) wrong.push(`${plan.conversation}: ${requested.length} agent.approval-requested`);
   }
   const replies = log.filter((e) => e.topic === 'agent.replied').length;
   const timeouts = log.filter((e) => e.topic === 'agent.timeout').length;
-  return check('the log has agent.replied exactly once per conversation, agent.timeout exactly once where it timed out', wrong, `${replies} agent.replied, ${timeouts} agent.timeout`);
+  return check(
+    'the log has agent.replied exactly once per conversation, agent.timeout exactly once where it timed out',
+    wrong,
+    `${replies} agent.replied, ${timeouts} agent.timeout`,
+  );
 }
 
 function duplicateIdsCheck(log: readonly Envelope[]): Check {
@@ -243,7 +268,8 @@ function callsPerKeyCheck(calls: readonly RecordedCall[], inFlight: readonly str
 function callsPerConversationCheck(plans: readonly Plan[], calls: readonly RecordedCall[]): Check {
   const wrong: string[] = [];
   for (const plan of plans) {
-    const distinct = (service: RecordedCall['service']) => new Set(calls.filter((c) => c.conversation === plan.conversation && c.service === service).map((c) => c.key)).size;
+    const distinct = (service: RecordedCall['service']) =>
+      new Set(calls.filter((c) => c.conversation === plan.conversation && c.service === service).map((c) => c.key)).size;
     const model = distinct('model');
     const tool = distinct('tool');
     if (model !== plan.calls.model || tool !== plan.calls.tool) {
@@ -262,7 +288,11 @@ function replayStateCheck(plans: readonly Plan[], before: Report, after: Report,
     const is = after.conversations[plan.conversation];
     if (!sameView(was, is)) wrong.push(`${plan.conversation}: was ${describe(was)}, replayed ${describe(is)}`);
   }
-  return check('the replay ends in exactly the same state for every conversation', wrong, `${plans.length} conversations compared (value, context, status, seq)`);
+  return check(
+    'the replay ends in exactly the same state for every conversation',
+    wrong,
+    `${plans.length} conversations compared (value, context, status, seq)`,
+  );
 }
 
 function replayLogCheck(before: readonly Envelope[], after: readonly Envelope[]): Check {

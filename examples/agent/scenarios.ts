@@ -37,7 +37,12 @@ export function planConversations(count: number): Plan[] {
 function expected(conversation: string, order: string, kind: Kind): Omit<Plan, 'conversation' | 'order' | 'kind'> {
   switch (kind) {
     case 'chat':
-      return { message: 'Hello, who are you?', reply: `Hello! I am the order assistant of conversation ${conversation}.`, approval: null, calls: { model: 1, tool: 0 } };
+      return {
+        message: 'Hello, who are you?',
+        reply: `Hello! I am the order assistant of conversation ${conversation}.`,
+        approval: null,
+        calls: { model: 1, tool: 0 },
+      };
     case 'status':
       return {
         message: `What is the status of order ${order}?`,

@@ -51,7 +51,8 @@ export class ServeProcess {
     createInterface({ input: this.#child.stdout as NodeJS.ReadableStream }).on('line', (line) => this.#receive(JSON.parse(line) as Output));
     this.exited = new Promise((resolve) => {
       this.#child.once('close', (code, signal) => {
-        for (const [, waiter] of this.#pending) waiter.reject(new Error(`serve.ts ended (${signal ?? code}) before answering ${waiter.what}${this.#stderrTail()}`));
+        for (const [, waiter] of this.#pending)
+          waiter.reject(new Error(`serve.ts ended (${signal ?? code}) before answering ${waiter.what}${this.#stderrTail()}`));
         this.#pending.clear();
         resolve({ code, signal });
       });
@@ -67,6 +68,8 @@ export class ServeProcess {
     const ended = serve.exited.then(({ code, signal }) => {
       throw new Error(`serve.ts exited (${signal ?? code}) before it was ready${serve.#stderrTail()}`);
     });
+    // Once ready, a later exit is the lifetime's end, not a failure to start.
+    ended.catch(() => {});
     await Promise.race([ready, ended]);
     return serve;
   }
@@ -88,10 +91,12 @@ export class ServeProcess {
         this.#pending.delete(id);
         reject(new Error(`serve.ts did not answer ${command.cmd} within ${ANSWER_TIMEOUT_MS} ms${this.#stderrTail()}`));
       }, ANSWER_TIMEOUT_MS);
-      const settle = <V>(then: (value: V) => void) => (value: V) => {
-        clearTimeout(timer);
-        then(value);
-      };
+      const settle =
+        <V>(then: (value: V) => void) =>
+        (value: V) => {
+          clearTimeout(timer);
+          then(value);
+        };
       this.#pending.set(id, { resolve: settle(resolve as (result: unknown) => void), reject: settle(reject), what: command.cmd });
       this.#child.stdin?.write(`${JSON.stringify({ ...command, id })}\n`);
     });

@@ -11,7 +11,7 @@
  */
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type ActorView, createSystem, type Envelope, SimulatedClock, silentLogger, type System, UnknownKeyError } from '../../src/index.ts';
+import { type ActorView, createSystem, type Envelope, SimulatedClock, type System, silentLogger, UnknownKeyError } from '../../src/index.ts';
 import { callLogPath } from './call-log.ts';
 import { conversations } from './component.ts';
 import type { ConversationContext } from './conversation.machine.ts';

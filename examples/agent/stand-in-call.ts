@@ -20,11 +20,3 @@ export async function takeCall(options: StandInOptions, call: RecordedCall): Pro
   options.announce?.(call);
   if (options.answerAfterMs > 0) await delay(options.answerAfterMs);
 }
-
-/** The key a stand-in needs: without it, calls could not be counted per invocation. */
-export function requireKey(key: string | undefined, service: string): string {
-  if (key === undefined || key === '') {
-    throw new Error(`the ${service} was called without an idempotency key; run it as an invoked child of a recq component, which gives it idempotencyKey(self)`);
-  }
-  return key;
-}
