@@ -1,12 +1,15 @@
 import { tmpdir } from 'node:os';
 import type { Durability } from '../src/index.ts';
+import { type GoalRow, printGoalJson, printGoals, ratioGoals } from './goals.ts';
 import { embeddedMode } from './modes/embedded.ts';
-import { inMemoryMode } from './modes/in-memory.ts';
+import { BASELINE_MIN_SECONDS, inMemoryMode } from './modes/in-memory.ts';
 import { jetStreamMode } from './modes/jetstream.ts';
-import type { Measurement, Mode } from './modes/mode.ts';
+import type { Mode } from './modes/mode.ts';
 import { natsMode, natsServerVersion } from './modes/nats.ts';
 import { parseOptions, USAGE, UsageError } from './options.ts';
-import { machineLine, printJson, printTable, type Result, summarize } from './report.ts';
+import { runPasses } from './ratio-passes.ts';
+import { loadLine, machineLine, printJson, printTable, type Result, summarize } from './report.ts';
+import { SCENARIOS } from './scenarios/index.ts';
 import { scaled, WORKLOADS } from './workloads.ts';
 
 const DURABILITY: Durability = 'full';
@@ -21,9 +24,10 @@ async function main(): Promise<number> {
     process.stderr.write(`${message ? `${message}\n` : ''}${USAGE}\n`);
     return error instanceof UsageError && !message ? 0 : 2;
   }
-  const unknown = options.only.filter((name) => !WORKLOADS.some((w) => w.name === name));
+  const known = [...WORKLOADS.map((w) => w.name), ...SCENARIOS.map((s) => s.name)];
+  const unknown = options.only.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    process.stderr.write(`unknown workload ${unknown.join(', ')}; known: ${WORKLOADS.map((w) => w.name).join(', ')}\n`);
+    process.stderr.write(`unknown workload ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
     return 2;
   }
   const unknownModes = options.modes.filter((name) => !ALL_MODES.some((m) => m.name === name));
@@ -32,9 +36,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const modes = ALL_MODES.filter((m) => options.modes.length === 0 || options.modes.includes(m.name));
-  const workloads = WORKLOADS.filter((w) => options.only.length === 0 || options.only.includes(w.name)).map((w) => scaled(w, options.divisor));
+  const selected = (name: string) => options.only.length === 0 || options.only.includes(name);
+  const workloads = WORKLOADS.filter((w) => selected(w.name)).map((w) => scaled(w, options.divisor));
+  const scenarios = SCENARIOS.filter((s) => (s.optIn && options.divisor === 1 ? options.only.includes(s.name) : selected(s.name)));
   let nats: string | undefined;
-  if (modes.some((m) => m.name === 'nats' || m.name.startsWith('jetstream'))) {
+  if (workloads.length > 0 && modes.some((m) => m.name === 'nats' || m.name.startsWith('jetstream'))) {
     try {
       nats = natsServerVersion();
     } catch (error) {
@@ -49,8 +55,10 @@ async function main(): Promise<number> {
   out(`durability: ${DURABILITY} (SQLite WAL, synchronous=FULL), fresh database file per run in ${tmpdir()}`);
   if (nats !== undefined) out(`nats: ${nats}, fresh server per run; supervisor in a child process, worker in the bench process`);
   out(
-    `repeats: ${options.repeat} (median reported)${options.divisor > 1 ? `, quick: ${options.divisor}x fewer events` : ''}${options.warmup ? ', after one unreported warm-up pass at 1/10 scale' : ''}`,
+    `repeats: ${options.repeat} (median reported; ratio = recq / in-memory of the same pass, run back to back; in-memory repeated to ≥ ${BASELINE_MIN_SECONDS} s)${options.divisor > 1 ? `, quick: ${options.divisor}x fewer events` : ''}${options.warmup ? ', after one unreported warm-up pass at 1/10 scale' : ''}`,
   );
+  const skipped = SCENARIOS.filter((s) => s.optIn && !scenarios.includes(s) && selected(s.name));
+  for (const s of skipped) out(`${s.name} (${s.description}) is not run at full size by default: --only ${s.name}, or --quick for a scaled-down run`);
   out('');
 
   const results: Result[] = [];
@@ -59,22 +67,27 @@ async function main(): Promise<number> {
       progress(`${workload.name}: warm-up`);
       for (const mode of modes) await mode.run(scaled(workload, 10));
     }
-    const passes: Measurement[][] = [];
-    for (let r = 1; r <= options.repeat; r++) {
-      const pass: Measurement[] = [];
-      for (const mode of modes) {
-        progress(`${workload.name}: ${mode.name} (${r}/${options.repeat}), ${workload.events.toLocaleString('en-US')} events — ${workload.description}`);
-        pass.push(...(await mode.run(workload)));
-      }
-      passes.push(pass);
-    }
-    results.push(...summarize(workload.name, passes, modes.find((m) => m.baseline)?.name));
+    results.push(...summarize(workload.name, await runPasses(workload, modes, options.repeat, progress)));
+  }
+  const goals: GoalRow[] = ratioGoals(results);
+  for (const scenario of scenarios) {
+    progress(`${scenario.name}: ${scenario.description}`);
+    goals.push(...(await scenario.run({ divisor: options.divisor, progress })));
   }
 
-  printTable(results, out);
-  out('');
+  if (results.length > 0) {
+    printTable(results, out);
+    out('');
+  }
+  if (goals.length > 0) {
+    printGoals(goals, out);
+    out('');
+  }
   printJson(results, out);
-  return results.every((r) => r.verified) ? 0 : 1;
+  printGoalJson(goals, out);
+  out('');
+  out(`load average after: ${loadLine()}`);
+  return results.every((r) => r.verified) && goals.every((g) => g.verified) ? 0 : 1;
 }
 
 process.exitCode = await main();

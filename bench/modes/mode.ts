@@ -4,12 +4,17 @@ import type { Workload } from '../workloads.ts';
 export interface Measurement {
   /** Row label, e.g. `embedded`, `nats publish`, `in-memory`. */
   mode: string;
+  /** Events processed in the timed span (the baseline's repeated rounds count them all). */
   events: number;
   seconds: number;
   verified: boolean;
   durability: string;
   /** End-to-end rows get a ratio to the in-memory baseline; partial phases (publish only) do not. */
   endToEnd: boolean;
+  /** How many times the workload ran within the timed span (the baseline repeats itself to ≥ 1 s). */
+  rounds?: number;
+  /** events/s over the baseline's events/s measured just before, in the same pass. */
+  ratio?: number;
 }
 
 /**
