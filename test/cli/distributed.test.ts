@@ -190,7 +190,7 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
     expect(page).toEqual([recorded[1]]);
 
     const text = await recq(['status', '--nats', nats.url], workspace.dir);
-    expect(text.stdout).toMatch(/^recorder +\d+ +worker-1 +1 +expires in [\d.]+ s +\d+ +0 +live +2$/m);
+    expect(text.stdout).toMatch(/^recorder +\d+ +worker-1 +1 +expires in [\d.]+ s +\d+ +0 +live +2 +0$/m);
     expect(text.stdout).toMatch(/^worker-1 +connected +\S+Z +0 +recorder \(live\), tally \(live\)$/m);
 
     const following = children.start(recqCommand(['events', '--nats', nats.url, '--topic', 'items.*', '--follow'], workspace.dir));
