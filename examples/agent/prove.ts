@@ -24,7 +24,7 @@ export interface ProofOptions {
   answerAfterMs?: number;
   /** The announced call (1-based, model or tool) on which the first process is killed. Default: a quarter into the second round. */
   killAtCall?: number;
-  /** Real milliseconds a conversation may take to get where it is awaited before it is reported stuck. Default 15 000. */
+  /** Real milliseconds a conversation may take to get where it is awaited before it is reported stuck. Default 10 000. */
   awaitMs?: number;
   /** Told what the proof is doing, a line at a time. */
   progress?: (line: string) => void;
@@ -70,7 +70,7 @@ export async function proveAgent(options: ProofOptions): Promise<AgentProof> {
   const env = { ...process.env };
   delete env[MODEL_URL_VARIABLE];
   const serveOptions = { db, clockStartMs: T0, answerAfterMs, env };
-  const awaitAll = (serve: ServeProcess, milestones: [string, Milestone][]) => awaitMilestones(serve, milestones, options.awaitMs ?? 15_000);
+  const awaitAll = (serve: ServeProcess, milestones: [string, Milestone][]) => awaitMilestones(serve, milestones, options.awaitMs ?? 10_000);
 
   say(`${plans.length} conversations on ${db}; the model and the tool answer after ${answerAfterMs} ms`);
   const first = await ServeProcess.start(serveOptions);

@@ -13,7 +13,7 @@ describe('stateful agent example: SIGKILL mid-call, restart, approvals, a durabl
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'recq-agent-test-'));
-    // A conversation that cannot get where it is awaited is reported after 3 s, not after the demo's 15 s.
+    // A conversation that cannot get where it is awaited is reported after 3 s, not after the demo's 10 s.
     proof = await proveAgent({ conversations: CONVERSATIONS, dir, awaitMs: 3_000 });
   });
 
