@@ -5,7 +5,7 @@ import type { Component } from './component.ts';
 import { ComponentHost } from './component-host.ts';
 import { Relay } from './relay.ts';
 import { ReplayBeforeRestore } from './replay-before-restore.ts';
-import type { RunnerOptions } from './runner.ts';
+import type { RunnerOptions } from './runner-options.ts';
 
 /**
  * A fresh host for one of a runner's consumers, with the relay its deployment needs, and the

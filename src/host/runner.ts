@@ -3,36 +3,20 @@ import type { HostWork } from '../../actors/host.machine.ts';
 import { type HostRecord, type RunnerInput, type RunnerReport, type RunnerState, runnerMachine } from '../../actors/runner.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { CommandQueue, ConsumerCommand, ConsumerCommandName } from '../css/commands.ts';
-import type { ConsumerStore, DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
-import type { Outbox } from '../css/outbox.ts';
+import type { DeadLetter, DeadLetterStatus } from '../css/consumer-store.ts';
 import { InvalidCommandError, InvalidOptionError, NotStartedError, RecqError, StartFailedError, UnknownComponentError } from '../errors.ts';
-import type { Lease } from '../lease.ts';
-import type { LogAccess } from '../sss/log-access.ts';
 import { type ConsumerView, createSystemView, type SystemView } from '../supervisor/system-view.ts';
-import type { ResolvedOptions } from '../system-options.ts';
-import type { Transport } from '../transport/transport.ts';
 import { type Awaited, type WaitForOptions, waitForActor } from './actor-wait.ts';
 import type { Component } from './component.ts';
 import type { ActorView, ComponentHost } from './component-host.ts';
 import { FailedHostRevival } from './failed-host-revival.ts';
 import { runQueuedCommands } from './queued-commands.ts';
 import { buildHost } from './runner-host.ts';
+import type { RunnerOptions } from './runner-options.ts';
 import { settle } from './settle.ts';
 import { WaitingLetters } from './waiting-letters.ts';
 
-export interface RunnerOptions {
-  options: ResolvedOptions;
-  store: ConsumerStore;
-  log: LogAccess;
-  transport: Transport;
-  /** Distributed: emitted events wait here until a relay appends them to the log. */
-  outbox?: Outbox;
-  commands?: CommandQueue;
-  /** A check, inside each checkpoint transaction, that a consumer's lease is still held. */
-  fence: (lease: Lease) => (() => void) | undefined;
-  /** Commits appends waiting in the log's group commit (embedded), so `settled` sees them. */
-  flushLog?: () => void;
-}
+export type { RunnerOptions } from './runner-options.ts';
 
 /** A consumer's progress, as `status()` reports it. */
 export interface ConsumerStatus extends ConsumerView {
