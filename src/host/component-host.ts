@@ -120,7 +120,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#unreachable = 0;
     // Deliveries routed before this subscription are a gap the first later one (or a heartbeat) reveals.
     this.#unroute = transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
-    this.#position.routed(registration.watermark);
+    this.#position.registeredAt(registration.watermark);
     // What a previous life left in the outbox goes first.
     this.#o.relay?.kick(registration.lease);
     this.#position.restoredAt(openConsumerRecord(store, this.consumer, component, registration.watermark));
@@ -222,6 +222,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     const registration = await this.#lease.reregister();
     if (!registration) return;
     this.#o.logger.info(`consumer ${this.consumer} registered again with the supervisor (route from seq ${registration.watermark})`);
+    this.#position.registeredAt(registration.watermark);
     this.sync(registration.watermark);
     this.#o.relay?.kick(registration.lease);
   }

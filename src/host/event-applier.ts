@@ -55,8 +55,12 @@ export class EventApplier {
         if (prev > position.offset) {
           const outcome = await this.#readThrough(prev);
           if (outcome.outcome !== 'done') return outcome;
+          if (envelope.seq <= position.offset) return DONE;
         }
-        return envelope.seq > position.offset ? this.#applyInOrder(envelope) : DONE;
+        // Live only when it continues the offset exactly; otherwise it is news to read from the log.
+        if (prev !== position.offset) return this.#readThrough(envelope.seq);
+        position.continuedTo(envelope.seq);
+        return this.#applyInOrder(envelope);
       }
       case 'sync':
         return this.#readThrough(item.prev);

@@ -19,8 +19,10 @@ export class ConsumerPosition {
   /** Seq up to which events are applied in memory (ahead of the checkpoint between commits). */
   offset = 0;
   committedOffset = 0;
-  /** Highest seq known to be routed to this consumer. */
+  /** Highest seq known to be routed to this consumer (a hint: a delivery may claim any seq). */
   routedThrough = 0;
+  /** Highest seq the log is known to hold: read from it, or said by the supervisor. The offset never passes it. */
+  logHead = 0;
   readonly inbox = new Inbox();
   readonly #gap: GapRead;
   readonly #moved: () => void;
@@ -35,6 +37,17 @@ export class ConsumerPosition {
   restoredAt(offset: number): void {
     this.offset = offset;
     this.committedOffset = offset;
+  }
+
+  /** The supervisor registered the route at `watermark`, the log head then. */
+  registeredAt(watermark: number): void {
+    this.routed(watermark);
+    this.logHead = Math.max(this.logHead, watermark);
+  }
+
+  /** A delivery from the current supervisor continued the offset exactly to `seq`: the log holds it. */
+  continuedTo(seq: number): void {
+    this.logHead = Math.max(this.logHead, seq);
   }
 
   /** The route has reached `seq`. */
@@ -61,17 +74,22 @@ export class ConsumerPosition {
 
   /**
    * Hands every matching event in (offset, until] from the log to `apply`, in order, then moves
-   * the offset to `until` (events in between matched nobody). Stops at the first that did not end done.
+   * the offset to `until` (events in between matched nobody). Stops at the first that did not
+   * end done. `until` comes from deliveries and heartbeats, so it is only a hint: past the head
+   * the log is known to hold, the head is asked for, and the offset stops there.
    */
   async readThrough<Letter extends HeldLetter>(until: number, apply: (envelope: Envelope) => BatchOutcome<Letter>): Promise<BatchOutcome<Letter>> {
     const { log, patterns, pageSize } = this.#gap;
-    while (this.offset < until) {
-      const page = await log.read({ after: this.offset, until, patterns, limit: pageSize });
+    if (until <= this.offset) return DONE;
+    if (until > this.logHead) this.logHead = Math.max(this.logHead, await log.head());
+    const through = Math.min(until, this.logHead);
+    while (this.offset < through) {
+      const page = await log.read({ after: this.offset, until: through, patterns, limit: pageSize });
       for (const envelope of page) {
         const outcome = apply(envelope);
         if (outcome.outcome !== 'done') return outcome;
       }
-      if (page.length < pageSize) this.advance(until);
+      if (page.length < pageSize) this.advance(through);
     }
     return DONE;
   }

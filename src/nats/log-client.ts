@@ -4,6 +4,7 @@ import { ExceedsMaxPayloadError, type RecqError, SupervisorUnreachableError } fr
 import type { Lease } from '../lease.ts';
 import type { ReadQuery } from '../sss/event-log.ts';
 import type { LogAccess, Registration, RouteState } from '../sss/log-access.ts';
+import { heardFrom } from './incarnation.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from './subjects.ts';
 import { WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
 import { decodeReply, type ReadPage, type SssReplyValues } from './wire-reply.ts';
@@ -148,6 +149,8 @@ export class NatsLogAccess implements LogAccess {
   #seeIncarnation(incarnation: string): void {
     const previous = this.#incarnation;
     this.#incarnation = incarnation;
+    // The host transport on this connection trusts deliveries from this incarnation only.
+    heardFrom(this.#nc, incarnation);
     if (previous !== undefined && previous !== incarnation) this.#onIncarnationChange?.(incarnation, previous);
   }
 

@@ -18,6 +18,7 @@ import type { SupervisorRecord } from '../sss/tables/supervisor.ts';
 import type { LeaseTable } from '../supervisor/leases.ts';
 import { LocalLogAccess } from '../supervisor/local-log-access.ts';
 import type { Router } from '../supervisor/router.ts';
+import { startedServing, stoppedServing } from './incarnation.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from './subjects.ts';
 import { WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
 import { encodeErrorReply, encodeOkReply, encodeReadReply, readReplyOverhead } from './wire-reply.ts';
@@ -84,6 +85,8 @@ export class LogService {
   /** Subscribes to `<ns>.sss.*`. Call `flush()` on the connection to know the server has it. */
   start(): this {
     if (this.#stopped) throw new SystemStoppedError('start the log service again (create a new one)');
+    // Deliveries routed over this connection carry this incarnation from now on.
+    startedServing(this.#nc, this.incarnation);
     this.#subscription ??= this.#nc.subscribe(this.subjects.sssAll, {
       callback: (error, msg) => {
         if (error) {
@@ -101,6 +104,7 @@ export class LogService {
   /** Stops taking requests and waits for those being answered. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    stoppedServing(this.#nc, this.incarnation);
     try {
       this.#subscription?.unsubscribe();
     } catch {

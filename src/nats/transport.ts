@@ -3,8 +3,9 @@ import type { Envelope } from '../envelope.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
 import type { Delivery, Transport } from '../transport/transport.ts';
 import { type ConnectionEvent, watchConnection } from './connection.ts';
+import { currentIncarnation, servingIncarnation } from './incarnation.ts';
 import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from './subjects.ts';
-import { decodeAnnouncement, decodeDeliveries, encodeDeliveries } from './wire-delivery.ts';
+import { decodeAnnouncement, decodeRouteMessage, encodeDeliveries, type RouteMessage } from './wire-delivery.ts';
 import { type Decoded, WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
 
 interface OutgoingBatch {
@@ -30,7 +31,9 @@ export interface NatsTransportOptions {
 /**
  * The distributed deployment's transport: routed deliveries on `<ns>.route.<consumer>`,
  * announcements on `<ns>.evt.<topic>`. Delivery is at-most-once, as NATS core is; every
- * message is validated on receipt, and a malformed one is logged and dropped.
+ * message is validated on receipt, and a malformed one is logged and dropped. Deliveries
+ * carry the incarnation of the supervisor that routed them; one from another incarnation is
+ * handed on only as news that the route moved (`prev` equal to its seq: read the log).
  *
  * @example
  * const nc = await connectNats(url);
@@ -96,8 +99,9 @@ export class NatsTransport implements Transport {
     this.#routes.get(consumer)?.unsubscribe();
     const subscription = this.#nc.subscribe(subject, {
       callback: (error, msg) => {
-        const deliveries = this.#receive(error, msg, () => decodeDeliveries(msg.data, msg.headers));
-        if (!deliveries) return;
+        const message = this.#receive(error, msg, () => decodeRouteMessage(msg.data, msg.headers));
+        if (!message) return;
+        const deliveries = this.#trusted(consumer, message);
         for (const delivery of deliveries) {
           try {
             handler(delivery);
@@ -189,11 +193,28 @@ export class NatsTransport implements Transport {
       this.#routeSubjects.set(consumer, subject);
     }
     try {
-      this.#nc.publish(subject, encodeDeliveries(batch.prev, batch.jsons), { headers: this.#headers });
+      this.#nc.publish(subject, encodeDeliveries(batch.prev, batch.jsons, servingIncarnation(this.#nc)), { headers: this.#headers });
     } catch (error) {
       // The router has moved on; the host sees the gap in its next `prev` or heartbeat and reads it.
       this.#logger.warn('could not send deliveries; the consumer will read them from the log', { consumer, seq: batch.firstSeq, error: reason(error) });
     }
+  }
+
+  /**
+   * Deliveries from the supervisor this process last heard from, as they came. Any others (a
+   * stale supervisor's, or a message without an incarnation once one is known) only say that
+   * the route reached their last seq: the host reads up to it from the log, never past its head.
+   */
+  #trusted(consumer: string, message: RouteMessage): Delivery[] {
+    const current = currentIncarnation(this.#nc);
+    if (current === undefined || message.incarnation === current) return message.deliveries;
+    const last = message.deliveries[message.deliveries.length - 1] as Delivery;
+    this.#logger.info('a delivery did not come from the current supervisor; the consumer reads the log instead', {
+      consumer,
+      seq: last.envelope.seq,
+      incarnation: message.incarnation,
+    });
+    return [{ envelope: last.envelope, prev: last.envelope.seq }];
   }
 
   #batchBytes(): number {
