@@ -13,12 +13,10 @@ import type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 import type { Component } from './host/component.ts';
 import type { ActorView } from './host/component-host.ts';
 import type { ComponentRunner, ConsumerStatus } from './host/runner.ts';
-import { connectNats } from './nats/connection.ts';
-import { serveWorkerControl } from './nats/worker-control.ts';
 import type { ReadQuery } from './sss/event-log.ts';
 import type { RouteState } from './sss/log-access.ts';
 import { createSystemView, type SystemView } from './supervisor/system-view.ts';
-import { type NatsOptions, type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
+import { type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
 
 export type { SystemRole } from './deployments/deployment.ts';
 export type { Awaited, WaitForOptions } from './host/actor-wait.ts';
@@ -51,8 +49,6 @@ export class System {
   #stopping: Promise<void> | undefined;
   #halting: Promise<void> | undefined;
   #closed = false;
-  /** Stops answering queries and commands over NATS, and closes the connection it opened for that. */
-  #stopControl: () => Promise<void> = async () => {};
   #markStopped!: () => void;
   /** Resolves once the system has stopped, for whatever reason (`stop`, `halt`, a lost lease). */
   readonly stopped: Promise<void> = new Promise((resolve) => {
@@ -70,18 +66,21 @@ export class System {
   }
 
   /** Starts a system on a deployment; resolves once every consumer is live. @internal */
-  static async start(deployment: Deployment, o: ResolvedOptions, nats?: NatsOptions): Promise<System> {
+  static async start(deployment: Deployment, o: ResolvedOptions): Promise<System> {
     let system: System | undefined;
     try {
       const machines = buildMachines(deployment, o);
       system = new System(deployment, machines);
       const running = system;
+      const { runner } = machines;
       deployment.attach(
-        { resync: () => machines.runner?.resyncAll(), reregister: () => machines.runner?.reregisterAll() },
-        async () => (await running.status()).consumers,
+        { resync: () => runner?.resyncAll(), reregister: () => runner?.reregisterAll() },
+        runner && {
+          consumers: async () => (await running.status()).consumers,
+          control: { query: (component, key) => runner.query(component, key), command: (consumer, command, arg) => runner.command(consumer, command, arg) },
+        },
       );
       await startMachines(machines, deployment, o, (state) => running.#supervisorMoved(state));
-      if (nats && machines.runner && o.components.length > 0) await system.#serveControl(nats, o, machines.runner);
       return system;
     } catch (error) {
       if (system) await system.stop().catch(() => {});
@@ -276,26 +275,9 @@ export class System {
    * subject, on a connection of its own, so `recq query|pause|... --nats` reach the worker
    * that holds a consumer's lease.
    */
-  async #serveControl(nats: NatsOptions, o: ResolvedOptions, runner: ComponentRunner): Promise<void> {
-    const connection = nats.connection ?? (await connectNats(nats.servers ?? 'nats://127.0.0.1:4222'));
-    const stop = serveWorkerControl(connection, {
-      ...(nats.namespace === undefined ? {} : { namespace: nats.namespace }),
-      owner: o.owner,
-      logger: o.logger,
-      handler: {
-        query: (component, key) => runner.query(component, key),
-        command: (consumer, command, arg) => runner.command(consumer, command, arg),
-      },
-    });
-    this.#stopControl = async () => {
-      stop();
-      if (!nats.connection) await connection.close().catch(() => {});
-    };
-  }
 
   async #finish(work: () => Promise<void>): Promise<void> {
     try {
-      await this.#stopControl().catch(() => {});
       await work();
     } finally {
       if (!this.#closed) {
@@ -342,7 +324,7 @@ export class System {
  */
 export async function createSystem(options: SystemOptions): Promise<System> {
   const o = resolveOptions(options);
-  if (options.nats) return System.start(await distributedDeployment('all', o, options.nats, options.transport), o, options.nats);
+  if (options.nats) return System.start(await distributedDeployment('all', o, options.nats, options.transport), o);
   return System.start(embeddedDeployment(o, options.transport), o);
 }
 
@@ -369,5 +351,5 @@ export async function startSupervisor(options: Omit<SystemOptions, 'components'>
 export async function startWorker(options: SystemOptions): Promise<System> {
   const o = resolveOptions(options);
   if (!options.nats) throw new InvalidOptionError('nats', options.nats, 'a worker reaches its supervisor over NATS: give { servers } or { connection }');
-  return System.start(await distributedDeployment('worker', o, options.nats, options.transport), o, options.nats);
+  return System.start(await distributedDeployment('worker', o, options.nats, options.transport), o);
 }

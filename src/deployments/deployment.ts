@@ -4,6 +4,7 @@ import type { Outbox } from '../css/outbox.ts';
 import type { SqliteDatabase } from '../db.ts';
 import type { ConsumerStatus } from '../host/runner.ts';
 import type { Lease } from '../lease.ts';
+import type { ControlHandler } from '../nats/worker-control.ts';
 import type { EventLog } from '../sss/event-log.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -34,6 +35,12 @@ export interface DeploymentEvents {
   reregister(): void;
 }
 
+/** What this process's hosts offer other processes (distributed: over NATS, to `recq status`, `recq query` and operator commands). */
+export interface HostServices {
+  consumers(): Promise<ConsumerStatus[]>;
+  control: ControlHandler;
+}
+
 /**
  * One deployment of a system, as this process sees it: where the log is and how to reach it,
  * how routed events travel, where hosts put what they emit, and what fences their commits.
@@ -58,7 +65,7 @@ export interface Deployment {
   /** A check, run inside each checkpoint transaction, that a consumer's lease is still held; undefined where no transaction can see the lease. */
   fence(lease: Lease): (() => void) | undefined;
   /** Starts what the deployment serves besides the log (e.g. the workers' status responder) and wires its events to the hosts. */
-  attach(events: DeploymentEvents, consumers: () => Promise<ConsumerStatus[]>): void;
+  attach(events: DeploymentEvents, hosts: HostServices | undefined): void;
   /** Closes the transport, the connection and the file, once the machines have stopped. */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { resolveStreamPlace } from '../jetstream/stream-place.ts';
 import { connectNats } from '../nats/connection.ts';
 import { NatsLogAccess } from '../nats/log-client.ts';
 import { NatsTransport } from '../nats/transport.ts';
+import { serveWorkerControl } from '../nats/worker-control.ts';
 import { ConnectionTracker, serveWorkerStatus } from '../nats/worker-status.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import { LogNode } from '../supervisor/log-node.ts';
@@ -112,11 +113,16 @@ export async function distributedDeployment(
       outbox,
       // The lease table is in the supervisor's file: no checkpoint transaction here can see it.
       fence: () => undefined,
-      attach(deploymentEvents, consumers) {
+      attach(deploymentEvents, hosts) {
         events = deploymentEvents;
         // A producer (a worker with no components) runs no hosts and has nothing to report.
-        if (role === 'supervisor' || o.components.length === 0) return;
-        stopServing = serveWorkerStatus({ connection: nc, ...namespace, owner: o.owner, tracker, consumers, logger: o.logger });
+        if (!hosts || o.components.length === 0) return;
+        const stopStatus = serveWorkerStatus({ connection: nc, ...namespace, owner: o.owner, tracker, consumers: hosts.consumers, logger: o.logger });
+        const stopControl = serveWorkerControl(nc, { ...namespace, owner: o.owner, handler: hosts.control, logger: o.logger });
+        stopServing = () => {
+          stopControl();
+          stopStatus();
+        };
       },
       async close() {
         stopServing();
