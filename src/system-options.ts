@@ -7,12 +7,16 @@ import { InvalidOptionError } from './errors.ts';
 import type { CheckpointPolicy, Component } from './host/component.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryPolicyProblem } from './host/retry-policy.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import type { NatsCredentials } from './nats/credentials.ts';
 import { checkpointProblem, numberProblem } from './options.ts';
 import { processOwner } from './owner.ts';
 import type { Transport } from './transport/transport.ts';
 
-/** Where a distributed system's processes meet: a NATS server (or cluster) and a namespace. */
-export interface NatsOptions {
+/**
+ * Where a distributed system's processes meet: a NATS server (or cluster) and a namespace,
+ * and how this process proves who it is there (user/password, token, NKey, .creds, TLS).
+ */
+export interface NatsOptions extends NatsCredentials {
   /** Server URL(s), e.g. `nats://127.0.0.1:4222`. */
   servers?: string | readonly string[];
   /** An open connection to use instead (it is not closed on stop). */

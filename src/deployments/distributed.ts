@@ -34,7 +34,7 @@ export async function distributedDeployment(
   nats: NatsOptions,
   transport?: Transport,
 ): Promise<Deployment> {
-  const nc = nats.connection ?? (await connectNats(nats.servers ?? 'nats://127.0.0.1:4222'));
+  const nc = nats.connection ?? (await connectNats(nats.servers ?? 'nats://127.0.0.1:4222', nats));
   const ownsConnection = !nats.connection;
   const namespace = nats.namespace === undefined ? {} : { namespace: nats.namespace };
   const tracker = new ConnectionTracker(o.clock);

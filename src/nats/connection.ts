@@ -1,6 +1,7 @@
-import { type ConnectionOptions, connect, DebugEvents, Events, type NatsConnection, type Status } from 'nats';
+import { type ConnectionOptions, connect, DebugEvents, ErrorCode, Events, type NatsConnection, type Status } from 'nats';
 import { NatsConnectError } from '../errors.ts';
 import { consoleLogger, type Logger } from '../logger.ts';
+import { authOptions, type NatsCredentials, withEnvCredentials } from './credentials.ts';
 
 /**
  * What happened to a NATS connection. NATS core is at-most-once: after `disconnect`, `stale`,
@@ -27,23 +28,32 @@ export const RECONNECT_DEFAULTS = {
 } as const satisfies ConnectionOptions;
 
 /**
- * Connects to NATS with reconnect settings fit for recq (`RECONNECT_DEFAULTS`); options you
- * pass win. Rejects with a `NatsConnectError` naming the servers if none answers.
+ * Connects to NATS with reconnect settings fit for recq (`RECONNECT_DEFAULTS`) and the given
+ * credentials (those missing are taken from `RECQ_NATS_*`, see `credentialsFromEnv`); options
+ * you pass win. Rejects with a `NatsConnectError` naming the servers if none answers or the
+ * server refuses the credentials, and with `InvalidOptionError` for incomplete credentials.
  *
  * @example
- * const nc = await connectNats('nats://127.0.0.1:4222');
+ * const nc = await connectNats('nats://127.0.0.1:4222', { user: 'worker-1', password: secret });
  * const stop = watchConnection(nc, (event) => logger.info(`nats ${event.type}`));
  */
-export async function connectNats(target: string | readonly string[] | ConnectionOptions): Promise<NatsConnection> {
+export async function connectNats(target: string | readonly string[] | ConnectionOptions, credentials: NatsCredentials = {}): Promise<NatsConnection> {
   const options: ConnectionOptions =
     typeof target === 'string' ? { servers: [target] } : Array.isArray(target) ? { servers: [...target] } : { ...(target as ConnectionOptions) };
+  const auth = authOptions(withEnvCredentials(credentials));
   try {
-    return await connect({ name: 'recq', ...RECONNECT_DEFAULTS, ...options });
+    return await connect({ name: 'recq', ...RECONNECT_DEFAULTS, ...auth, ...options });
   } catch (error) {
     const servers = options.servers ?? (options.port === undefined ? '127.0.0.1:4222' : `127.0.0.1:${options.port}`);
-    throw new NatsConnectError([servers].flat().join(', '), error);
+    const refused = (error as { code?: unknown })?.code === ErrorCode.AuthorizationViolation;
+    throw refused
+      ? new NatsConnectError([servers].flat().join(', '), error, REFUSED_CREDENTIALS)
+      : new NatsConnectError([servers].flat().join(', '), error);
   }
 }
+
+const REFUSED_CREDENTIALS =
+  'The server refused these credentials: give the user and password, token, NKey seed or .creds file its config names (options nats.user, nats.token, nats.nkey, nats.creds; flags --nats-user ...; or RECQ_NATS_* variables).';
 
 function toConnectionEvent(status: Status): ConnectionEvent | undefined {
   switch (status.type) {
