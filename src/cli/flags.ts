@@ -48,6 +48,26 @@ export const FLAGS = {
   owner: { type: 'string', usage: '--owner NAME', help: "this process's name in leases (default host:pid:random)" },
 } as const satisfies Flags;
 
+/**
+ * How a command proves who it is to NATS. Each falls back to its `RECQ_NATS_*` variable
+ * (`--nats-password` to `RECQ_NATS_PASSWORD`, ...), which keeps secrets out of `ps`.
+ */
+export const NATS_AUTH_FLAGS = {
+  'nats-user': { type: 'string', usage: '--nats-user NAME', help: 'NATS user (with --nats-password; env RECQ_NATS_USER)' },
+  'nats-password': { type: 'string', usage: '--nats-password SECRET', help: 'password of --nats-user (env RECQ_NATS_PASSWORD)' },
+  'nats-token': { type: 'string', usage: '--nats-token SECRET', help: 'NATS token (env RECQ_NATS_TOKEN)' },
+  'nats-nkey': { type: 'string', usage: '--nats-nkey SEED|FILE', help: 'NKey user seed, or a file holding one (env RECQ_NATS_NKEY)' },
+  'nats-creds': { type: 'string', usage: '--nats-creds FILE', help: '.creds file: user JWT and NKey seed (env RECQ_NATS_CREDS)' },
+  'nats-inbox-prefix': {
+    type: 'string',
+    usage: '--nats-inbox-prefix P',
+    help: "prefix of this process's reply subjects (default _INBOX;\nenv RECQ_NATS_INBOX_PREFIX): give each NATS user its own",
+  },
+  'nats-tls-ca': { type: 'string', usage: '--nats-tls-ca FILE', help: 'CA of the NATS server certificate (env RECQ_NATS_TLS_CA)' },
+  'nats-tls-cert': { type: 'string', usage: '--nats-tls-cert FILE', help: 'client certificate for TLS (env RECQ_NATS_TLS_CERT)' },
+  'nats-tls-key': { type: 'string', usage: '--nats-tls-key FILE', help: 'key of --nats-tls-cert (env RECQ_NATS_TLS_KEY)' },
+} as const satisfies Flags;
+
 /** The flags of every command that controls a consumer through its database. */
 export const CONTROL_FLAGS = { db: FLAGS.db, wait: FLAGS.wait } as const satisfies Flags;
 

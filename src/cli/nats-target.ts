@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import { NatsConnectError } from '../errors.ts';
 import { connectNats } from '../nats/connection.ts';
+import type { NatsCredentials, NatsTls } from '../nats/credentials.ts';
 import { assertNamespace, DEFAULT_NAMESPACE } from '../nats/subjects.ts';
 import { isRecqError, UsageError } from './command.ts';
 
@@ -12,10 +13,57 @@ export interface NatsTarget {
   namespace: string;
   /** The servers as given, for messages. */
   url: string;
+  /** What `--nats-user`, `--nats-token`, ... gave (the `RECQ_NATS_*` variables fill the rest when connecting). */
+  credentials: NatsCredentials;
+}
+
+/** The values of `NATS_AUTH_FLAGS` as `parseArgs` returns them. */
+export interface NatsAuthValues {
+  'nats-user'?: string | undefined;
+  'nats-password'?: string | undefined;
+  'nats-token'?: string | undefined;
+  'nats-nkey'?: string | undefined;
+  'nats-creds'?: string | undefined;
+  'nats-inbox-prefix'?: string | undefined;
+  'nats-tls-ca'?: string | undefined;
+  'nats-tls-cert'?: string | undefined;
+  'nats-tls-key'?: string | undefined;
+}
+
+/**
+ * The credentials the `--nats-*` flags give; a command without those flags gets none here and
+ * connects with what `RECQ_NATS_*` says.
+ *
+ * @example
+ * natsCredentialsOf({ 'nats-creds': '/etc/recq/worker.creds' }); // { creds: '/etc/recq/worker.creds' }
+ */
+export function natsCredentialsOf(values: NatsAuthValues): NatsCredentials {
+  const credentials: NatsCredentials = {};
+  const fields = [
+    ['nats-user', 'user'],
+    ['nats-password', 'password'],
+    ['nats-token', 'token'],
+    ['nats-nkey', 'nkey'],
+    ['nats-creds', 'creds'],
+    ['nats-inbox-prefix', 'inboxPrefix'],
+  ] as const;
+  for (const [flag, field] of fields) {
+    const value = values[flag];
+    if (value !== undefined) credentials[field] = value;
+  }
+  const tls: NatsTls = {};
+  if (values['nats-tls-ca'] !== undefined) tls.ca = values['nats-tls-ca'];
+  if (values['nats-tls-cert'] !== undefined) tls.cert = values['nats-tls-cert'];
+  if (values['nats-tls-key'] !== undefined) tls.key = values['nats-tls-key'];
+  if (Object.keys(tls).length > 0) credentials.tls = tls;
+  return credentials;
 }
 
 /** `--nats` and `--namespace`, checked; undefined when `--nats` is not given. */
-export function parseNatsTarget(command: string, values: { nats?: string | undefined; namespace?: string | undefined }): NatsTarget | undefined {
+export function parseNatsTarget(
+  command: string,
+  values: { nats?: string | undefined; namespace?: string | undefined } & NatsAuthValues,
+): NatsTarget | undefined {
   if (values.nats === undefined) {
     if (values.namespace !== undefined) throw new UsageError('--namespace names the subjects of a system over NATS; give --nats URL too', command);
     return undefined;
@@ -31,13 +79,13 @@ export function parseNatsTarget(command: string, values: { nats?: string | undef
   } catch (error) {
     throw new UsageError(`--namespace ${JSON.stringify(namespace)}: ${error instanceof Error ? error.message : String(error)}`, command);
   }
-  return { servers, namespace, url: servers.join(',') };
+  return { servers, namespace, url: servers.join(','), credentials: natsCredentialsOf(values) };
 }
 
 /** Like `parseNatsTarget`, for commands that read a file unless `--nats` says to ask a running system: `--db` with it is refused. */
 export function parseNatsInsteadOfDb(
   command: string,
-  values: { db?: string | undefined; nats?: string | undefined; namespace?: string | undefined },
+  values: { db?: string | undefined; nats?: string | undefined; namespace?: string | undefined } & NatsAuthValues,
 ): NatsTarget | undefined {
   const target = parseNatsTarget(command, values);
   if (target && values.db !== undefined) throw new UsageError('give --db FILE or --nats URL, not both', command);
@@ -45,7 +93,7 @@ export function parseNatsInsteadOfDb(
 }
 
 /** Like `parseNatsTarget`, for commands that only work over NATS. */
-export function requireNatsTarget(command: string, values: { nats?: string | undefined; namespace?: string | undefined }): NatsTarget {
+export function requireNatsTarget(command: string, values: { nats?: string | undefined; namespace?: string | undefined } & NatsAuthValues): NatsTarget {
   const target = parseNatsTarget(command, values);
   if (!target) throw new UsageError('missing --nats URL: the NATS server the system meets on', command);
   return target;
@@ -54,7 +102,7 @@ export function requireNatsTarget(command: string, values: { nats?: string | und
 /** Connects for a command that asks the supervisor or the workers something; failures name the URL. */
 export async function connectTo(target: NatsTarget): Promise<NatsConnection> {
   try {
-    return await connectNats(target.servers);
+    return await connectNats(target.servers, target.credentials);
   } catch (error) {
     throw explainConnectFailure(error, target);
   }
