@@ -20,6 +20,11 @@ export interface NatsServer {
 export interface NatsServerOptions {
   /** The server's max_payload in bytes (NATS default 1 MiB). */
   maxPayload?: number;
+  /**
+   * More server config (nats-server's own syntax): accounts, users and permissions, TLS, ...
+   * A function gets the server's directory, where it may write certificates.
+   */
+  config?: string | ((dir: string) => string);
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -82,7 +87,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const launch = async (): Promise<void> => {
     fs.mkdirSync(dir, { recursive: true });
     const config = path.join(dir, 'nats.conf');
-    fs.writeFileSync(config, options.maxPayload === undefined ? '' : `max_payload: ${options.maxPayload}\n`);
+    const extra = typeof options.config === 'function' ? options.config(dir) : (options.config ?? '');
+    fs.writeFileSync(config, `${options.maxPayload === undefined ? '' : `max_payload: ${options.maxPayload}\n`}${extra}\n`);
     child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-c', config, '-P', path.join(dir, 'nats.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     const started = child;
