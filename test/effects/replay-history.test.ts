@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { assign, emit, fromPromise, setup } from 'xstate';
+import { defineComponent, silentLogger } from '../../src/index.ts';
+import { closeTestSystems, type TestSystem, testSystem } from '../../src/testing/index.ts';
+import { untilActor } from './until-actor.ts';
+
+const TIMEOUT_MS = 60_000;
+
+/** Counts the calls of every step, so a test can tell that a replay called nobody. */
+class Steps {
+  calls = 0;
+  readonly step = fromPromise(async ({ input }: { input: { name: string } }) => {
+    this.calls++;
+    return `${input.name} done`;
+  });
+}
+
+/**
+ * Three promise children, each invoked when the one before it settles (first → second →
+ * third), then a wait that a `close` event ends, or a timeout set on the third outcome.
+ */
+const chain = (steps: Steps) =>
+  defineComponent({
+    name: 'chain',
+    subscribe: 'chain.*',
+    key: true,
+    checkpoint: { maxDelayMs: 0 },
+    logic: setup({
+      types: {} as {
+        context: { trail: string[] };
+        events: { type: 'start' } | { type: 'close' };
+      },
+      actors: { step: steps.step },
+    }).createMachine({
+      id: 'chain',
+      context: { trail: [] },
+      initial: 'idle',
+      states: {
+        idle: { on: { start: 'first', close: { actions: assign({ trail: ({ context }) => [...context.trail, 'close ignored in idle'] }) } } },
+        first: {
+          invoke: { src: 'step', input: { name: 'first' }, onDone: { target: 'second', actions: assign({ trail: ({ context, event }) => [...context.trail, event.output] }) } },
+          on: { close: { actions: assign({ trail: ({ context }) => [...context.trail, 'close ignored in first'] }) } },
+        },
+        second: {
+          invoke: { src: 'step', input: { name: 'second' }, onDone: { target: 'third', actions: assign({ trail: ({ context, event }) => [...context.trail, event.output] }) } },
+          on: { close: { actions: assign({ trail: ({ context }) => [...context.trail, 'close ignored in second'] }) } },
+        },
+        third: {
+          invoke: {
+            src: 'step',
+            input: { name: 'third' },
+            onDone: { target: 'waiting', actions: assign({ trail: ({ context, event }) => [...context.trail, event.output] }) },
+          },
+          on: { close: { actions: assign({ trail: ({ context }) => [...context.trail, 'close ignored in third'] }) } },
+        },
+        waiting: {
+          on: { close: { target: 'closed', actions: assign({ trail: ({ context }) => [...context.trail, 'closed'] }) } },
+          after: {
+            [TIMEOUT_MS]: {
+              target: 'timedOut',
+              actions: [assign({ trail: ({ context }) => [...context.trail, 'timed out'] }), emit({ type: 'timer.timed-out' })],
+            },
+          },
+        },
+        closed: {},
+        timedOut: {},
+      },
+    }),
+  });
+
+const view = async (t: TestSystem) => {
+  const { value, context, seq } = await t.query('chain', 'k');
+  return { value, context, seq };
+};
+
+describe('a replay reproduces history: chained children, and timers set and fired outside events', () => {
+  afterEach(closeTestSystems);
+
+  it('replays a chain of three journaled children to its end, with an event that came after the chain after it again', async () => {
+    const steps = new Steps();
+    const t = await testSystem({ components: [chain(steps)], logger: silentLogger });
+    await t.publish('chain.started', { type: 'start' }, { key: 'k' });
+    await untilActor(t, 'chain', 'k', (a) => a.value === 'waiting');
+    await t.publish('chain.closed', { type: 'close' }, { key: 'k' });
+    const first = await view(t);
+    expect(first).toEqual({ value: 'closed', context: { trail: ['first done', 'second done', 'third done', 'closed'] }, seq: 2 });
+    expect(steps.calls).toBe(3);
+    const logBefore = await t.events();
+
+    await t.system.replay('chain', { from: 1 });
+    await t.settled();
+    expect(await view(t)).toEqual(first);
+    expect(steps.calls).toBe(3);
+    expect(await t.events()).toEqual(logBefore);
+  });
+
+  it('gives a timer set while applying an outcome the same id in a replay, so it fires once', async () => {
+    const steps = new Steps();
+    const t = await testSystem({ components: [chain(steps)], logger: silentLogger });
+    await t.publish('chain.started', { type: 'start' }, { key: 'k' });
+    await untilActor(t, 'chain', 'k', (a) => a.value === 'waiting');
+    // Restarted at once: the timer's id must not depend on what this process handled last.
+    await t.restart({ crash: true });
+    await t.advance(TIMEOUT_MS);
+    const first = await view(t);
+    expect(first).toEqual({ value: 'timedOut', context: { trail: ['first done', 'second done', 'third done', 'timed out'] }, seq: 1 });
+    const logBefore = await t.events();
+    expect(logBefore.filter((e) => e.topic === 'timer.timed-out')).toHaveLength(1);
+
+    await t.system.replay('chain', { from: 1 });
+    await t.settled();
+    await t.advance(TIMEOUT_MS);
+    expect(await view(t)).toEqual(first);
+    expect(await t.events()).toEqual(logBefore);
+    expect(steps.calls).toBe(3);
+  });
+
+  it('replays a timeout that fired in history at the same point, without a clock advance', async () => {
+    const steps = new Steps();
+    const t = await testSystem({ components: [chain(steps)], logger: silentLogger });
+    await t.publish('chain.started', { type: 'start' }, { key: 'k' });
+    await untilActor(t, 'chain', 'k', (a) => a.value === 'waiting');
+    await t.advance(TIMEOUT_MS);
+    // Came after the timeout: it meets the actor in timedOut, which ignores it.
+    await t.publish('chain.closed', { type: 'close' }, { key: 'k' });
+    const first = await view(t);
+    expect(first).toEqual({ value: 'timedOut', context: { trail: ['first done', 'second done', 'third done', 'timed out'] }, seq: 3 });
+    const logBefore = await t.events();
+
+    await t.system.replay('chain', { from: 1 });
+    await t.settled();
+    expect(await view(t)).toEqual(first);
+    expect(await t.events()).toEqual(logBefore);
+    await t.restart({ crash: true });
+    expect(await view(t)).toEqual(first);
+    expect(steps.calls).toBe(3);
+  });
+});
