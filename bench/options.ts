@@ -9,6 +9,8 @@ export interface BenchOptions {
   /** Divide every workload's event count by this (10 with --quick). */
   divisor: number;
   warmup: boolean;
+  /** Checkpoint delay for the recq modes of W1 and W2; undefined keeps the system default (10 ms). */
+  checkpointDelayMs: number | undefined;
 }
 
 export const USAGE = `usage: npm run bench -- [--only W1[,W2]] [--mode embedded[,nats]] [--repeat N] [--quick] [--no-warmup]
@@ -16,7 +18,8 @@ export const USAGE = `usage: npm run bench -- [--only W1[,W2]] [--mode embedded[
   --mode NAME    run only these modes: in-memory, embedded, nats, jetstream-r3 (default all; e.g. to profile one)
   --repeat N     run each workload N times and report the median (default 1)
   --quick        10x fewer events, for a smoke run
-  --no-warmup    skip the unreported 1/10-scale warm-up pass`;
+  --no-warmup    skip the unreported 1/10-scale warm-up pass
+  --checkpoint-delay-ms N   W1/W2 recq modes checkpoint with maxDelayMs N (0: after every batch)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -27,6 +30,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       repeat: { type: 'string' },
       quick: { type: 'boolean' },
       'no-warmup': { type: 'boolean' },
+      'checkpoint-delay-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -34,7 +38,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (values.help) throw new UsageError('');
   const repeat = Number(values.repeat ?? '1');
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat must be a positive integer, got ${JSON.stringify(values.repeat)}`);
+  const delay = values['checkpoint-delay-ms'] === undefined ? undefined : Number(values['checkpoint-delay-ms']);
+  if (delay !== undefined && !(delay >= 0))
+    throw new UsageError(`--checkpoint-delay-ms must be a number ≥ 0, got ${JSON.stringify(values['checkpoint-delay-ms'])}`);
   return {
+    checkpointDelayMs: delay,
     only: list(values.only).map((v) => v.toUpperCase()),
     modes: list(values.mode),
     repeat,

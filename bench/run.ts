@@ -37,7 +37,10 @@ async function main(): Promise<number> {
   }
   const modes = ALL_MODES.filter((m) => options.modes.length === 0 || options.modes.includes(m.name));
   const selected = (name: string) => options.only.length === 0 || options.only.includes(name);
-  const workloads = WORKLOADS.filter((w) => selected(w.name)).map((w) => scaled(w, options.divisor));
+  const workloads = WORKLOADS.filter((w) => selected(w.name)).map((w) => ({
+    ...scaled(w, options.divisor),
+    ...(options.checkpointDelayMs === undefined ? {} : { checkpoint: { maxDelayMs: options.checkpointDelayMs } }),
+  }));
   const scenarios = SCENARIOS.filter((s) => (s.optIn && options.divisor === 1 ? options.only.includes(s.name) : selected(s.name)));
   let nats: string | undefined;
   if (workloads.length > 0 && modes.some((m) => m.name === 'nats' || m.name.startsWith('jetstream'))) {
@@ -52,6 +55,7 @@ async function main(): Promise<number> {
   const progress = (line: string) => process.stderr.write(`${line}\n`);
 
   out(machineLine());
+  if (options.checkpointDelayMs !== undefined) out(`checkpoint: W1/W2 recq components use maxDelayMs ${options.checkpointDelayMs}`);
   out(`durability: ${DURABILITY} (SQLite WAL, synchronous=FULL), fresh database file per run in ${tmpdir()}`);
   if (nats !== undefined) out(`nats: ${nats}, fresh server per run; supervisor in a child process, worker in the bench process`);
   out(

@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import type { CheckpointPolicy } from '../src/index.ts';
 
 // A type alias, not an interface, so it fits recq's `EventObject` index signature.
 export type AddEvent = { type: 'add'; amount: number };
@@ -31,6 +32,8 @@ export interface Workload {
   events: number;
   /** Undefined: one singleton actor consumes every event. */
   keys: number | undefined;
+  /** The recq component's checkpoint policy, if not the system default. */
+  checkpoint?: Partial<CheckpointPolicy>;
 }
 
 export const WORKLOADS: readonly Workload[] = [

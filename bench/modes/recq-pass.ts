@@ -16,6 +16,7 @@ export function counterComponent(workload: Workload): Component {
     name: 'counter',
     logic: counterMachine,
     subscribe: workload.topic,
+    ...(workload.checkpoint === undefined ? {} : { checkpoint: workload.checkpoint }),
     ...(workload.keys === undefined ? {} : { key: true as const }),
   });
 }
