@@ -12,6 +12,7 @@
  * }
  */
 export * from './errors/command-errors.ts';
+export * from './errors/dashboard-errors.ts';
 export * from './errors/effects-errors.ts';
 export * from './errors/input-errors.ts';
 export * from './errors/jetstream-errors.ts';

@@ -62,7 +62,13 @@ export type RecqErrorCode =
   | 'LOG_IN_USE'
   | 'CONSUMER_RUNNING'
   | 'CONSUMER_NOT_RUNNING'
-  | 'WORKER_UNREACHABLE';
+  | 'WORKER_UNREACHABLE'
+  // The dashboard.
+  | 'DASHBOARD_FORBIDDEN'
+  | 'DASHBOARD_UNAUTHORIZED'
+  | 'DASHBOARD_BAD_REQUEST'
+  | 'DASHBOARD_NEEDS_TOKEN'
+  | 'DASHBOARD_NOT_BUILT';
 
 /**
  * An error as it travels in a reply: its code, the sender's message, and its own fields. A

@@ -1,0 +1,133 @@
+import { ConsumerControl, type Delivery } from '../cli/control.ts';
+import { StoreReader } from '../cli/inspect.ts';
+import { UnknownComponentError, UnknownKeyError } from '../errors.ts';
+import type { Component } from '../host/component.ts';
+import { consumerResource } from '../lease.ts';
+import { chartOf } from './chart.ts';
+import { eventOf, historyOf, letterOf, timersOf } from './records.ts';
+import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
+import type { DashboardActor, DashboardConsumer } from './wire.ts';
+
+/**
+ * How long a button waits for the system running the consumer to apply its command before
+ * answering "queued": the live view shows the outcome when it comes.
+ */
+const WRITE_WAIT_MS = 0;
+
+/**
+ * The dashboard's view of a database file that another process may be running: read
+ * read-only, as `recq status` reads it; its buttons queue commands in the file, as `recq
+ * pause` and `recq dlq retry` do, for the system running the consumer to apply within one
+ * heartbeat. `components` (from a system module) give the statecharts.
+ */
+export function fileSource(db: string, components: readonly Component[] = []): DashboardSource {
+  const reader = StoreReader.open(db);
+  const definitions = new Map(components.map((c) => [c.name, c]));
+
+  async function command(consumer: string, name: 'pause' | 'resume' | 'retry' | 'skip', arg: number | undefined, what: string): Promise<string> {
+    const control = ConsumerControl.open(db, WRITE_WAIT_MS);
+    try {
+      return said(await control.send(consumer, name, arg, what), what);
+    } finally {
+      control.close();
+    }
+  }
+
+  function withControl<T>(work: (control: ConsumerControl) => T): T {
+    const control = ConsumerControl.open(db, WRITE_WAIT_MS);
+    try {
+      return work(control);
+    } finally {
+      control.close();
+    }
+  }
+
+  return {
+    async overview() {
+      const now = Date.now();
+      const status = reader.status(now);
+      const consumers = status.consumers.map((c): DashboardConsumer => {
+        const lease = status.leases.find((l) => l.resource === consumerResource(c.consumer) && !l.expired);
+        return {
+          consumer: c.consumer,
+          component: c.component,
+          hostState: c.hostState,
+          offset: c.offset,
+          head: status.head,
+          lag: c.lag,
+          activeActors: null,
+          storedActors: c.storedActors,
+          leaseOwner: lease?.owner,
+          leaseEpoch: lease?.epoch,
+          restarts: null,
+          lastError: undefined,
+          deadLetters: c.deadLetters,
+        };
+      });
+      return {
+        source: reader.file,
+        writes: 'queued',
+        head: status.head,
+        supervisor: status.supervisor?.state,
+        consumers,
+        deadLetters: reader.deadLetters().map(letterOf),
+      };
+    },
+    async events(after, limit) {
+      return reader.readEvents(after, [], limit).envelopes.map(eventOf);
+    },
+    async components() {
+      const names = [...new Set([...reader.consumers().map((c) => c.component), ...definitions.keys()])];
+      return names.map((component) => ({ component, keyed: definitions.get(component)?.keyed, chart: chartOf(definitions.get(component)?.logic) }));
+    },
+    async actor(component, key): Promise<DashboardActor> {
+      const row = reader.status(Date.now()).consumers.find((c) => c.component === component);
+      if (!row)
+        throw new UnknownComponentError(
+          component,
+          reader.consumers().map((c) => c.component),
+        );
+      const stored = reader.snapshot(row.consumer, key ?? '');
+      if (!stored) throw new UnknownKeyError(component, key);
+      const snapshot = JSON.parse(stored.snapshot) as { value?: unknown; context?: unknown; status: string };
+      const head = reader.head();
+      const window = reader.readEvents(Math.max(0, head - HISTORY_WINDOW), row.patterns, HISTORY_WINDOW).envelopes;
+      return {
+        component,
+        key,
+        value: snapshot.value,
+        context: snapshot.context,
+        status: snapshot.status,
+        seq: stored.seq,
+        timers: timersOf(stored.timers),
+        history: historyOf(window, row.patterns, key, definitions.get(component)?.keyOf),
+      };
+    },
+    async retry(id) {
+      const letter = withControl((control) => control.letter('retry', id));
+      return command(letter.consumer, 'retry', id, `retry dead letter ${id}`);
+    },
+    async skip(id) {
+      const letter = withControl((control) => control.letter('skip', id));
+      return command(letter.consumer, 'skip', id, `skip dead letter ${id}`);
+    },
+    async pause(component) {
+      const { consumer } = withControl((control) => control.consumer(component));
+      return command(consumer, 'pause', undefined, `pause consumer ${consumer}`);
+    },
+    async resume(component) {
+      const { consumer } = withControl((control) => control.consumer(component));
+      return command(consumer, 'resume', undefined, `resume consumer ${consumer}`);
+    },
+    close() {
+      reader.close();
+    },
+  };
+}
+
+function said(delivery: Delivery, what: string): string {
+  if (delivery.kind === 'done') return `${delivery.command.outcome ?? what}.`;
+  return delivery.runner
+    ? `Queued: ${what}. ${delivery.runner.owner} applies it within one heartbeat.`
+    : `Queued: ${what}. No system runs this consumer now; it is applied when one starts on the file.`;
+}

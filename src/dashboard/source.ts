@@ -1,0 +1,27 @@
+import type { DashboardActor, DashboardComponent, DashboardEvent, DashboardOverview } from './wire.ts';
+
+/**
+ * Where the dashboard reads and what its buttons change: a running system in this process
+ * (`systemSource`), or a database file another process may be running (`fileSource`). Writes
+ * refuse a bad request with the same typed errors the CLI and the System API give, changing nothing.
+ */
+export interface DashboardSource {
+  /** Consumers, dead letters and the head; `samples` is filled in by the feed. */
+  overview(): Promise<Omit<DashboardOverview, 'samples'>>;
+  /** Up to `limit` events after `after`, in seq order. */
+  events(after: number, limit: number): Promise<DashboardEvent[]>;
+  components(): Promise<DashboardComponent[]>;
+  /** One actor's state, timers and history; `UnknownComponentError` or `UnknownKeyError` if there is none. */
+  actor(component: string, key: string | undefined): Promise<DashboardActor>;
+  /** Each resolves with what was done, in words. */
+  retry(id: number): Promise<string>;
+  skip(id: number): Promise<string>;
+  pause(component: string): Promise<string>;
+  resume(component: string): Promise<string>;
+  close(): void;
+}
+
+/** How many recent events of the log an actor's history looks through. */
+export const HISTORY_WINDOW = 20_000;
+/** How many of its events an actor's history keeps, the most recent ones. */
+export const HISTORY_LIMIT = 200;

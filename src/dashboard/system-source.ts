@@ -1,0 +1,131 @@
+import type { StoreReader } from '../cli/inspect.ts';
+import type { StoredSnapshot } from '../css/records.ts';
+import { InvalidCommandError, UnknownComponentError } from '../errors.ts';
+import type { Component } from '../host/component.ts';
+import type { System } from '../system.ts';
+import { chartOf } from './chart.ts';
+import { eventOf, historyOf, letterOf, timersOf } from './records.ts';
+import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
+import type { DashboardActor, DashboardComponent, DashboardConsumer, DashboardDeadLetter } from './wire.ts';
+
+export interface SystemSourceOptions {
+  /** The components' definitions, for their statecharts and exact history (each actor's key and topics). */
+  components?: readonly Component[];
+  /** The system's own file read-only, for pending timers as of each actor's last checkpoint. */
+  reader?: StoreReader;
+}
+
+/**
+ * The dashboard's view of a system running in this process: its live status and view, its
+ * log, and its operator calls (`retryDeadLetter`, `pause`, ...), which act at once.
+ */
+export function systemSource(system: System, options: SystemSourceOptions = {}): DashboardSource {
+  const definitions = new Map((options.components ?? []).map((c) => [c.name, c]));
+
+  function letters(): DashboardDeadLetter[] {
+    return system.deadLetters().flatMap((l) => (l.id === undefined ? [] : [letterOf({ ...l, id: l.id })]));
+  }
+
+  /** Refused as the file's control refuses it: a letter that is gone, or already retried or skipped. */
+  function waitingLetter(command: 'retry' | 'skip', id: number): DashboardDeadLetter {
+    const letter = letters().find((l) => l.id === id);
+    const action = `${command} dead letter ${id}`;
+    if (!letter) throw new InvalidCommandError(action, `there is no dead letter ${id}`);
+    if (letter.status !== 'parked' && letter.status !== 'blocking') {
+      throw new InvalidCommandError(
+        action,
+        `it is ${letter.status} already; only parked or blocking letters can be ${command === 'retry' ? 'retried' : 'skipped'}`,
+      );
+    }
+    return letter;
+  }
+
+  function known(component: string): void {
+    if (!system.components.includes(component)) throw new UnknownComponentError(component, system.components);
+  }
+
+  return {
+    async overview() {
+      const [status, routes] = await Promise.all([system.status(), system.routes()]);
+      const consumers: DashboardConsumer[] = status.consumers.map((c) => {
+        const lease = routes.leases.find((l) => l.resource === `consumer:${c.consumer}`);
+        return {
+          consumer: c.consumer,
+          component: c.component,
+          hostState: c.hostState,
+          offset: c.offset,
+          head: status.head,
+          lag: c.lag,
+          activeActors: c.activeActors,
+          storedActors: c.storedActors,
+          leaseOwner: lease?.owner,
+          leaseEpoch: lease?.epoch,
+          restarts: c.restarts,
+          lastError: c.lastError,
+          deadLetters: c.deadLetters,
+        };
+      });
+      return { source: 'running system', writes: 'direct', head: status.head, supervisor: status.supervisor, consumers, deadLetters: letters() };
+    },
+    async events(after, limit) {
+      return (await system.events({ after, limit })).map(eventOf);
+    },
+    async components() {
+      const status = await system.status();
+      return system.components.map(
+        (name): DashboardComponent => ({
+          component: name,
+          keyed: definitions.get(name)?.keyed ?? status.consumers.find((c) => c.component === name)?.keyed,
+          chart: chartOf(definitions.get(name)?.logic),
+        }),
+      );
+    },
+    async actor(component, key): Promise<DashboardActor> {
+      known(component);
+      const view = await system.query(component, key);
+      const definition = definitions.get(component);
+      const head = await system.head();
+      const patterns = definition?.patterns ?? [];
+      const window = await system.events({ after: Math.max(0, head - HISTORY_WINDOW), patterns, limit: HISTORY_WINDOW });
+      let stored: StoredSnapshot | undefined;
+      try {
+        stored = options.reader?.snapshot(component, view.key ?? '');
+      } catch {
+        stored = undefined;
+      }
+      return {
+        component,
+        key: view.key,
+        value: view.value,
+        context: view.context,
+        status: view.status,
+        seq: view.seq,
+        timers: timersOf(stored?.timers),
+        history: historyOf(window, patterns, view.key, definition?.keyOf),
+      };
+    },
+    async retry(id) {
+      waitingLetter('retry', id);
+      system.retryDeadLetter(id);
+      return `Dead letter ${id} is being retried.`;
+    },
+    async skip(id) {
+      waitingLetter('skip', id);
+      system.skipDeadLetter(id);
+      return `Dead letter ${id} skipped.`;
+    },
+    async pause(component) {
+      known(component);
+      system.pause(component);
+      return `Consumer ${component} pauses after its current batch.`;
+    },
+    async resume(component) {
+      known(component);
+      system.resume(component);
+      return `Consumer ${component} goes on.`;
+    },
+    close() {
+      options.reader?.close();
+    },
+  };
+}
