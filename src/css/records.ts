@@ -66,8 +66,9 @@ export interface DeadLetter {
  * - `done`, `error`: it settled, and its output (or error) was delivered to its parent.
  * - `stopped`: its parent stopped it before it settled (it left the state that invoked it).
  * - `parked`: delivering its outcome failed; the outcome went to a dead letter instead.
+ * - `fired`: no child, a delayed event of the actor's that fell due and was applied (id `component/key/timer/<cause>/<timer id>/fired`).
  */
-export type JournalOutcome = 'done' | 'error' | 'stopped' | 'parked';
+export type JournalOutcome = 'done' | 'error' | 'stopped' | 'parked' | 'fired';
 
 /** One invoked child's outcome, under its deterministic id; restore and replay deliver it instead of invoking again. */
 export interface JournalEntry {
@@ -80,6 +81,8 @@ export interface JournalEntry {
   value: string | null;
   /** Seq of the last event the actor had processed when the outcome was delivered: a replay delivers it at the same point. */
   appliedAfter: number;
+  /** How many outcomes and timer firings the actor had been given since that event: the order a replay delivers them in. */
+  position?: number;
 }
 
 /** Everything a consumer commits at once. */

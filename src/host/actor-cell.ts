@@ -7,7 +7,7 @@ import { InlineSpawnError, SnapshotRestoreError } from '../errors.ts';
 import { type CarriedOutcomes, ChildJournal, type JournalLink, type SettledChild, type SourceTag } from './child-journal.ts';
 import { restorableSnapshot } from './compatibility.ts';
 import type { Component } from './component.ts';
-import { DurableTimers, type PendingTimer, type StoredTimer } from './durable-timers.ts';
+import { DurableTimers, type PendingTimer, type StoredTimer, type TimerCause, timerTag } from './durable-timers.ts';
 
 /** What a cell reports to its host. */
 export interface CellOwner {
@@ -24,7 +24,7 @@ export interface CellOwner {
  * What the actor is processing: its emitted events get ids under `idPrefix`
  * (`component/key/<tag>`), and the children it invokes journal ids under `tag`.
  */
-interface Source extends SourceTag {
+interface Source extends SourceTag, TimerCause {
   idPrefix: string;
 }
 
@@ -100,9 +100,13 @@ export class ActorCell {
   ): ActorCell {
     const snapshot = stored ? restorableSnapshot(component, key, stored) : undefined;
     let cell: ActorCell | undefined;
-    const timers = new DurableTimers(clock, (timer) => {
-      if (cell) owner.timerDue(cell, timer);
-    });
+    const timers = new DurableTimers(
+      clock,
+      (timer) => {
+        if (cell) owner.timerDue(cell, timer);
+      },
+      (timer) => (cell ? cell.#awaitJournaledFiring(timer) : false),
+    );
     const journal = new ChildJournal(
       {
         prefix: `${component.name}/${key ?? '_'}`,
@@ -117,6 +121,7 @@ export class ActorCell {
       },
       carried,
     );
+    if (stored) journal.restored(snapshot, stored.seq);
     const actor = createActor(component.logic, {
       clock: timers.clock,
       inspect: journal.inspect,
@@ -138,7 +143,7 @@ export class ActorCell {
     });
     if (first) {
       opened.#current = opened.#sourceOf(first);
-      timers.scheduledBy(first.seq, first.id);
+      timers.scheduledBy(opened.#current);
     }
     opened.#quiet = first === undefined;
     try {
@@ -168,7 +173,6 @@ export class ActorCell {
     // Object.assign, not a spread: a spread followed by a new field is ten times slower in V8.
     const delivered = Object.assign({}, envelope.event) as StoredEvent & { meta: EventMeta };
     delivered.meta = { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time };
-    this.timers.scheduledBy(envelope.seq, envelope.id);
     // Journaled outcomes first delivered before this event (a replay) come before it again.
     if (this.journal.hasWaiting && !this.#deliverJournaled(envelope.seq - 1)) return false;
     if (!this.#run(this.#sourceOf(envelope), () => this.actor.send(delivered))) return false;
@@ -177,12 +181,14 @@ export class ActorCell {
     return !this.journal.hasWaiting || this.#deliverJournaled(envelope.seq);
   }
 
-  /** Delivers a due delayed event. What it emits gets ids under `component/key/timer/<seq>/<id>`. */
+  /** Delivers a due delayed event, journaled with the next checkpoint. What it emits gets ids under `component/key/<its timerTag>`. */
   fireTimer(timer: PendingTimer): boolean {
     if (this.failure !== undefined) return false;
-    const { scheduledSeq, id, causation } = timer.stored;
-    const source = this.#sourceOfTag({ tag: `timer/${scheduledSeq}/${id}`, causation, correlationId: causation });
-    return this.#run(source, () => this.timers.fire(timer));
+    const tag = timerTag(timer.stored);
+    const { causation } = timer.stored;
+    if (!this.#run(this.#sourceOfTag({ tag, causation, correlationId: causation }), () => this.timers.fire(timer))) return false;
+    this.journal.fired(tag);
+    return !this.journal.hasWaiting || this.#deliverJournaled(this.lastSeq);
   }
 
   /**
@@ -208,7 +214,7 @@ export class ActorCell {
       key: this.key ?? '',
       version: this.#component.version,
       seq: this.lastSeq,
-      snapshot: JSON.stringify(this.actor.getPersistedSnapshot()),
+      snapshot: JSON.stringify(this.journal.persisted(this.actor.getPersistedSnapshot())),
       // An empty list still marks the actor as one to restore at start: its children must run again.
       timers: timers.length > 0 || this.journal.busy ? JSON.stringify(timers) : null,
     };
@@ -235,20 +241,32 @@ export class ActorCell {
       idPrefix: `${this.#component.name}/${this.key ?? '_'}/${tag}`,
       causation: envelope.id,
       correlationId: envelope.correlationId ?? envelope.id,
+      seq: envelope.seq,
     };
   }
 
+  /** An outcome or a timer firing: the timers it sets are named after it. */
   #sourceOfTag(source: SourceTag): Source {
-    return { ...source, idPrefix: `${this.#component.name}/${this.key ?? '_'}/${source.tag}` };
+    return { ...source, idPrefix: `${this.#component.name}/${this.key ?? '_'}/${source.tag}`, seq: this.lastSeq, cause: source.tag };
   }
 
-  /** Delivers the journaled outcomes that were first delivered once the actor had processed through `seq`. */
+  /**
+   * Delivers the journaled outcomes and timer firings first delivered once the actor had processed
+   * through `seq`, in the order they first arrived, those that the delivered ones invoke or set included.
+   */
   #deliverJournaled(seq: number): boolean {
-    for (const waiting of this.journal.takeDue(seq)) {
-      const source = this.#sourceOfTag(this.journal.outcomeTag(waiting.effect));
-      if (!this.#run(source, () => this.journal.deliverJournaled(waiting))) return false;
+    for (let waiting = this.journal.nextDue(seq); waiting; waiting = this.journal.nextDue(seq)) {
+      const delivering = waiting;
+      if (!this.#run(this.#sourceOfTag(delivering.source), () => this.journal.deliverJournaled(delivering))) return false;
     }
     return true;
+  }
+
+  /** A timer whose firing is journaled waits in the journal for its point of history, not for the clock. */
+  #awaitJournaledFiring(timer: PendingTimer): boolean {
+    const { stored } = timer;
+    const fire = () => this.timers.fire(timer);
+    return this.journal.awaitFiring(timerTag(stored), stored.causation, fire, () => !timer.cancelled && this.timers.pending.has(timer));
   }
 
   /** A child spawned from inline logic cannot be restored: refuse it before any snapshot holds it. */
@@ -259,6 +277,7 @@ export class ActorCell {
 
   #run(source: Source, work: () => void): boolean {
     this.#current = source;
+    this.timers.scheduledBy(source);
     try {
       work();
     } catch (error) {

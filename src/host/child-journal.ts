@@ -48,12 +48,24 @@ export interface JournalLink {
   settled(child: SettledChild): void;
 }
 
-/** A journaled outcome waiting for the actor to reach the point (its `appliedAfter`) where it was first delivered. */
+/**
+ * A journaled input (a child's outcome, or a timer's firing) waiting for the actor to reach the
+ * point of its history where it was first delivered: after event `appliedAfter`, at `position`.
+ */
 export interface Waiting {
-  ref: AnyActorRef;
-  effect: Effect;
   entry: JournalEntry;
+  /** What delivering it is processed as: its emitted events' ids, and the children it invokes, follow from it. */
+  source: SourceTag;
+  /** Delivers it as it was delivered the first time. */
+  deliver(): void;
+  /** False once it can no longer be delivered (its child stopped, its timer was cancelled). */
+  live(): boolean;
+  /** The child, for an outcome. */
+  ref?: AnyActorRef;
 }
+
+/** Where a root snapshot keeps how many inputs the actor had since its last event, so that a restored actor numbers the next one on. */
+const INPUTS_FIELD = 'recqInputs';
 
 /** The snapshot fields every non-machine logic has (promise, callback, observable). */
 interface ChildSnapshot {
@@ -101,6 +113,8 @@ export class ChildJournal {
   #countTag = '';
   readonly #counts = new Map<string, number>();
   #stopping = false;
+  /** How many outcomes and firings were delivered since event `after` (the actor's last): the next one's position. */
+  #inputs = { after: 0, next: 0 };
 
   constructor(link: JournalLink, carried?: CarriedOutcomes) {
     this.#link = link;
@@ -156,7 +170,14 @@ export class ChildJournal {
     if (this.#settled.get(child.effect.id) !== child) return false;
     this.#settled.delete(child.effect.id);
     this.#running.delete(child.ref);
-    const entry: JournalEntry = { id: child.effect.id, key: this.#link.key, outcome: child.outcome, value: child.value, appliedAfter: this.#link.lastSeq() };
+    const entry: JournalEntry = {
+      id: child.effect.id,
+      key: this.#link.key,
+      outcome: child.outcome,
+      value: child.value,
+      appliedAfter: this.#link.lastSeq(),
+      position: this.#nextPosition(),
+    };
     this.journaled.push(entry);
     deliver(child.ref, entry);
     return true;
@@ -167,16 +188,81 @@ export class ChildJournal {
     return { id: child.effect.id, key: this.#link.key, outcome: 'parked', value: child.value, appliedAfter };
   }
 
-  /** Takes the journaled outcomes due once the actor has processed through `seq`, in the order they were journaled. */
-  takeDue(seq: number): Waiting[] {
-    const due = this.#waiting.filter((w) => w.entry.appliedAfter <= seq);
-    if (due.length > 0) this.#waiting = this.#waiting.filter((w) => w.entry.appliedAfter > seq);
-    return due;
+  /**
+   * Takes the journaled input that comes first of those due once the actor has processed through
+   * `seq`: the order in which they first arrived. Delivering one can make another due (a child it
+   * invokes, a timer it sets, whose outcome or firing is journaled too), so take them one at a time.
+   */
+  nextDue(seq: number): Waiting | undefined {
+    let first: Waiting | undefined;
+    let index = -1;
+    for (let i = 0; i < this.#waiting.length; i++) {
+      const w = this.#waiting[i] as Waiting;
+      if (!w.live()) {
+        this.#waiting.splice(i--, 1);
+        continue;
+      }
+      if (w.entry.appliedAfter > seq) continue;
+      if (!first || comesBefore(w.entry, first.entry)) {
+        first = w;
+        index = i;
+      }
+    }
+    if (first) this.#waiting.splice(index, 1);
+    return first;
   }
 
-  /** Delivers a journaled outcome again, as the child would have (if the child still runs). */
+  /** Delivers a journaled input again, as it was delivered the first time; the inputs after it are numbered on from it. */
   deliverJournaled(waiting: Waiting): void {
-    deliver(waiting.ref, waiting.entry);
+    const inputs = this.#inputsSinceLastEvent();
+    const { appliedAfter, position } = waiting.entry;
+    if (appliedAfter === inputs.after && position !== undefined && position >= inputs.next) inputs.next = position + 1;
+    waiting.deliver();
+  }
+
+  /**
+   * A delayed event is being scheduled under `tag` (`timer/<cause>/<id>`). If its firing is
+   * journaled (a replay, or an actor rebuilt after a rollback), it is not left to the clock: it
+   * waits, like a journaled outcome, to be fired at the point of history where it fired first.
+   * True if it waits.
+   */
+  awaitFiring(tag: string, causation: string | undefined, fire: () => void, live: () => boolean): boolean {
+    const id = `${this.#link.prefix}/${tag}/fired`;
+    const entry = this.journaled.find((e) => e.id === id) ?? this.#link.lookup(id);
+    if (entry?.outcome !== 'fired') return false;
+    this.#waiting.push({ entry, source: { tag, causation, correlationId: causation }, deliver: fire, live });
+    return true;
+  }
+
+  /** A delayed event under `tag` fired and was applied: journaled, so that a replay fires it at this same point. */
+  fired(tag: string): void {
+    const id = `${this.#link.prefix}/${tag}/fired`;
+    if (this.journaled.some((e) => e.id === id)) return;
+    this.journaled.push({ id, key: this.#link.key, outcome: 'fired', value: null, appliedAfter: this.#link.lastSeq(), position: this.#nextPosition() });
+  }
+
+  /** The actor's persisted snapshot, with how many inputs it had since its last event (when it had any). */
+  persisted(snapshot: unknown): unknown {
+    const inputs = this.#inputs;
+    if (inputs.next === 0 || inputs.after !== this.#link.lastSeq() || typeof snapshot !== 'object' || snapshot === null) return snapshot;
+    return { ...snapshot, [INPUTS_FIELD]: inputs.next };
+  }
+
+  /** The actor was restored from `snapshot`, taken once it had processed through `seq`. */
+  restored(snapshot: unknown, seq: number): void {
+    const next = (snapshot as Record<string, unknown> | undefined)?.[INPUTS_FIELD];
+    this.#inputs = { after: seq, next: typeof next === 'number' ? next : 0 };
+  }
+
+  /** The position of the next input: numbered from 0 after each event the actor processes. */
+  #nextPosition(): number {
+    return this.#inputsSinceLastEvent().next++;
+  }
+
+  #inputsSinceLastEvent(): { after: number; next: number } {
+    const seq = this.#link.lastSeq();
+    if (this.#inputs.after !== seq) this.#inputs = { after: seq, next: 0 };
+    return this.#inputs;
   }
 
   #adopt(ref: AnyActorRef): void {
@@ -239,7 +325,15 @@ export class ChildJournal {
     const entry = this.journaled.find((e) => e.id === effect.id) ?? this.#link.lookup(effect.id);
     if (entry) {
       // Settled before (in an earlier life, or before a replay): its outcome is history, not work.
-      if (entry.outcome === 'done' || entry.outcome === 'error') this.#waiting.push({ ref, effect, entry });
+      if (entry.outcome === 'done' || entry.outcome === 'error') {
+        this.#waiting.push({
+          entry,
+          ref,
+          source: this.outcomeTag(effect),
+          deliver: () => deliver(ref, entry),
+          live: () => ref.getSnapshot().status === 'active',
+        });
+      }
       return;
     }
     this.#running.add(ref);
@@ -295,6 +389,11 @@ function settledSnapshot(snapshot: ChildSnapshot, entry: JournalEntry): ChildSna
   return { ...snapshot, status: 'error', error: reviveError(entry.value), input: undefined };
 }
 
+/** Whether `a` was first delivered before `b`: by the event after which it came, then by its position after that event. */
+function comesBefore(a: JournalEntry, b: JournalEntry): boolean {
+  return a.appliedAfter !== b.appliedAfter ? a.appliedAfter < b.appliedAfter : (a.position ?? 0) < (b.position ?? 0);
+}
+
 function isEffect(value: unknown): value is Effect {
   return typeof value === 'object' && value !== null && typeof (value as Effect).id === 'string';
 }
@@ -326,6 +425,7 @@ function reviveError(value: string | null): unknown {
   return error;
 }
 
-function compactTag(tag: string): string {
+/** A tag short enough for ids: long ones (chains of children, or of timers set on firings) are hashed. */
+export function compactTag(tag: string): string {
   return tag.length <= MAX_TAG ? tag : `h/${createHash('sha256').update(tag).digest('hex').slice(0, 32)}`;
 }

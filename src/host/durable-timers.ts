@@ -1,6 +1,6 @@
 import type { Actor, AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
 import type { Clock } from '../clock.ts';
-import type { SettledChild } from './child-journal.ts';
+import { compactTag, type SettledChild } from './child-journal.ts';
 
 /** A delayed event as the CSS keeps it: enough to schedule it again after a restart. */
 export interface StoredTimer {
@@ -12,10 +12,32 @@ export interface StoredTimer {
   event: EventObject;
   /** Clock time at which it fires. */
   due: number;
-  /** Seq of the event whose processing scheduled it: part of the ids of what it emits. */
+  /** Seq of the event whose processing scheduled it (or the actor's last event, when no event did). */
   scheduledSeq: number;
   /** Id of that event, for the causation of what the timer emits. */
   causation: string | undefined;
+  /**
+   * What scheduled it when no event did: the tag of the child's outcome (`<seq>/invoke/.../done`)
+   * or of the timer's firing (`timer/...`) being applied. With `id`, it names the timer
+   * (`timer/<cause or scheduledSeq>/<id>`), in every run alike.
+   */
+  cause?: string;
+}
+
+/** What is being processed while a timer is scheduled: an event (`seq`), or an outcome or firing (`cause`). */
+export interface TimerCause {
+  seq: number;
+  causation: string | undefined;
+  cause?: string | undefined;
+}
+
+/**
+ * The name of a timer: `timer/<seq>/<id>` for one an event scheduled, `timer/<cause>/<id>` for
+ * one scheduled while an outcome or a firing was applied. What it emits gets ids under it, and
+ * its firing is journaled under it.
+ */
+export function timerTag(stored: StoredTimer): string {
+  return `timer/${stored.cause ?? stored.scheduledSeq}/${stored.id}`;
 }
 
 /** A timer waiting in the clock, as this process tracks it. */
@@ -34,8 +56,12 @@ export interface PendingTimer {
 interface SchedulingContext {
   seq: number;
   causation: string | undefined;
+  cause: string | undefined;
   counter: number;
 }
+
+/** Asked of each timer as it is scheduled: true if its firing is journaled, so it waits for its point of history instead of the clock. */
+export type JournaledFiring = (timer: PendingTimer) => boolean;
 
 type Scheduler = Actor<AnyActorLogic>['system']['scheduler'];
 
@@ -43,7 +69,8 @@ type Scheduler = Actor<AnyActorLogic>['system']['scheduler'];
  * Makes an actor's delayed events durable. XState keeps them only in memory; this records
  * each one (sender, receiver, event, due time) as it is scheduled, forgets it when XState
  * cancels it, and hands it to `onDue` instead of firing it from the timer callback, so the
- * host can apply it in order with other input and checkpoint what it did.
+ * host can apply it in order with other input and checkpoint what it did. A timer whose firing
+ * is journaled (`journaled` says so) is not left to the clock: the journal fires it in turn.
  *
  * Use: pass `clock` to `createActor`, then `attach(actor)` before starting it.
  */
@@ -54,11 +81,13 @@ export class DurableTimers {
   readonly #onDue: (timer: PendingTimer) => void;
   #actor: Actor<AnyActorLogic> | undefined;
   #scheduling: { source: AnyActorRef; target: AnyActorRef; event: EventObject; id: string } | undefined;
-  #context: SchedulingContext = { seq: 0, causation: undefined, counter: 0 };
+  #context: SchedulingContext = { seq: 0, causation: undefined, cause: undefined, counter: 0 };
+  readonly #journaled: JournaledFiring | undefined;
 
-  constructor(inner: Clock, onDue: (timer: PendingTimer) => void) {
+  constructor(inner: Clock, onDue: (timer: PendingTimer) => void, journaled?: JournaledFiring) {
     this.#inner = inner;
     this.#onDue = onDue;
+    this.#journaled = journaled;
     this.clock = {
       now: () => inner.now(),
       setTimeout: (fn, ms) => this.#setTimeout(fn, ms),
@@ -73,7 +102,7 @@ export class DurableTimers {
     const schedule = scheduler.schedule;
     scheduler.schedule = (source, target, event, delay, id) => {
       // A delayed send without an id gets a deterministic one instead of XState's random one.
-      const timerId = id ?? `recq.${this.#context.seq}.${this.#context.counter++}`;
+      const timerId = id ?? `recq.${this.#context.cause ?? this.#context.seq}.${this.#context.counter++}`;
       this.#scheduling = { source, target, event, id: timerId };
       try {
         schedule(source, target, event, delay, timerId);
@@ -83,9 +112,10 @@ export class DurableTimers {
     };
   }
 
-  /** Attributes timers scheduled from now on to the event being processed. */
-  scheduledBy(seq: number, causation: string | undefined): void {
-    if (seq !== this.#context.seq) this.#context = { seq, causation, counter: 0 };
+  /** Attributes timers scheduled from now on to what is being processed: an event, or an outcome or firing (`cause`). */
+  scheduledBy(by: TimerCause): void {
+    const cause = by.cause === undefined ? undefined : compactTag(by.cause);
+    if (by.seq !== this.#context.seq || cause !== this.#context.cause) this.#context = { seq: by.seq, causation: by.causation, cause, counter: 0 };
   }
 
   /** Schedules stored timers again after a restore, for the time they have left. */
@@ -98,7 +128,7 @@ export class DurableTimers {
       const target = refAt(actor, timer.target);
       if (!source || !target) continue;
       const saved = this.#context;
-      this.#context = { seq: timer.scheduledSeq, causation: timer.causation, counter: 0 };
+      this.#context = { seq: timer.scheduledSeq, causation: timer.causation, cause: timer.cause, counter: 0 };
       try {
         actor.system.scheduler.schedule(source, target, timer.event, Math.max(0, timer.due - this.#inner.now()), timer.id);
       } finally {
@@ -107,14 +137,14 @@ export class DurableTimers {
     }
   }
 
-  /** Cancels a pending timer through XState, as if the actor had left the state that set it. */
-  drop(id: string, scheduledSeq: number): void {
+  /** Cancels a pending timer (by its `timerTag`) through XState, as if the actor had left the state that set it. */
+  drop(tag: string): void {
     const actor = this.#actor;
     if (!actor) return;
     for (const timer of this.pending) {
-      if (timer.stored.id !== id || timer.stored.scheduledSeq !== scheduledSeq) continue;
+      if (timerTag(timer.stored) !== tag) continue;
       const source = refAt(actor, timer.stored.source);
-      if (source) actor.system.scheduler.cancel(source, id);
+      if (source) actor.system.scheduler.cancel(source, timer.stored.id);
       else this.#clearTimeout(timer);
     }
   }
@@ -149,6 +179,7 @@ export class DurableTimers {
         due: this.#inner.now() + Math.max(0, ms),
         scheduledSeq: this.#context.seq,
         causation: this.#context.causation,
+        ...(this.#context.cause === undefined ? {} : { cause: this.#context.cause }),
       },
       fire: fn,
       handle: undefined,
@@ -156,7 +187,10 @@ export class DurableTimers {
       targetRef: scheduling.target,
     };
     // A sender or receiver outside this actor's tree cannot be found again after a restart.
-    if (source && target) this.pending.add(timer);
+    if (source && target) {
+      this.pending.add(timer);
+      if (this.#journaled?.(timer)) return timer;
+    }
     const due = () => {
       if (!timer.cancelled) this.#onDue(timer);
     };

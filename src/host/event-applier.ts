@@ -11,7 +11,7 @@ import type { Checkpointer } from './checkpoint.ts';
 import type { SettledChild } from './child-journal.ts';
 import { type Component, validateEvent } from './component.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';
-import type { PendingTimer } from './durable-timers.ts';
+import { type PendingTimer, timerTag } from './durable-timers.ts';
 import { deadLetterOf, type FailedInput, type FailureTracker, inputOfEnvelope } from './failures.ts';
 import type { InboxItem } from './inbox.ts';
 import type { PassivationSweep } from './passivation-sweep.ts';
@@ -164,7 +164,7 @@ export class EventApplier {
     const { component, consumer, clock, logger, actors, letters, checkpoint } = this.#o;
     const cell = actors.get(key);
     if (!cell || timer.cancelled || !cell.timers.pending.has(timer)) return DONE;
-    const eventId = `timer/${timer.stored.scheduledSeq}/${timer.stored.id}`;
+    const eventId = timerTag(timer.stored);
     if (cell.fireTimer(timer)) {
       cell.lastActive = clock.now();
       actors.markDirty(cell);
@@ -176,7 +176,7 @@ export class EventApplier {
     // once): it is parked, and dropped from the actor rolled back to its checkpoint.
     const error = cell.failure;
     const restored = actors.rollBack(cell);
-    restored?.timers.drop(timer.stored.id, timer.stored.scheduledSeq);
+    restored?.timers.drop(eventId);
     const now = clock.now();
     const input: FailedInput = { seq: timer.stored.scheduledSeq, eventId, key: cell.key, topic: 'timer', event: JSON.stringify(timer.stored) };
     const letter = letters.record({ ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer });

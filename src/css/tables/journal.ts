@@ -5,7 +5,8 @@ import type { JournalEntry } from '../records.ts';
 /**
  * The journal: invoked children's outcomes by deterministic id, clustered by (consumer, id)
  * without a rowid, since a child that starts looks its own id up. A replay keeps these rows:
- * they are history, and the replayed children find their outcomes in them.
+ * they are history, and the replayed children (and timers) find their outcomes in them, with the
+ * point of the actor's history (`applied_after`, then `position`) at which to deliver them.
  */
 export function createJournalTable(db: SqliteDatabase): void {
   db.exec(`
@@ -16,12 +17,16 @@ export function createJournalTable(db: SqliteDatabase): void {
       outcome TEXT NOT NULL,
       value TEXT,
       applied_after INTEGER NOT NULL,
+      position INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (consumer, id)
     ) WITHOUT ROWID;
   `);
+  // Files written before positions were kept: their rows are ordered by applied_after alone.
+  const columns = db.prepare('PRAGMA table_info(journal)').all() as { name: string }[];
+  if (!columns.some((column) => column.name === 'position')) db.exec('ALTER TABLE journal ADD COLUMN position INTEGER NOT NULL DEFAULT 0');
 }
 
-const selectEntry = preparedOnce('SELECT id, key, outcome, value, applied_after AS appliedAfter FROM journal WHERE consumer = ? AND id = ?');
+const selectEntry = preparedOnce('SELECT id, key, outcome, value, applied_after AS appliedAfter, position FROM journal WHERE consumer = ? AND id = ?');
 
 /** The outcome journaled under `id`, if the child ever settled. */
 export function readJournalEntry(db: SqliteDatabase, consumer: string, id: string): JournalEntry | undefined {
@@ -29,11 +34,11 @@ export function readJournalEntry(db: SqliteDatabase, consumer: string, id: strin
 }
 
 // A child's outcome is written once; a second write under its id (a re-applied batch) keeps the first.
-const insertEntry = preparedOnce('INSERT OR IGNORE INTO journal (consumer, id, key, outcome, value, applied_after) VALUES (?, ?, ?, ?, ?, ?)');
+const insertEntry = preparedOnce('INSERT OR IGNORE INTO journal (consumer, id, key, outcome, value, applied_after, position) VALUES (?, ?, ?, ?, ?, ?, ?)');
 
-/** Journals one child's outcome. */
+/** Journals one child's outcome (or one timer's firing). */
 export function storeJournalEntry(db: SqliteDatabase, consumer: string, entry: JournalEntry): void {
-  insertEntry(db).run(consumer, entry.id, entry.key, entry.outcome, entry.value, entry.appliedAfter);
+  insertEntry(db).run(consumer, entry.id, entry.key, entry.outcome, entry.value, entry.appliedAfter, entry.position ?? 0);
 }
 
 const selectCount = preparedOnce('SELECT COUNT(*) FROM journal WHERE consumer = ?', { pluck: true });
