@@ -51,7 +51,7 @@ export async function timePass(system: System, workload: Workload, mode: string,
 }
 
 /** Publishes every batch, keeping at most `window` in flight; results in publish order. */
-export async function publishAll(system: System, batches: readonly AppendInput[][], window: number): Promise<AppendResult[]> {
+async function publishAll(system: System, batches: readonly AppendInput[][], window: number): Promise<AppendResult[]> {
   const results: AppendResult[][] = new Array(batches.length);
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -65,7 +65,7 @@ export async function publishAll(system: System, batches: readonly AppendInput[]
 }
 
 /** Built before the clock starts: the producer has its events in hand. */
-export function batchesOf(workload: Workload): AppendInput[][] {
+function batchesOf(workload: Workload): AppendInput[][] {
   const batches: AppendInput[][] = [];
   for (let start = 0; start < workload.events; start += PUBLISH_BATCH) {
     const batch: AppendInput[] = [];
