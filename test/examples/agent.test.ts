@@ -62,12 +62,7 @@ describe('stateful agent example: SIGKILL mid-call, restart, approvals, a durabl
     expect(proof.calls.duringReplay).toBe(0);
   });
 
-  // Known runtime gaps, so this is expected to fail until they are closed (then make it `it`):
-  // a replay delivers a journaled outcome, but the outcome of a child that outcome invoked
-  // (model → tool → model) waits for the actor's next event, so chained conversations stop
-  // half-way; and a replayed `after` is scheduled from the clock's present, so a timeout that
-  // fired in history does not fire during the replay.
-  it.fails('replays every conversation to exactly the state it had', () => {
+  it('replays every conversation to exactly the state it had', () => {
     passes('the replay ends in exactly the same state');
   });
 
