@@ -45,17 +45,6 @@ export function recqAccountConfig(namespace: string, users: readonly RecqUser[],
         } }`;
   });
   const elsewhere = others.map((o) => `      { user: ${JSON.stringify(o.user)}, password: ${JSON.stringify(o.password)} }`);
-  return `accounts {
-  RECQ {
-    users: [
-${entries.join('\n')}
-    ]
-  }
-  OTHER {
-    users: [
-${elsewhere.join('\n')}
-    ]
-  }
-}
-`;
+  const other = others.length === 0 ? '' : `  OTHER {\n    users: [\n${elsewhere.join('\n')}\n    ]\n  }\n`;
+  return `accounts {\n  RECQ {\n    users: [\n${entries.join('\n')}\n    ]\n  }\n${other}}\n`;
 }
