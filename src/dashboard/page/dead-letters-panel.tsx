@@ -1,0 +1,73 @@
+import { useState } from 'preact/hooks';
+import type { DashboardDeadLetter } from '../wire.ts';
+import { timeOf } from './api.ts';
+
+/** Dead letters with their event, error and stack; retry and skip ask for a confirmation first. */
+export function DeadLettersPanel(props: { letters: readonly DashboardDeadLetter[]; act(path: string, what: string): void }) {
+  const [confirming, setConfirming] = useState<{ id: number; action: 'retry' | 'skip' } | undefined>(undefined);
+  const [open, setOpen] = useState<number | undefined>(undefined);
+  const waiting = props.letters.filter((l) => l.status === 'parked' || l.status === 'blocking').length;
+  return (
+    <section class="panel dead-letters">
+      <h2>
+        Dead letters <span class="figure">{waiting} waiting</span>
+      </h2>
+      {props.letters.length === 0 && <p class="muted">No dead letters.</p>}
+      {props.letters.map((l) => (
+        <article key={l.id} class={`letter status-${l.status}`} data-letter={l.id}>
+          <header>
+            <strong>#{l.id}</strong> {l.consumer} · seq {l.seq} · {l.topic}
+            {l.key === undefined ? '' : ` · key ${l.key}`} · {l.attempts} attempt{l.attempts === 1 ? '' : 's'} ·{' '}
+            <span class="pill" data-testid="letter-status">
+              {l.status}
+            </span>
+          </header>
+          <p class="error-text">{l.error}</p>
+          <button type="button" class="link" onClick={() => setOpen(open === l.id ? undefined : l.id)}>
+            {open === l.id ? 'hide event and stack' : 'event and stack'}
+          </button>
+          {open === l.id && (
+            <div class="letter-detail">
+              <p class="muted">
+                first failed {timeOf(l.firstFailedAt)}, last {timeOf(l.lastFailedAt)} · id {l.eventId}
+              </p>
+              <pre>{JSON.stringify(l.event, null, 2)}</pre>
+              <pre class="stack">{l.stack ?? '(no stack recorded)'}</pre>
+            </div>
+          )}
+          {(l.status === 'parked' || l.status === 'blocking') && (
+            <div class="actions">
+              {confirming?.id === l.id ? (
+                <>
+                  <span>{confirming.action === 'retry' ? 'Apply it again against its actor’s current state?' : 'Give up on it for good?'}</span>
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={() => {
+                      setConfirming(undefined);
+                      props.act(`/api/dead-letters/${l.id}/${confirming.action}`, `${confirming.action} dead letter ${l.id}`);
+                    }}
+                  >
+                    Yes, {confirming.action}
+                  </button>
+                  <button type="button" onClick={() => setConfirming(undefined)}>
+                    Cancel
+                  </button>
+                </>
+              ) : (
+                <>
+                  <button type="button" onClick={() => setConfirming({ id: l.id, action: 'retry' })}>
+                    Retry
+                  </button>
+                  <button type="button" onClick={() => setConfirming({ id: l.id, action: 'skip' })}>
+                    Skip
+                  </button>
+                </>
+              )}
+            </div>
+          )}
+        </article>
+      ))}
+    </section>
+  );
+}
