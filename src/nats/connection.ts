@@ -46,9 +46,7 @@ export async function connectNats(target: string | readonly string[] | Connectio
   } catch (error) {
     const servers = options.servers ?? (options.port === undefined ? '127.0.0.1:4222' : `127.0.0.1:${options.port}`);
     const refused = (error as { code?: unknown })?.code === ErrorCode.AuthorizationViolation;
-    throw refused
-      ? new NatsConnectError([servers].flat().join(', '), error, REFUSED_CREDENTIALS)
-      : new NatsConnectError([servers].flat().join(', '), error);
+    throw refused ? new NatsConnectError([servers].flat().join(', '), error, REFUSED_CREDENTIALS) : new NatsConnectError([servers].flat().join(', '), error);
   }
 }
 

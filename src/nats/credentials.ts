@@ -115,7 +115,8 @@ export function authOptions(credentials: NatsCredentials): Partial<ConnectionOpt
   if (authenticator) options.authenticator = authenticator;
   if (tls === true) options.tls = {};
   else if (tls !== undefined) {
-    if ((tls.cert === undefined) !== (tls.key === undefined)) throw new InvalidOptionError('nats.tls', tls, 'a client certificate needs its key, and a key its certificate');
+    if ((tls.cert === undefined) !== (tls.key === undefined))
+      throw new InvalidOptionError('nats.tls', tls, 'a client certificate needs its key, and a key its certificate');
     options.tls = {
       ...(tls.ca === undefined ? {} : { caFile: readable(tls.ca, 'nats.tls.ca') }),
       ...(tls.cert === undefined ? {} : { certFile: readable(tls.cert, 'nats.tls.cert') }),
@@ -128,13 +129,15 @@ export function authOptions(credentials: NatsCredentials): Partial<ConnectionOpt
 
 function nkeyFrom(nkey: string): Authenticator {
   const seed = nkey.startsWith('S') && !nkey.includes('/') ? nkey : readText(nkey, 'nats.nkey').trim();
-  if (!/^SU[A-Z2-7]{50,}$/.test(seed)) throw new InvalidOptionError('nats.nkey', nkey.startsWith('S') ? '(hidden)' : nkey, 'expected an NKey user seed (SU...) or a file holding one');
+  if (!/^SU[A-Z2-7]{50,}$/.test(seed))
+    throw new InvalidOptionError('nats.nkey', nkey.startsWith('S') ? '(hidden)' : nkey, 'expected an NKey user seed (SU...) or a file holding one');
   return nkeyAuthenticator(new TextEncoder().encode(seed));
 }
 
 function credsFrom(path: string): Authenticator {
   const text = readText(path, 'nats.creds');
-  if (!text.includes('BEGIN NATS USER JWT')) throw new InvalidOptionError('nats.creds', path, 'expected a .creds file (a user JWT and its NKey seed, as nsc writes them)');
+  if (!text.includes('BEGIN NATS USER JWT'))
+    throw new InvalidOptionError('nats.creds', path, 'expected a .creds file (a user JWT and its NKey seed, as nsc writes them)');
   return credsAuthenticator(new TextEncoder().encode(text));
 }
 
