@@ -160,4 +160,54 @@ describe('a replay reproduces history: chained children, and timers set and fire
     expect(await view(t)).toEqual(first);
     expect(steps.calls).toBe(3);
   });
+  it('replays the outcomes of parallel children in the order they arrived, not the order they started', async () => {
+    const answers = new Map<string, () => void>();
+    const calls: string[] = [];
+    const slow = fromPromise(async ({ input }: { input: { name: string } }) => {
+      calls.push(input.name);
+      await new Promise<void>((resolve) => answers.set(input.name, resolve));
+      return input.name;
+    });
+    const arrived = (name: string) => ({ actions: assign({ order: ({ context }: { context: { order: string[] } }) => [...context.order, name] }) });
+    const parallel = defineComponent({
+      name: 'parallel',
+      subscribe: 'parallel.*',
+      key: true,
+      checkpoint: { maxDelayMs: 0 },
+      logic: setup({ types: {} as { context: { order: string[] }; events: { type: 'go' } }, actors: { slow } }).createMachine({
+        id: 'parallel',
+        context: { order: [] },
+        initial: 'idle',
+        states: {
+          idle: { on: { go: 'both' } },
+          both: {
+            type: 'parallel',
+            states: {
+              a: {
+                initial: 'running',
+                states: { running: { invoke: { src: 'slow', input: { name: 'a' }, onDone: { target: 'done', ...arrived('a') } } }, done: { type: 'final' } },
+              },
+              b: {
+                initial: 'running',
+                states: { running: { invoke: { src: 'slow', input: { name: 'b' }, onDone: { target: 'done', ...arrived('b') } } }, done: { type: 'final' } },
+              },
+            },
+          },
+        },
+      }),
+    });
+    const t = await testSystem({ components: [parallel], logger: silentLogger });
+    await t.publish('parallel.go', { type: 'go' }, { key: 'k' });
+    await untilActor(t, 'parallel', 'k', () => answers.size === 2);
+    answers.get('b')?.();
+    await untilActor(t, 'parallel', 'k', (a) => (a.context as { order: string[] }).order.length === 1);
+    answers.get('a')?.();
+    const first = await untilActor(t, 'parallel', 'k', (a) => (a.context as { order: string[] }).order.length === 2);
+    expect(first.context).toEqual({ order: ['b', 'a'] });
+
+    await t.system.replay('parallel', { from: 1 });
+    await t.settled();
+    expect(await t.query('parallel', 'k')).toEqual(first);
+    expect(calls).toEqual(['a', 'b']);
+  });
 });
