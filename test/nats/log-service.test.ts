@@ -189,7 +189,7 @@ describe('LogService with NatsLogAccess', () => {
 
   it("refuses a relay's append under a superseded epoch and appends nothing", async () => {
     const { lease } = await access.register('billing', ['orders.*'], 'w1');
-    const fence = { resource: lease.resource, epoch: lease.epoch };
+    const fence = lease;
     const [emitted] = await access.append([{ topic: 'invoices.sent', event: { type: 'invoice.sent' }, id: 'billing//1/0' }], fence);
     expect(emitted?.seq).toBe(1);
 
