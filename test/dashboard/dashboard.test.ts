@@ -1,0 +1,183 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assign, setup } from 'xstate';
+import { documents } from '../../examples/statechart/run.ts';
+import { type Dashboard, serveDashboard } from '../../src/dashboard/index.ts';
+import { buildPage } from '../../src/dashboard/page/build.ts';
+import { loadPageAssets, type PageAssets } from '../../src/dashboard/page-assets.ts';
+import { defineComponent, type System } from '../../src/index.ts';
+import { useScratch } from '../support/scratch.ts';
+import { TempDir } from '../support/temp-dir.ts';
+import { launchChromium, until } from './browser.ts';
+
+/** Charges fail while `failing` is set: a charge then becomes a dead letter at once (one attempt). */
+const payments = { failing: true };
+const paymentsMachine = setup({
+  types: {} as { context: { charged: number }; events: { type: 'charge'; amount: number } },
+}).createMachine({
+  id: 'payments',
+  context: { charged: 0 },
+  on: {
+    charge: {
+      actions: [
+        () => {
+          if (payments.failing) throw new Error('card declined by the test');
+        },
+        assign({ charged: ({ context, event }) => context.charged + event.amount }),
+      ],
+    },
+  },
+});
+const paymentsComponent = defineComponent({
+  name: 'payments',
+  logic: paymentsMachine,
+  subscribe: 'payments.*',
+  retry: { maxAttempts: 1 },
+  checkpoint: { maxDelayMs: 0 },
+});
+
+describe('dashboard in headless Chromium', () => {
+  const scratch = useScratch();
+  const pageDir = new TempDir();
+  let assets: PageAssets;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    assets = loadPageAssets(await buildPage(`${pageDir.path}/`));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    pageDir.remove();
+  });
+
+  async function open(): Promise<{ system: System; dashboard: Dashboard; page: Page }> {
+    payments.failing = true;
+    const db = scratch.file('dashboard.db');
+    const system = await scratch.start({ db, components: [documents, paymentsComponent] });
+    const dashboard = await serveDashboard(system, { port: 0, components: [documents, paymentsComponent], db, assets, intervalMs: 100 });
+    const page = await browser.newPage();
+    closers.push(async () => {
+      await page.close();
+      await dashboard.close();
+    });
+    return { system, dashboard, page };
+  }
+  const closers: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const close of closers) await close().catch(() => {});
+  });
+
+  it("shows a running system's consumers, live", async () => {
+    const { system, dashboard, page } = await open();
+    await page.goto(dashboard.url);
+    await page.locator('[data-consumer="documents"] [data-testid="host-state"]', { hasText: 'live' }).waitFor();
+    await page.locator('[data-consumer="payments"]').waitFor();
+    await system.publish('documents.commands', { type: 'submit', amount: 10 }, { key: 'doc-1' });
+    await page.locator('[data-testid="head"]', { hasText: 'head 1' }).waitFor();
+    await page.locator('.tail td', { hasText: 'doc-1' }).first().waitFor();
+  });
+
+  it('retries a dead letter from its button, after a confirmation, and shows it retried', async () => {
+    const { system, dashboard, page } = await open();
+    await system.publish('payments.charged', { type: 'charge', amount: 30 });
+    const letter = await until('the charge is parked', () => system.deadLetters('payments', 'parked')[0]);
+    payments.failing = false;
+    await page.goto(dashboard.url);
+    const card = page.locator(`[data-letter="${letter.id}"]`);
+    await card.getByRole('button', { name: 'Retry' }).click();
+    await card.getByRole('button', { name: 'Yes, retry' }).click();
+    await card.locator('[data-testid="letter-status"]', { hasText: 'retried' }).waitFor();
+    expect(system.deadLetters('payments')[0]?.status).toBe('retried');
+    expect((await system.query('payments')).context).toEqual({ charged: 30 });
+  });
+
+  it('highlights the states an actor is in, and follows its events', async () => {
+    const { system, dashboard, page } = await open();
+    await system.publish('documents.commands', { type: 'submit', amount: 20_000 }, { key: 'doc-7' });
+    await system.settled();
+    await page.goto(`${dashboard.url}#component=documents&key=doc-7`);
+    const state = (id: string, active: boolean) => page.locator(`[data-state="${id}"][data-active="${active}"]`);
+    await state('document.review.legal.pending', true).waitFor();
+    await state('document.review.finance.pending', true).waitFor();
+    await state('document.draft', false).waitFor();
+
+    await system.publish('documents.commands', { type: 'approve', region: 'legal', reviewer: 'ann' }, { key: 'doc-7' });
+    await state('document.review.legal.approved', true).waitFor();
+    await state('document.review.legal.pending', false).waitFor();
+    await state('document.review.finance.pending', true).waitFor();
+    // Deep history and timers: the two 48 h deadlines were pending once the document was submitted.
+    await page.locator('.timeline li', { hasText: 'approve' }).waitFor();
+  });
+
+  it('refuses cross-origin writes and bad requests with the typed error, changing nothing', async () => {
+    const { system, dashboard, page } = await open();
+    await system.publish('payments.charged', { type: 'charge', amount: 5 });
+    const letter = await until('the charge is parked', () => system.deadLetters('payments', 'parked')[0]);
+    payments.failing = false;
+    const retry = `${dashboard.url}api/dead-letters/${letter.id}/retry`;
+
+    // A page of another origin tries both ways: a simple POST (its Origin is refused) and one
+    // with the write header (its preflight is refused, so the POST is never sent).
+    const other = await serveOtherSite();
+    try {
+      await page.goto(other.url);
+      const outcomes = await page.evaluate(async (url) => {
+        const simple = await fetch(url, { method: 'POST', mode: 'no-cors' }).then(
+          () => 'sent',
+          () => 'failed',
+        );
+        const withHeader = await fetch(url, { method: 'POST', headers: { 'x-recq-dashboard': '1' } }).then(
+          (r) => `status ${r.status}`,
+          () => 'blocked',
+        );
+        return { simple, withHeader };
+      }, retry);
+      expect(outcomes.withHeader).toBe('blocked');
+    } finally {
+      other.server.close();
+    }
+    const fromOtherSite = await fetch(retry, { method: 'POST', headers: { origin: 'http://evil.example', 'x-recq-dashboard': '1' } });
+    expect(fromOtherSite.status).toBe(403);
+    expect(((await fromOtherSite.json()) as { error: { code: string } }).error.code).toBe('DASHBOARD_FORBIDDEN');
+    const withoutHeader = await fetch(retry, { method: 'POST' });
+    expect(withoutHeader.status).toBe(400);
+    // A name rebound to 127.0.0.1 reaches the dashboard with its own Host (fetch cannot set Host).
+    expect(await postWithHost(retry, 'attacker.example')).toBe(403);
+    expect(system.deadLetters('payments')[0]).toMatchObject({ id: letter.id, status: 'parked', attempts: letter.attempts });
+
+    const gone = await fetch(`${dashboard.url}api/dead-letters/999/retry`, { method: 'POST', headers: { 'x-recq-dashboard': '1' } });
+    expect(gone.status).toBe(409);
+    expect(((await gone.json()) as { error: { message: string } }).error.message).toBe('Cannot retry dead letter 999: there is no dead letter 999.');
+    const unknown = await fetch(`${dashboard.url}api/consumers/nobody/pause`, { method: 'POST', headers: { 'x-recq-dashboard': '1' } });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_COMPONENT');
+    expect((await system.status()).consumers.map((c) => c.hostState)).toEqual(['live', 'live']);
+
+    await expect(serveDashboard(system, { port: 0, host: '0.0.0.0', assets })).rejects.toMatchObject({ code: 'DASHBOARD_NEEDS_TOKEN' });
+  });
+});
+
+/** Another origin on loopback: a blank page whose scripts try to reach the dashboard. */
+async function serveOtherSite(): Promise<{ server: Server; url: string }> {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html' });
+    response.end('<!doctype html><title>other site</title>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+/** A POST with the write header and the given `Host`, as a page on a rebound host name sends it; resolves with the status. */
+function postWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method: 'POST', headers: { host, 'x-recq-dashboard': '1' } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    sent.on('error', reject);
+    sent.end();
+  });
+}
