@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
 import { documents } from '../../examples/statechart/run.ts';
 import { type Dashboard, serveDashboard } from '../../src/dashboard/index.ts';
@@ -65,9 +65,10 @@ describe('dashboard in headless Chromium', () => {
     });
     return { system, dashboard, page };
   }
+  // Registered after useScratch, so each test's page and dashboard close before its system stops.
   const closers: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const close of closers) await close().catch(() => {});
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close().catch(() => {});
   });
 
   it("shows a running system's consumers, live", async () => {
