@@ -5,8 +5,8 @@ import { epochsLed, LIVENESS_TTL_MS, type SkippedRow, StreamCluster, skippedReco
 import { expectExactStreamOutcome } from './stream-reference.ts';
 
 const EVENTS = 1500;
-/** The liveness entry lapses, a standby sees it within a third of it, and claims: well under this. */
-const TAKEOVER_BOUND_MS = LIVENESS_TTL_MS * 2 + 2000;
+/** The entry lapses (1.5 s), a standby looks every 0.5 s and claims: about 2.5 s on an idle machine; the slack is for a loaded CI. */
+const TAKEOVER_BOUND_MS = LIVENESS_TTL_MS * 2 + 5000;
 
 describe('the leading supervisor SIGKILLed during appends, with two standbys on a 3-node R3 stream', () => {
   let cluster: StreamCluster | undefined;

@@ -148,21 +148,22 @@ export function skippedRecords(file: string): SkippedRow[] {
   }
 }
 
-/** Each record of the log's stream as the stream itself holds it: its seq, kind and writer's epoch. */
+/**
+ * Each record of the log's stream as the stream itself holds it: its seq, kind and writer's
+ * epoch. Read one message at a time (in parallel chunks), so every read is bounded by a
+ * request timeout even while the cluster is missing a server.
+ */
 export async function streamRecords(servers: string, stream = 'recq_sss'): Promise<{ seq: number; kind: string; epoch: number }[]> {
   const nc = await connect({ servers: servers.split(',') });
   try {
-    const js = nc.jetstream();
-    const last = (await (await nc.jetstreamManager()).streams.info(stream)).state.last_seq;
+    const jsm = await nc.jetstreamManager({ timeout: 5000 });
+    const last = (await jsm.streams.info(stream)).state.last_seq;
     const records: { seq: number; kind: string; epoch: number }[] = [];
-    if (last === 0) return records;
-    const consumer = await js.consumers.get(stream, { opt_start_seq: 1 });
-    const messages = await consumer.consume({ max_messages: 1000 });
-    for await (const m of messages) {
-      records.push({ seq: m.seq, kind: m.headers?.get('Recq-Kind') ?? '', epoch: Number(m.headers?.get('Recq-Epoch')) });
-      if (m.seq >= last) break;
+    for (let from = 1; from <= last; from += 200) {
+      const seqs = Array.from({ length: Math.min(200, last - from + 1) }, (_, i) => from + i);
+      const messages = await Promise.all(seqs.map((seq) => jsm.streams.getMessage(stream, { seq })));
+      for (const m of messages) records.push({ seq: m.seq, kind: m.header?.get('Recq-Kind') ?? '', epoch: Number(m.header?.get('Recq-Epoch')) });
     }
-    await messages.close();
     return records;
   } finally {
     await nc.close();
