@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, isRecqError, UsageError } from './command.ts';
+import { dashboardCommand } from './dashboard.ts';
 import { dlqCommand } from './dlq.ts';
 import { eventsCommand } from './events.ts';
 import { pauseCommand } from './pause.ts';
@@ -26,6 +27,7 @@ const COMMANDS: readonly Command[] = [
   commandsCommand,
   queryCommand,
   publishCommand,
+  dashboardCommand,
 ];
 
 /** After a command ends, how long code it loaded may keep the process alive before it exits anyway. */

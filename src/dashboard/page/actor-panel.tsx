@@ -77,7 +77,7 @@ export function ActorPanel(props: {
               <ul class="timers">
                 {actor.timers.map((t) => (
                   <li key={t.id}>
-                    <code>{typeOf(t.event)}</code> due {timeOf(t.due)}
+                    <code>{timerLabel(typeOf(t.event))}</code> due {timeOf(t.due)}
                   </li>
                 ))}
               </ul>
@@ -100,4 +100,10 @@ export function ActorPanel(props: {
       )}
     </section>
   );
+}
+
+/** `xstate.after.reviewDeadline.document.review.legal.pending` → `after reviewDeadline in review.legal.pending`. */
+function timerLabel(type: string): string {
+  const after = /^xstate\.after\.([^.]+)\.[^.]+\.?(.*)$/.exec(type);
+  return after ? `after ${after[1]}${after[2] ? ` in ${after[2]}` : ''}` : type;
 }

@@ -28,6 +28,7 @@ export function Statechart({ chart, value }: { chart: ChartNode; value: unknown 
       viewBox={`${-pad} ${-pad} ${layout.width + 2 * pad} ${layout.height + 2 * pad}`}
       width={layout.width + 2 * pad}
       height={layout.height + 2 * pad}
+      style={{ maxWidth: '100%', height: 'auto' }}
     >
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
