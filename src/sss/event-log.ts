@@ -11,7 +11,7 @@ import {
   type StoredEvent,
 } from '../envelope.ts';
 import { RecqError, StorageError } from '../errors.ts';
-import { createEventsTable, insertEvent, readEvent, readEventRange, readHead, readSeqOfId, readStoredById } from './tables/events.ts';
+import { createEventsTable, insertEvent, insertEvents, readEvent, readEventRange, readHead, readSeqOfId, readStoredById } from './tables/events.ts';
 
 export { type EventRow, toEnvelope } from './tables/events.ts';
 
@@ -45,6 +45,8 @@ interface QueuedAppend {
 }
 
 const DEFAULT_READ_LIMIT = 1000;
+/** Events per multi-row INSERT: 8 parameters each, far below SQLite's limit, and long enough to amortise a statement call. */
+const INSERT_CHUNK = 64;
 
 /**
  * The System State Store: one ordered, append-only log of events in SQLite.
@@ -185,25 +187,38 @@ export class EventLog {
     if (!this.#inTransaction) throw new Error('appendWithinTransaction must run inside EventLog.transaction');
     const time = this.#clock.now();
     const results: AppendResult[] = new Array(prepared.length);
-    for (let i = 0; i < prepared.length; i++) {
-      const p = prepared[i] as PreparedAppend;
-      const seq = this.#head + 1;
-      if (!insertEvent(this.#db, seq, time, p)) {
+    for (let from = 0; from < prepared.length; from += INSERT_CHUNK) {
+      const count = Math.min(INSERT_CHUNK, prepared.length - from);
+      // A chunk holding an id the log has (a retry, a replayed emit) goes row by row instead.
+      if (count > 1 && insertEvents(this.#db, this.#head + 1, time, prepared, from, count)) {
+        for (let i = from; i < from + count; i++) this.#appended(prepared[i] as PreparedAppend, ++this.#head, time, results, i);
+        continue;
+      }
+      for (let i = from; i < from + count; i++) {
+        const p = prepared[i] as PreparedAppend;
+        const seq = this.#head + 1;
+        if (insertEvent(this.#db, seq, time, p)) {
+          this.#head = seq;
+          this.#appended(p, seq, time, results, i);
+          continue;
+        }
         // A retry carries the same event; anything else reused the id for another one.
         const stored = readStoredById(this.#db, p.id) as { seq: number; topic: string; key: string | null; event: string };
         const differs = stored.topic !== p.topic || stored.key !== p.key || stored.event !== p.json;
         results[i] = differs ? { seq: stored.seq, id: p.id, duplicate: true, differs: true } : { seq: stored.seq, id: p.id, duplicate: true };
-        continue;
       }
-      this.#head = seq;
-      results[i] = { seq, id: p.id, duplicate: false };
-      const envelope: Envelope = { seq, id: p.id, topic: p.topic, time, event: JSON.parse(p.json) as StoredEvent };
-      if (p.key !== null) envelope.key = p.key;
-      if (p.causation !== null) envelope.causation = p.causation;
-      if (p.correlationId !== null) envelope.correlationId = p.correlationId;
-      this.#committed.push(envelope);
     }
     return results;
+  }
+
+  /** Records an event stored at `seq`: its result, and its envelope for the listeners once the transaction commits. */
+  #appended(p: PreparedAppend, seq: number, time: number, results: AppendResult[], at: number): void {
+    results[at] = { seq, id: p.id, duplicate: false };
+    const envelope: Envelope = { seq, id: p.id, topic: p.topic, time, event: JSON.parse(p.json) as StoredEvent };
+    if (p.key !== null) envelope.key = p.key;
+    if (p.causation !== null) envelope.causation = p.causation;
+    if (p.correlationId !== null) envelope.correlationId = p.correlationId;
+    this.#committed.push(envelope);
   }
 
   /**

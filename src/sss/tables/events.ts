@@ -49,6 +49,41 @@ export function insertEvent(db: SqliteDatabase, seq: number, time: number, event
   return insert(db).run(seq, event.id, event.topic, event.key, time, event.json, event.causation, event.correlationId).changes > 0;
 }
 
+const COLUMNS = '(seq, id, topic, key, time, event, causation, correlation_id)';
+const insertMany = preparedPerCount(
+  (rows) => `INSERT INTO events ${COLUMNS} VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (id) DO NOTHING`,
+);
+const savepoint = preparedOnce('SAVEPOINT insert_events');
+const rollbackToSavepoint = preparedOnce('ROLLBACK TO insert_events');
+const releaseSavepoint = preparedOnce('RELEASE insert_events');
+
+/**
+ * Stores `count` events from `events[from]` at seqs `firstSeq`, `firstSeq + 1`, … in one
+ * statement (one call into SQLite instead of `count`), all or none: if any id is already in
+ * the log, nothing is stored and it returns false, so the caller can go row by row and keep
+ * seqs gap-free. Must run inside a transaction.
+ */
+export function insertEvents(db: SqliteDatabase, firstSeq: number, time: number, events: readonly PreparedAppend[], from: number, count: number): boolean {
+  const params: unknown[] = new Array(count * 8);
+  for (let i = 0; i < count; i++) {
+    const e = events[from + i] as PreparedAppend;
+    const at = i * 8;
+    params[at] = firstSeq + i;
+    params[at + 1] = e.id;
+    params[at + 2] = e.topic;
+    params[at + 3] = e.key;
+    params[at + 4] = time;
+    params[at + 5] = e.json;
+    params[at + 6] = e.causation;
+    params[at + 7] = e.correlationId;
+  }
+  savepoint(db).run();
+  const stored = insertMany(db, count).run(...params).changes === count;
+  if (!stored) rollbackToSavepoint(db).run();
+  releaseSavepoint(db).run();
+  return stored;
+}
+
 const selectSeqOfId = preparedOnce('SELECT seq FROM events WHERE id = ?', { pluck: true });
 
 /** The seq of the event with this id, if the log holds it. */
