@@ -2,7 +2,7 @@ import type { ConsumerCommandName } from '../css/commands.ts';
 import { ConsumerRunningError } from '../errors.ts';
 import { type Command, defineCommand, type ParsedCommand, parseCount, parseOnePositional, UsageError } from './command.ts';
 import { ConsumerControl, type Delivery } from './control.ts';
-import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, FLAGS, type Flag, type Flags } from './flags.ts';
+import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, FLAGS, type Flag, type Flags, NATS_AUTH_FLAGS } from './flags.ts';
 import { commandOverNats } from './nats-control.ts';
 import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
 
@@ -75,7 +75,7 @@ export function defineControlCommand<const T extends Flags = Record<never, never
     name: spec.name,
     summary: spec.summary,
     about: spec.about,
-    flags: { ...(spec.flags as T), ...CONTROL_FLAGS, nats: NATS_FLAG, namespace: NAMESPACE_FLAG },
+    flags: { ...(spec.flags as T), ...CONTROL_FLAGS, nats: NATS_FLAG, namespace: NAMESPACE_FLAG, ...NATS_AUTH_FLAGS },
     positionals: true,
     async run(parsed) {
       const values = parsed.values as { db?: string; nats?: string; namespace?: string };

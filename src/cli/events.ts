@@ -4,7 +4,7 @@ import type { Envelope } from '../envelope.ts';
 import { SupervisorUnreachableError } from '../errors.ts';
 import { NatsLogAccess } from '../nats/log-client.ts';
 import { defineCommand, parseCount, parsePatterns } from './command.ts';
-import { DEFAULT_DB, FLAGS } from './flags.ts';
+import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
 import { type EventPage, StoreReader } from './inspect.ts';
 import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
@@ -37,6 +37,7 @@ Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
     db: FLAGS.db,
     nats: { ...FLAGS.nats, help: 'read from the supervisor that serves this NATS server' },
     namespace: { ...FLAGS.namespace, help: 'its namespace (default recq); only with --nats' },
+    ...NATS_AUTH_FLAGS,
     topic: {
       type: 'string',
       multiple: true,

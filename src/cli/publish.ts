@@ -5,7 +5,7 @@ import { NatsLogAccess } from '../nats/log-client.ts';
 import { ownerIsGone } from '../owner.ts';
 import { createSystem } from '../system.ts';
 import { defineCommand, UsageError } from './command.ts';
-import { DEFAULT_DB, FLAGS } from './flags.ts';
+import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { StoreReader } from './inspect.ts';
 import { connectTo, parseNatsInsteadOfDb } from './nats-target.ts';
 
@@ -28,6 +28,7 @@ starts. With --nats, appends through the running supervisor.
     db: FLAGS.db,
     nats: { ...FLAGS.nats, help: 'append through the supervisor on this NATS server' },
     namespace: { ...FLAGS.namespace, help: 'its namespace (default recq); only with --nats' },
+    ...NATS_AUTH_FLAGS,
     json: { ...FLAGS.json, help: 'print { seq, id, duplicate }' },
   },
   positionals: true,

@@ -4,7 +4,7 @@ import { NatsLogAccess } from '../nats/log-client.ts';
 import { askWorker } from '../nats/worker-control.ts';
 import { defineCommand, UsageError } from './command.ts';
 import { ConsumerControl } from './control.ts';
-import { DEFAULT_DB, FLAGS } from './flags.ts';
+import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { leaseHolder } from './nats-control.ts';
 import { connectTo, parseNatsInsteadOfDb } from './nats-target.ts';
 
@@ -24,6 +24,7 @@ in memory if it is active.
     db: FLAGS.db,
     nats: { ...FLAGS.nats, help: 'ask the worker running the component, over this NATS server' },
     namespace: { ...FLAGS.namespace, help: 'its namespace (default recq); only with --nats' },
+    ...NATS_AUTH_FLAGS,
     json: FLAGS.json,
   },
   positionals: true,

@@ -4,7 +4,7 @@ import { type SystemDefinition, startersOf } from '../define-system.ts';
 import { DatabaseError, InterruptedError, StoppedOnItsOwnError } from '../errors.ts';
 import type { System, SystemOptions } from '../system.ts';
 import { defineCommand, UsageError } from './command.ts';
-import { DEFAULT_DB, FLAGS } from './flags.ts';
+import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
 import { StoreReader } from './inspect.ts';
 import { explainConnectFailure, parseNatsTarget } from './nats-target.ts';
@@ -40,6 +40,7 @@ processes would, so "recq status --nats" and "recq events --nats" reach it.
     },
     nats: { ...FLAGS.nats, help: 'run over the NATS server at URL (several: comma-separated, one cluster)' },
     namespace: { ...FLAGS.namespace, help: 'first token of every NATS subject (default recq); only with --nats' },
+    ...NATS_AUTH_FLAGS,
     owner: FLAGS.owner,
   },
   notes: [['-- args...', 'everything after -- is passed to main as context.args']],
@@ -58,7 +59,7 @@ processes would, so "recq status --nats" and "recq events --nats" reach it.
     const db = values.db ?? definition.db ?? DEFAULT_DB;
     if (values.fresh) deleteDatabase(db);
     const overrides: Partial<SystemOptions> = {
-      ...(nats ? { nats: { servers: nats.servers, namespace: nats.namespace } } : {}),
+      ...(nats ? { nats: { servers: nats.servers, namespace: nats.namespace, ...nats.credentials } } : {}),
       ...(values.owner === undefined ? {} : { owner: values.owner }),
     };
     try {

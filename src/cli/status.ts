@@ -1,6 +1,6 @@
 import { type ClusterStatus, formatClusterStatus, readClusterStatus, WORKER_REPLY_WINDOW_MS } from './cluster-status.ts';
 import { defineCommand } from './command.ts';
-import { DEFAULT_DB, FLAGS } from './flags.ts';
+import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { formatTable, isoTime } from './format.ts';
 import { type LeaseState, StoreReader, type StoreStatus } from './inspect.ts';
 import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
@@ -27,6 +27,7 @@ many reconnects). Lag is the last routed seq minus the offset of the worker that
     db: FLAGS.db,
     nats: { ...FLAGS.nats, help: 'ask the supervisor and workers that meet on this NATS server' },
     namespace: { ...FLAGS.namespace, help: 'their namespace (default recq); only with --nats' },
+    ...NATS_AUTH_FLAGS,
     json: FLAGS.json,
   },
   async run({ values }) {

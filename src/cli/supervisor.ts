@@ -1,6 +1,6 @@
 import { startSupervisor } from '../system.ts';
 import { defineCommand, parseCount, UsageError } from './command.ts';
-import { FLAGS } from './flags.ts';
+import { FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { requireNatsTarget } from './nats-target.ts';
 import { serveUntilSignal } from './serve.ts';
 
@@ -21,6 +21,7 @@ once (130 or 143).
   flags: {
     nats: FLAGS.nats,
     namespace: FLAGS.namespace,
+    ...NATS_AUTH_FLAGS,
     db: { ...FLAGS.db, help: 'the SQLite file of the log; created if missing' },
     'lease-ttl': {
       type: 'string',
@@ -36,7 +37,12 @@ once (130 or 143).
     return serveUntilSignal(
       'supervisor',
       target,
-      () => startSupervisor({ db, nats: { servers: target.servers, namespace: target.namespace }, ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }) }),
+      () =>
+        startSupervisor({
+          db,
+          nats: { servers: target.servers, namespace: target.namespace, ...target.credentials },
+          ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+        }),
       () => `supervisor serving ${db} on ${target.url} (namespace ${target.namespace})`,
     );
   },

@@ -2,7 +2,7 @@ import { type SystemDefinition, startersOf } from '../define-system.ts';
 import { NoComponentsError } from '../errors.ts';
 import type { Component } from '../host/component.ts';
 import { defineCommand, parseOnePositional, UsageError } from './command.ts';
-import { FLAGS } from './flags.ts';
+import { FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { requireNatsTarget } from './nats-target.ts';
 import { serveUntilSignal } from './serve.ts';
 import { loadDefinition } from './system-module.ts';
@@ -28,6 +28,7 @@ signal exits at once (130 or 143).
   flags: {
     nats: FLAGS.nats,
     namespace: FLAGS.namespace,
+    ...NATS_AUTH_FLAGS,
     db: { ...FLAGS.db, help: "this worker's SQLite file (consumer state and outbox); created if missing" },
     components: { type: 'string', usage: '--components A,B', help: "run only these of the module's components (default: all of them)" },
     owner: { ...FLAGS.owner, help: 'this worker\'s name in leases and in "recq status --nats" (default\nhost:pid:random)' },
@@ -53,7 +54,7 @@ signal exits at once (130 or 143).
           ...options,
           components,
           db,
-          nats: { servers: target.servers, namespace: target.namespace },
+          nats: { servers: target.servers, namespace: target.namespace, ...target.credentials },
           ...(owner === undefined ? {} : { owner }),
         }),
       (system) =>

@@ -33,7 +33,7 @@ describe('recq', () => {
     const outcome = await recq(['launch'], workspace.dir);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toBe(
-      'recq: unknown command "launch". Commands: run, supervisor, worker, status, events, dlq, pause, resume, replay, commands, query, publish\nRun "recq --help" for usage.\n',
+      'recq: unknown command "launch". Commands: run, supervisor, worker, status, events, dlq, pause, resume, replay, commands, query, publish, dashboard\nRun "recq --help" for usage.\n',
     );
   });
 
