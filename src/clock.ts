@@ -8,15 +8,30 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Node fires a timer longer than this (about 24.8 days) at once: longer waits go in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A wall-clock timer that waits in steps, so a 30-day delay waits 30 days. */
+interface LongTimer {
+  current: NodeJS.Timeout | undefined;
+}
+
+function startTimer(timer: LongTimer, fn: () => void, due: number): void {
+  const left = due - Date.now();
+  const step = Math.min(Math.max(0, left), MAX_TIMER_MS);
+  timer.current = setTimeout(() => (left > MAX_TIMER_MS ? startTimer(timer, fn, due) : fn()), step);
+  timer.current.unref?.();
+}
+
 /** Wall-clock time and Node timers. Timers are unref'd so they never keep a process alive. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    handle.unref?.();
-    return handle;
+    const timer: LongTimer = { current: undefined };
+    startTimer(timer, fn, Date.now() + ms);
+    return timer;
   },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  clearTimeout: (handle) => clearTimeout((handle as LongTimer | undefined)?.current),
 };
 
 interface PendingTimer {
