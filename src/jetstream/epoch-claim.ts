@@ -19,6 +19,8 @@ export interface EpochClaimOptions {
   /** How often a standby looks at the leader's liveness entry. */
   checkEveryMs: number;
   ackTimeoutMs: number;
+  /** Whether this owner's own entry may be claimed: on a (re)start, not after this process was deposed. */
+  claimOwnEntry: boolean;
 }
 
 /**
@@ -67,7 +69,7 @@ export class EpochClaim {
     if (leader === undefined) return true;
     if (leader === 'unknown') return false;
     const { index, owner } = this.#o;
-    return leader.owner === owner && leader.epoch === index.epoch && index.leader === owner;
+    return this.#o.claimOwnEntry && leader.owner === owner && leader.epoch === index.epoch && index.leader === owner;
   }
 
   cancel(): void {

@@ -56,6 +56,7 @@ export class StreamNode implements SupervisorWork {
   #state: SupervisorRecord | undefined;
   #claim: EpochClaim | undefined;
   #closed = false;
+  #wasDeposed = false;
 
   constructor(options: StreamNodeOptions) {
     this.#o = options;
@@ -114,6 +115,8 @@ export class StreamNode implements SupervisorWork {
       owner: this.#o.owner,
       checkEveryMs: this.renewEveryMs,
       ackTimeoutMs: this.#o.place.ackTimeoutMs,
+      // A deposed leader's own entry says nothing about a restart: it waits for the entry to lapse like any standby.
+      claimOwnEntry: !this.#wasDeposed,
     });
     const epoch = await this.#claim.won();
     this.#claim = undefined;
@@ -228,6 +231,7 @@ export class StreamNode implements SupervisorWork {
 
   #deposed(error: NotLeadingError): void {
     this.#writer = undefined;
+    this.#wasDeposed = true;
     this.log.lead(undefined, () => error);
     this.#o.logger.warn(`steps down from epoch ${error.epoch}: ${error.message}`, { error });
     for (const listener of this.#deposedListeners) listener(error);
