@@ -23,6 +23,8 @@ once (130 or 143).
     namespace: FLAGS.namespace,
     ...NATS_AUTH_FLAGS,
     db: { ...FLAGS.db, help: 'the SQLite file of the log; created if missing' },
+    jetstream: { type: 'boolean', usage: '--jetstream', help: 'keep the log in a JetStream stream, so several supervisors can fail over' },
+    replicas: { type: 'string', usage: '--replicas N', help: "with --jetstream: the stream's replicas (default 1; 3 on a cluster)" },
     'lease-ttl': {
       type: 'string',
       usage: '--lease-ttl MS',
@@ -34,13 +36,16 @@ once (130 or 143).
     const db = values.db;
     if (db === undefined) throw new UsageError('missing --db FILE: the SQLite file of the event log', 'supervisor');
     const leaseTtlMs = parseCount('supervisor', '--lease-ttl', values['lease-ttl']);
+    const replicas = parseCount('supervisor', '--replicas', values.replicas);
+    if (replicas !== undefined && !values.jetstream) throw new UsageError('--replicas goes with --jetstream', 'supervisor');
+    const jetstream = values.jetstream ? { jetstream: replicas === undefined ? (true as const) : { replicas } } : {};
     return serveUntilSignal(
       'supervisor',
       target,
       () =>
         startSupervisor({
           db,
-          nats: { servers: target.servers, namespace: target.namespace, ...target.credentials },
+          nats: { servers: target.servers, namespace: target.namespace, ...target.credentials, ...jetstream },
           ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
         }),
       () => `supervisor serving ${db} on ${target.url} (namespace ${target.namespace})`,

@@ -14,7 +14,8 @@ export interface Machines {
   runner: ComponentRunner | undefined;
 }
 
-const SETTLED_STATES: readonly SupervisorState[] = ['leading', 'degraded', 'stopping', 'stopped', 'failed'];
+// A standby is started: it leads once the leader's liveness lapses.
+const SETTLED_STATES: readonly SupervisorState[] = ['leading', 'standby', 'degraded', 'stopping', 'stopped', 'failed'];
 const ENDED_STATES: readonly SupervisorState[] = ['stopped', 'failed'];
 
 /** The supervisor's state now, flattened. */

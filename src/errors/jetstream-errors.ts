@@ -31,7 +31,7 @@ export class StreamConfigError extends RecqError {
     readonly wanted: unknown,
   ) {
     super(
-      'START_FAILED',
+      'STREAM_CONFIG',
       `JetStream stream "${stream}" has ${field} ${JSON.stringify(found)}, but this supervisor needs ${JSON.stringify(wanted)}. Give the same jetstream options to every supervisor, or change the stream with the nats CLI (nats stream edit ${stream}).`,
     );
   }

@@ -56,6 +56,7 @@ export type RecqErrorCode =
   | 'MODULE_NOT_FOUND'
   | 'INVALID_SYSTEM_MODULE'
   | 'NO_COMPONENTS'
+  | 'STREAM_CONFIG'
   | 'WAIT_TIMEOUT'
   | 'UNKNOWN_COMMAND'
   | 'COMMAND_DONE'

@@ -168,7 +168,6 @@ describe('a replay reproduces history: chained children, and timers set and fire
       await new Promise<void>((resolve) => answers.set(input.name, resolve));
       return input.name;
     });
-    const arrived = (name: string) => ({ actions: assign({ order: ({ context }: { context: { order: string[] } }) => [...context.order, name] }) });
     const parallel = defineComponent({
       name: 'parallel',
       subscribe: 'parallel.*',
@@ -185,11 +184,29 @@ describe('a replay reproduces history: chained children, and timers set and fire
             states: {
               a: {
                 initial: 'running',
-                states: { running: { invoke: { src: 'slow', input: { name: 'a' }, onDone: { target: 'done', ...arrived('a') } } }, done: { type: 'final' } },
+                states: {
+                  running: {
+                    invoke: {
+                      src: 'slow',
+                      input: { name: 'a' },
+                      onDone: { target: 'done', actions: assign({ order: ({ context }) => [...context.order, 'a'] }) },
+                    },
+                  },
+                  done: { type: 'final' },
+                },
               },
               b: {
                 initial: 'running',
-                states: { running: { invoke: { src: 'slow', input: { name: 'b' }, onDone: { target: 'done', ...arrived('b') } } }, done: { type: 'final' } },
+                states: {
+                  running: {
+                    invoke: {
+                      src: 'slow',
+                      input: { name: 'b' },
+                      onDone: { target: 'done', actions: assign({ order: ({ context }) => [...context.order, 'b'] }) },
+                    },
+                  },
+                  done: { type: 'final' },
+                },
               },
             },
           },
