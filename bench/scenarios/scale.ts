@@ -25,7 +25,7 @@ let filled: { db: string; events: number; keys: number; remove: () => Promise<vo
 async function runChild(command: 'fill' | 'restart', db: string, events: number, keys: number): Promise<Figures> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', CHILD, command, db, String(events), String(keys), String(W3_PASSIVATE_AFTER_MS)],
+    ['--expose-gc', '--import', 'tsx', CHILD, command, db, String(events), String(keys), String(W3_PASSIVATE_AFTER_MS)],
     {
       cwd: REPO_ROOT,
       maxBuffer: 1 << 20,
