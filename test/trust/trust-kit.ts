@@ -17,7 +17,8 @@ export function adds(count: number, prefix = 'e'): { topic: string; event: { typ
 export function expectedSums(inputs: readonly { key: string; event: { amount: number } }[]): Record<string, { sum: number; count: number }> {
   const sums: Record<string, { sum: number; count: number }> = {};
   for (const input of inputs) {
-    const entry = (sums[input.key] ??= { sum: 0, count: 0 });
+    sums[input.key] ??= { sum: 0, count: 0 };
+    const entry = sums[input.key] as { sum: number; count: number };
     entry.sum += input.event.amount;
     entry.count++;
   }
