@@ -6,7 +6,7 @@ import { consumerResource } from '../lease.ts';
 import { chartOf } from './chart.ts';
 import { eventOf, historyOf, letterOf, timersOf } from './records.ts';
 import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
-import type { DashboardActor, DashboardConsumer } from './wire.ts';
+import { consumerRow, type DashboardActor, type DashboardConsumer } from './wire.ts';
 
 /**
  * How long a button waits for the system running the consumer to apply its command before
@@ -48,21 +48,7 @@ export function fileSource(db: string, components: readonly Component[] = []): D
       const status = reader.status(now);
       const consumers = status.consumers.map((c): DashboardConsumer => {
         const lease = status.leases.find((l) => l.resource === consumerResource(c.consumer) && !l.expired);
-        return {
-          consumer: c.consumer,
-          component: c.component,
-          hostState: c.hostState,
-          offset: c.offset,
-          head: status.head,
-          lag: c.lag,
-          activeActors: null,
-          storedActors: c.storedActors,
-          leaseOwner: lease?.owner,
-          leaseEpoch: lease?.epoch,
-          restarts: null,
-          lastError: undefined,
-          deadLetters: c.deadLetters,
-        };
+        return consumerRow(c, status.head, lease, { activeActors: null, restarts: null, lastError: undefined });
       });
       return {
         source: reader.file,

@@ -6,7 +6,7 @@ import type { System } from '../system.ts';
 import { chartOf } from './chart.ts';
 import { eventOf, historyOf, letterOf, timersOf } from './records.ts';
 import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
-import type { DashboardActor, DashboardComponent, DashboardConsumer, DashboardDeadLetter } from './wire.ts';
+import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
 
 export interface SystemSourceOptions {
   /** The components' definitions, for their statecharts and exact history (each actor's key and topics). */
@@ -49,21 +49,7 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
       const [status, routes] = await Promise.all([system.status(), system.routes()]);
       const consumers: DashboardConsumer[] = status.consumers.map((c) => {
         const lease = routes.leases.find((l) => l.resource === `consumer:${c.consumer}`);
-        return {
-          consumer: c.consumer,
-          component: c.component,
-          hostState: c.hostState,
-          offset: c.offset,
-          head: status.head,
-          lag: c.lag,
-          activeActors: c.activeActors,
-          storedActors: c.storedActors,
-          leaseOwner: lease?.owner,
-          leaseEpoch: lease?.epoch,
-          restarts: c.restarts,
-          lastError: c.lastError,
-          deadLetters: c.deadLetters,
-        };
+        return consumerRow(c, status.head, lease, { activeActors: c.activeActors, restarts: c.restarts, lastError: c.lastError });
       });
       return { source: 'running system', writes: 'direct', head: status.head, supervisor: status.supervisor, consumers, deadLetters: letters() };
     },

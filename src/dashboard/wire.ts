@@ -46,6 +46,28 @@ export interface DashboardConsumer {
   deadLetters: number;
 }
 
+/** What both sources know of a consumer; the rest (actors in memory, restarts, last error) only a running system does. */
+export interface ConsumerBasics {
+  consumer: string;
+  component: string;
+  hostState: string;
+  offset: number;
+  lag: number | null;
+  storedActors: number;
+  deadLetters: number;
+}
+
+/** A consumer's row, from what a source knows of it, the log head and its lease. */
+export function consumerRow(
+  c: ConsumerBasics,
+  head: number,
+  lease: { owner: string; epoch: number } | undefined,
+  running: Pick<DashboardConsumer, 'activeActors' | 'restarts' | 'lastError'>,
+): DashboardConsumer {
+  const { consumer, component, hostState, offset, lag, storedActors, deadLetters } = c;
+  return { consumer, component, hostState, offset, head, lag, storedActors, deadLetters, leaseOwner: lease?.owner, leaseEpoch: lease?.epoch, ...running };
+}
+
 export interface DashboardDeadLetter {
   id: number;
   consumer: string;

@@ -7,6 +7,8 @@ import type { Lease } from '../lease.ts';
 import type { ControlHandler } from '../nats/worker-control.ts';
 import type { EventLog } from '../sss/event-log.ts';
 import type { LogAccess } from '../sss/log-access.ts';
+import type { LogNodeOptions } from '../supervisor/log-node.ts';
+import type { ResolvedOptions } from '../system-options.ts';
 import type { Transport } from '../transport/transport.ts';
 
 /**
@@ -22,6 +24,15 @@ export interface SupervisorNode extends SupervisorWork {
   recordState(state: string): void;
   /** Stops at once, as a crash would. */
   halt(): Promise<void>;
+}
+
+/** What every log node of a deployment is built from: the file, the process's identity and limits, and the bus it routes on. */
+export function logNodeBasics(
+  db: SqliteDatabase,
+  o: ResolvedOptions,
+  transport: Transport,
+): Pick<LogNodeOptions, 'db' | 'clock' | 'logger' | 'owner' | 'leaseTtlMs' | 'maxPayloadBytes' | 'transport'> {
+  return { db, clock: o.clock, logger: o.logger, owner: o.owner, leaseTtlMs: o.leaseTtlMs, maxPayloadBytes: o.maxPayloadBytes, transport };
 }
 
 /** Which parts of a system run in this process. */

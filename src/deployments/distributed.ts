@@ -12,7 +12,7 @@ import type { LogAccess } from '../sss/log-access.ts';
 import { LogNode } from '../supervisor/log-node.ts';
 import type { NatsOptions, ResolvedOptions } from '../system-options.ts';
 import type { Transport } from '../transport/transport.ts';
-import type { Deployment, DeploymentEvents, SupervisorNode } from './deployment.ts';
+import { type Deployment, type DeploymentEvents, logNodeBasics, type SupervisorNode } from './deployment.ts';
 
 /**
  * The distributed deployment, as one process of it sees it: a `supervisor` leads the log in
@@ -65,25 +65,9 @@ export async function distributedDeployment(
       role === 'worker'
         ? undefined
         : place
-          ? new StreamNode({
-              db,
-              clock: o.clock,
-              logger: o.logger,
-              owner: o.owner,
-              leaseTtlMs: o.leaseTtlMs,
-              maxPayloadBytes: o.maxPayloadBytes,
-              transport: bus,
-              nats: { connection: nc, ...namespace },
-              place,
-            })
+          ? new StreamNode({ ...logNodeBasics(db, o, bus), nats: { connection: nc, ...namespace }, place })
           : new LogNode({
-              db,
-              clock: o.clock,
-              logger: o.logger,
-              owner: o.owner,
-              leaseTtlMs: o.leaseTtlMs,
-              maxPayloadBytes: o.maxPayloadBytes,
-              transport: bus,
+              ...logNodeBasics(db, o, bus),
               nats: { connection: nc, ...namespace },
               // A supervisor restarted after a crash finds its predecessor's lease: it waits it out.
               waitForLease: role === 'supervisor' || o.waitForLease,

@@ -3,7 +3,7 @@ import { LogNode } from '../supervisor/log-node.ts';
 import type { ResolvedOptions } from '../system-options.ts';
 import { MemoryTransport } from '../transport/memory.ts';
 import type { Transport } from '../transport/transport.ts';
-import type { Deployment } from './deployment.ts';
+import { type Deployment, logNodeBasics } from './deployment.ts';
 
 /**
  * The embedded deployment: one process, one SQLite file holding the log and every consumer's
@@ -18,16 +18,7 @@ export function embeddedDeployment(o: ResolvedOptions, transport?: Transport): D
   const db = openDatabase(o.db, o.durability, { busyTimeoutMs: o.busyTimeoutMs });
   let node: LogNode;
   try {
-    node = new LogNode({
-      db,
-      clock: o.clock,
-      logger: o.logger,
-      owner: o.owner,
-      leaseTtlMs: o.leaseTtlMs,
-      maxPayloadBytes: o.maxPayloadBytes,
-      transport: bus,
-      waitForLease: o.waitForLease,
-    });
+    node = new LogNode({ ...logNodeBasics(db, o, bus), waitForLease: o.waitForLease });
   } catch (error) {
     db.close();
     throw error;

@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { AnyActorLogic, AnyActorRef, EventObject, InspectionEvent } from 'xstate';
 import type { JournalEntry } from '../css/consumer-store.ts';
 import { setIdempotencyKey } from './idempotency-key.ts';
+import { compactTag, errorJson, outputJson, reviveError } from './journal-values.ts';
 
 /** The private event that makes a journaling child settle with its journaled outcome. */
 const OUTCOME_EVENT = 'recq.child.outcome';
 /** Where a child's effect id travels in its persisted snapshot, so a restored child keeps it. */
 const EFFECT_FIELD = 'recqEffect';
 /** Tags longer than this (a chain of children invoked on each other's outcomes) are hashed. */
-const MAX_TAG = 160;
 
 /** What an invoked child's outcome is attributed to: its journal id, and the event that invoked it. */
 export interface Effect {
@@ -396,36 +395,4 @@ function comesBefore(a: JournalEntry, b: JournalEntry): boolean {
 
 function isEffect(value: unknown): value is Effect {
   return typeof value === 'object' && value !== null && typeof (value as Effect).id === 'string';
-}
-
-/** A child's output as the journal keeps it; output that is not JSON becomes the child's error. */
-function outputJson(output: unknown): { outcome: 'done' | 'error'; value: string | null } {
-  try {
-    return { outcome: 'done', value: output === undefined ? null : JSON.stringify(output) };
-  } catch (error) {
-    return { outcome: 'error', value: errorJson(new Error(`the child's output is not JSON, so it cannot be journaled: ${(error as Error).message}`)) };
-  }
-}
-
-/** An error keeps its name and message (its stack differs from run to run); anything else thrown is kept as JSON. */
-function errorJson(error: unknown): string {
-  if (error instanceof Error) return JSON.stringify({ error: { name: error.name, message: error.message } });
-  try {
-    return JSON.stringify({ thrown: error ?? null });
-  } catch {
-    return JSON.stringify({ error: { name: 'Error', message: String(error) } });
-  }
-}
-
-function reviveError(value: string | null): unknown {
-  const parsed = value === null ? {} : (JSON.parse(value) as { error?: { name: string; message: string }; thrown?: unknown });
-  if (!parsed.error) return parsed.thrown;
-  const error = new Error(parsed.error.message);
-  error.name = parsed.error.name;
-  return error;
-}
-
-/** A tag short enough for ids: long ones (chains of children, or of timers set on firings) are hashed. */
-export function compactTag(tag: string): string {
-  return tag.length <= MAX_TAG ? tag : `h/${createHash('sha256').update(tag).digest('hex').slice(0, 32)}`;
 }

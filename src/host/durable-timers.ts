@@ -1,6 +1,7 @@
 import type { Actor, AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
 import type { Clock } from '../clock.ts';
-import { compactTag, type SettledChild } from './child-journal.ts';
+import type { SettledChild } from './child-journal.ts';
+import { compactTag } from './journal-values.ts';
 
 /** A delayed event as the CSS keeps it: enough to schedule it again after a restart. */
 export interface StoredTimer {

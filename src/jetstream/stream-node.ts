@@ -1,15 +1,12 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { SupervisorWork } from '../../actors/supervisor.machine.ts';
-import type { Clock } from '../clock.ts';
-import type { SqliteDatabase } from '../db.ts';
 import type { Envelope } from '../envelope.ts';
 import { NotLeadingError, StreamConfigError, SystemStoppedError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
 import { LogService } from '../nats/log-server.ts';
 import { createSupervisorTable, type SupervisorRecord, storeSupervisorState } from '../sss/tables/supervisor.ts';
 import { LocalLogAccess } from '../supervisor/local-log-access.ts';
+import type { LogNodeOptions } from '../supervisor/log-node.ts';
 import { Router } from '../supervisor/router.ts';
-import type { Transport } from '../transport/transport.ts';
 import { EpochClaim } from './epoch-claim.ts';
 import { Liveness } from './liveness.ts';
 import { StreamIndex } from './stream-index.ts';
@@ -19,14 +16,8 @@ import { StreamTail } from './stream-tail.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { TermLeaseTable } from './term-leases.ts';
 
-export interface StreamNodeOptions {
-  db: SqliteDatabase;
-  clock: Clock;
-  logger: Logger;
-  owner: string;
-  leaseTtlMs: number;
-  maxPayloadBytes: number;
-  transport: Transport;
+/** A log node's options, with the NATS connection required and where the stream is. */
+export interface StreamNodeOptions extends Omit<LogNodeOptions, 'nats' | 'waitForLease'> {
   nats: { connection: NatsConnection; namespace?: string };
   place: StreamPlace;
 }
