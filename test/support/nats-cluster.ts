@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
-import { findNatsServer, freePort } from './nats-server.ts';
+import { findNatsServer, freePort, waitUntilReady } from './nats-server.ts';
 
 /** One nats-server of a test cluster, with JetStream on in its own temporary store dir. */
 export interface ClusterNode {
@@ -80,7 +80,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
         running.add(child);
         const started = child;
         started.once('exit', () => running.delete(started));
-        await waitUntilReady(started, name);
+        await waitUntilReady(started, name, READY_TIMEOUT_MS);
       },
       async end(signal: NodeJS.Signals): Promise<void> {
         const current = child;
@@ -140,39 +140,6 @@ async function waitForJetStream(servers: string): Promise<void> {
   } finally {
     await nc.close();
   }
-}
-
-/** Resolves when the server logs that it is ready; rejects if it exits first. */
-function waitUntilReady(child: ChildProcess, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const lines: string[] = [];
-    let settled = false;
-    const finish = (error?: Error): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error) {
-        child.kill('SIGKILL');
-        reject(error);
-      } else resolve();
-    };
-    const timer = setTimeout(() => finish(new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)), READY_TIMEOUT_MS);
-    let pending = '';
-    const onOutput = (chunk: Buffer): void => {
-      pending += chunk.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        if (lines.length > 40) lines.shift();
-        if (line.includes('Server is ready')) finish();
-      }
-    };
-    child.stderr?.on('data', onOutput);
-    child.stdout?.on('data', onOutput);
-    child.once('error', (error) => finish(new Error(`could not start ${name}: ${error.message}`)));
-    child.once('exit', (code, signal) => finish(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready:\n${lines.join('\n')}`)));
-  });
 }
 
 function installExitHook(): void {

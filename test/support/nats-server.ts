@@ -93,7 +93,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     running.add(child);
     const started = child;
     started.once('exit', () => running.delete(started));
-    await waitUntilReady(started, port);
+    await waitUntilReady(started, `nats-server on port ${port}`);
   };
 
   const end = async (signal: NodeJS.Signals): Promise<void> => {
@@ -124,8 +124,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 }
 
-/** Resolves when the server logs that it is ready (it listens by then); rejects if it exits first. */
-function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
+/**
+ * Resolves when a nats-server child logs that it is ready (it listens by then); rejects, after
+ * killing it, if it exits first or is not ready within `timeoutMs`. `name` names it in errors.
+ */
+export function waitUntilReady(child: ChildProcess, name: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   return new Promise((resolve, reject) => {
     const lines: string[] = [];
     let settled = false;
@@ -138,10 +141,7 @@ function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
         reject(error);
       } else resolve();
     };
-    const timer = setTimeout(
-      () => finish(new Error(`nats-server on port ${port} was not ready within ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)),
-      READY_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => finish(new Error(`${name} was not ready within ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs);
     let pending = '';
     const onOutput = (chunk: Buffer): void => {
       pending += chunk.toString('utf8');
@@ -155,10 +155,8 @@ function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
     };
     child.stderr?.on('data', onOutput);
     child.stdout?.on('data', onOutput);
-    child.once('error', (error) => finish(new Error(`could not start nats-server: ${error.message}`)));
-    child.once('exit', (code, signal) =>
-      finish(new Error(`nats-server on port ${port} exited (${signal ?? `code ${code}`}) before it was ready:\n${lines.join('\n')}`)),
-    );
+    child.once('error', (error) => finish(new Error(`could not start ${name}: ${error.message}`)));
+    child.once('exit', (code, signal) => finish(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready:\n${lines.join('\n')}`)));
   });
 }
 
