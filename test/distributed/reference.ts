@@ -47,13 +47,25 @@ export function tallyReference(log: readonly Envelope[]): unknown {
  */
 export function logProblems(log: readonly Envelope[]): string[] {
   const problems: string[] = [];
-  const ids = new Map<string, number>();
   log.forEach((e, i) => {
     if (e.seq !== i + 1) problems.push(`position ${i + 1} holds seq ${e.seq}`);
+  });
+  return [...problems, ...eventProblems(log)].slice(0, 20);
+}
+
+/**
+ * What is wrong with the log's events, whatever their seqs: an id stored twice, a recorder
+ * input without exactly one emitted event (with the deterministic id, caused by it and after
+ * it), or an emitted event without a cause.
+ */
+export function eventProblems(log: readonly Envelope[]): string[] {
+  const problems: string[] = [];
+  const ids = new Map<string, number>();
+  for (const e of log) {
     const first = ids.get(e.id);
     if (first !== undefined) problems.push(`id ${e.id} is stored twice, at seq ${first} and ${e.seq}`);
     ids.set(e.id, e.seq);
-  });
+  }
   const emitted = new Map(log.filter((e) => e.topic === EMITTED).map((e) => [e.id, e]));
   for (const input of recorderInputs(log)) {
     const id = `recorder/${input.key}/${input.seq}/0`;

@@ -7,10 +7,11 @@
 import { expect } from 'vitest';
 import type { Envelope } from '../../src/index.ts';
 import type { NodeProcess } from '../distributed/processes.ts';
-import { recorderInputs, recorderReference, tallyReference } from '../distributed/reference.ts';
-import type { SkippedRow } from './stream-cluster.ts';
+import { eventProblems, recorderInputs, recorderReference, tallyReference } from '../distributed/reference.ts';
 
 const EMITTED = 'recorded.add';
+
+import type { SkippedRow } from './stream-cluster.ts';
 
 /**
  * Whatever is wrong with the log: a seq that is neither an event nor a skipped record (or
@@ -27,21 +28,7 @@ export function streamLogProblems(log: readonly Envelope[], skipped: readonly Sk
     if (r.kind !== 'epoch') problems.push(`seq ${r.seq} is a ${r.kind} record: a leader wrote what readers must ignore`);
   }
   for (let seq = 1; seq <= head; seq++) if (!at.has(seq)) problems.push(`seq ${seq} is missing`);
-  const ids = new Map<string, number>();
-  for (const e of log) {
-    const first = ids.get(e.id);
-    if (first !== undefined) problems.push(`id ${e.id} is stored twice, at seq ${first} and ${e.seq}`);
-    ids.set(e.id, e.seq);
-  }
-  const emitted = new Map(log.filter((e) => e.topic === EMITTED).map((e) => [e.id, e]));
-  for (const input of recorderInputs(log)) {
-    const id = `recorder/${input.key}/${input.seq}/0`;
-    const effect = emitted.get(id);
-    if (!effect) problems.push(`seq ${input.seq} (${input.id}) has no emitted ${id}`);
-    else if (effect.causation !== input.id || effect.seq <= input.seq) problems.push(`${id} (seq ${effect.seq}) does not follow its cause ${input.id}`);
-    emitted.delete(id);
-  }
-  for (const id of emitted.keys()) problems.push(`emitted ${id} has no recorder input that explains it`);
+  problems.push(...eventProblems(log));
   return problems.slice(0, 20);
 }
 
