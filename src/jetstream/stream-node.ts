@@ -2,7 +2,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { SupervisorWork } from '../../actors/supervisor.machine.ts';
 import type { Envelope } from '../envelope.ts';
 import { NotLeadingError, StreamConfigError, SystemStoppedError } from '../errors.ts';
-import { LogService } from '../nats/log-server.ts';
+import { type LogService, serveLog } from '../nats/log-server.ts';
 import { createSupervisorTable, type SupervisorRecord, storeSupervisorState } from '../sss/tables/supervisor.ts';
 import { LocalLogAccess } from '../supervisor/local-log-access.ts';
 import type { LogNodeOptions } from '../supervisor/log-node.ts';
@@ -130,7 +130,7 @@ export class StreamNode implements SupervisorWork {
   }
 
   async serve(): Promise<void> {
-    this.#service = new LogService({
+    this.#service = await serveLog({
       connection: this.#o.nats.connection,
       log: this.log,
       leases: this.leases,
@@ -139,8 +139,7 @@ export class StreamNode implements SupervisorWork {
       logger: this.#o.logger,
       supervisor: () => this.#state,
       ...(this.#o.nats.namespace === undefined ? {} : { namespace: this.#o.nats.namespace }),
-    }).start();
-    await this.#o.nats.connection.flush();
+    });
   }
 
   onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {

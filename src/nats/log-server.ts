@@ -265,3 +265,20 @@ export class LogService {
     }
   }
 }
+
+/**
+ * Starts a log service and waits until the server has its subscription. Disconnected, it does
+ * not wait: the client subscribes again when it reconnects, and serving starts then.
+ *
+ * @example
+ * const service = await serveLog({ connection: nc, log, leases, router, leaseTtlMs, logger });
+ */
+export async function serveLog(options: LogServiceOptions & { logger: Logger }): Promise<LogService> {
+  const service = new LogService(options).start();
+  try {
+    await options.connection.flush();
+  } catch (error) {
+    options.logger.warn('NATS is not reachable now; the log service answers once it reconnects', { error });
+  }
+  return service;
+}

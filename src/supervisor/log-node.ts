@@ -6,7 +6,7 @@ import type { Envelope } from '../envelope.ts';
 import { LeaseHeldError, NotRegisteredError, StaleEpochError, SystemStoppedError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
-import { LogService } from '../nats/log-server.ts';
+import { type LogService, serveLog } from '../nats/log-server.ts';
 import { EventLog } from '../sss/event-log.ts';
 import { createSupervisorTable, type SupervisorRecord, storeSupervisorState } from '../sss/tables/supervisor.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -100,7 +100,7 @@ export class LogNode implements SupervisorWork {
   async serve(): Promise<void> {
     const nats = this.#o.nats;
     if (!nats) return;
-    this.#service = new LogService({
+    this.#service = await serveLog({
       connection: nats.connection,
       log: this.log,
       leases: this.leases,
@@ -109,13 +109,7 @@ export class LogNode implements SupervisorWork {
       logger: this.#o.logger,
       supervisor: () => this.#state,
       ...(nats.namespace === undefined ? {} : { namespace: nats.namespace }),
-    }).start();
-    try {
-      await nats.connection.flush();
-    } catch (error) {
-      // Disconnected: the client subscribes again when it reconnects, and serving starts then.
-      this.#o.logger.warn('NATS is not reachable now; the log service answers once it reconnects', { error });
-    }
+    });
   }
 
   onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {
