@@ -8,6 +8,7 @@ import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
 import { StoreReader } from './inspect.ts';
 import { explainConnectFailure, parseNatsTarget } from './nats-target.ts';
+import { PROCESS_FLAGS, parseProcessFlags, processOptions } from './process-flags.ts';
 import { loadDefinition } from './system-module.ts';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -42,6 +43,7 @@ processes would, so "recq status --nats" and "recq events --nats" reach it.
     namespace: { ...FLAGS.namespace, help: 'first token of every NATS subject (default recq); only with --nats' },
     ...NATS_AUTH_FLAGS,
     owner: FLAGS.owner,
+    ...PROCESS_FLAGS,
   },
   notes: [['-- args...', 'everything after -- is passed to main as context.args']],
   positionals: true,
@@ -59,6 +61,7 @@ processes would, so "recq status --nats" and "recq events --nats" reach it.
     const db = values.db ?? definition.db ?? DEFAULT_DB;
     if (values.fresh) deleteDatabase(db);
     const overrides: Partial<SystemOptions> = {
+      ...processOptions(parseProcessFlags('run', values)),
       ...(nats ? { nats: { servers: nats.servers, namespace: nats.namespace, ...nats.credentials } } : {}),
       ...(values.owner === undefined ? {} : { owner: values.owner }),
     };

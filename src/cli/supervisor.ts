@@ -2,6 +2,7 @@ import { startSupervisor } from '../system.ts';
 import { defineCommand, parseCount, UsageError } from './command.ts';
 import { FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { requireNatsTarget } from './nats-target.ts';
+import { PROCESS_FLAGS, parseProcessFlags, processOptions } from './process-flags.ts';
 import { serveUntilSignal } from './serve.ts';
 
 export const supervisorCommand = defineCommand({
@@ -22,6 +23,7 @@ once (130 or 143).
     nats: FLAGS.nats,
     namespace: FLAGS.namespace,
     ...NATS_AUTH_FLAGS,
+    ...PROCESS_FLAGS,
     db: { ...FLAGS.db, help: 'the SQLite file of the log; created if missing' },
     jetstream: { type: 'boolean', usage: '--jetstream', help: 'keep the log in a JetStream stream, so several supervisors can fail over' },
     replicas: { type: 'string', usage: '--replicas N', help: "with --jetstream: the stream's replicas (default 1; 3 on a cluster)" },
@@ -44,6 +46,7 @@ once (130 or 143).
       target,
       () =>
         startSupervisor({
+          ...processOptions(parseProcessFlags('supervisor', values)),
           db,
           nats: { servers: target.servers, namespace: target.namespace, ...target.credentials, ...jetstream },
           ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),

@@ -4,6 +4,7 @@ import type { Component } from '../host/component.ts';
 import { defineCommand, parseOnePositional, UsageError } from './command.ts';
 import { FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { requireNatsTarget } from './nats-target.ts';
+import { PROCESS_FLAGS, parseProcessFlags, processOptions } from './process-flags.ts';
 import { serveUntilSignal } from './serve.ts';
 import { loadDefinition } from './system-module.ts';
 
@@ -29,6 +30,7 @@ signal exits at once (130 or 143).
     nats: FLAGS.nats,
     namespace: FLAGS.namespace,
     ...NATS_AUTH_FLAGS,
+    ...PROCESS_FLAGS,
     db: { ...FLAGS.db, help: "this worker's SQLite file (consumer state and outbox); created if missing" },
     components: { type: 'string', usage: '--components A,B', help: "run only these of the module's components (default: all of them)" },
     owner: { ...FLAGS.owner, help: 'this worker\'s name in leases and in "recq status --nats" (default\nhost:pid:random)' },
@@ -52,6 +54,7 @@ signal exits at once (130 or 143).
       () =>
         startersOf(definition).startWorker({
           ...options,
+          ...processOptions(parseProcessFlags('worker', values)),
           components,
           db,
           nats: { servers: target.servers, namespace: target.namespace, ...target.credentials },
