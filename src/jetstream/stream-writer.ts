@@ -3,10 +3,10 @@ import type { Clock } from '../clock.ts';
 import type { AppendResult, Envelope, PreparedAppend } from '../envelope.ts';
 import { NotLeadingError } from '../errors.ts';
 import type { StreamIndex } from './stream-index.ts';
-import { encodeEventBody, envelopeOf, recordHeaders, type StreamRecord } from './stream-record.ts';
+import { encodeEventBody, envelopeOf, epochMsgId, recordHeaders, type StreamRecord } from './stream-record.ts';
 
-/** JetStream's error code for a publish whose `Nats-Expected-Last-Sequence` is not the stream's last. */
-const WRONG_LAST_SEQUENCE = 10071;
+/** JetStream's error codes for a publish whose expected last sequence, or last message id, is not the stream's last. */
+const WRONG_LAST = new Set([10071, 10070]);
 
 export interface StreamWriterOptions {
   js: JetStreamClient;
@@ -33,10 +33,13 @@ interface Slot {
 
 /**
  * The leader's only way to write the log. Appends are published at once and pipelined, each
- * with `Nats-Msg-Id` = its event id and `Nats-Expected-Last-Sequence` = the seq before it, so
- * the stream itself refuses them if anyone else has written since (a newer leader's epoch
- * record). An event is indexed and acknowledged only after JetStream's ack, in seq order,
- * and the acks that arrive together are indexed in one transaction.
+ * with `Nats-Msg-Id` = its event id, `Nats-Expected-Last-Sequence` = the seq before it and
+ * `Nats-Expected-Last-Msg-Id` = the id of the record before it (its epoch record, for the
+ * first), so the stream itself refuses them if anyone else has written since (a newer
+ * leader's epoch record). The seq alone is not enough for a pipeline: once one append is
+ * refused, a later one can still expect exactly the seq another writer's record took, and
+ * land after it. An event is indexed and acknowledged only after JetStream's ack, in seq
+ * order, and the acks that arrive together are indexed in one transaction.
  *
  * A refused or unconfirmed publish (no ack in time: the stream may be electing a leader)
  * breaks the chain: the writer rejects everything not yet acknowledged with
@@ -48,6 +51,8 @@ export class StreamWriter {
   readonly #o: StreamWriterOptions;
   /** The seq of the last record published: the next one expects it as the stream's last. */
   #lastSent: number;
+  /** The `Nats-Msg-Id` of that record. */
+  #lastSentId: string;
   readonly #slots = new Map<number, Slot>();
   readonly #inFlight = new Map<string, Promise<AppendResult>>();
   #drainScheduled = false;
@@ -56,7 +61,9 @@ export class StreamWriter {
   constructor(options: StreamWriterOptions) {
     this.#o = options;
     this.epoch = options.epoch;
+    // A leader's writer starts right after the epoch record that won it the lead.
     this.#lastSent = options.index.head;
+    this.#lastSentId = epochMsgId(options.epoch);
   }
 
   /** The seq of the last record this leader has published (acknowledged or not). */
@@ -87,6 +94,8 @@ export class StreamWriter {
     const pending = this.#inFlight.get(p.id);
     if (pending) return pending.then((result) => ({ ...result, duplicate: true }));
     const slotSeq = ++this.#lastSent;
+    const previousId = this.#lastSentId;
+    this.#lastSentId = p.id;
     const result = new Promise<AppendResult>((resolve, reject) => {
       this.#slots.set(slotSeq, { seq: slotSeq, prepared: p, time, acked: false, resolve, reject });
     });
@@ -95,7 +104,7 @@ export class StreamWriter {
     this.#o.js
       .publish(this.#o.subject, encodeEventBody(p, time), {
         msgID: p.id,
-        expect: { lastSequence: slotSeq - 1 },
+        expect: { lastSequence: slotSeq - 1, lastMsgID: previousId },
         headers: recordHeaders('event', this.epoch),
         timeout: this.#o.ackTimeoutMs,
       })
@@ -128,7 +137,7 @@ export class StreamWriter {
     if (this.#failure) return;
     const code = (error as { api_error?: { err_code?: number } }).api_error?.err_code;
     const reason =
-      code === WRONG_LAST_SEQUENCE
+      code !== undefined && WRONG_LAST.has(code)
         ? `the stream refused seq ${seq}: another supervisor has written since (${(error as Error).message})`
         : `seq ${seq} was not confirmed: ${(error as Error)?.message ?? String(error)}`;
     this.#fail(new NotLeadingError('append', this.epoch, reason, error), true);
