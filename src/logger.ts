@@ -1,28 +1,53 @@
-/** Structured log lines: a message plus fields such as `consumer`, `seq` or `error`. */
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import { InvalidOptionError } from './errors.ts';
+import { type ConsoleLoggerOptions, consolePino } from './logging/console-pino.ts';
+import { pinoLogger } from './logging/pino-logger.ts';
 
-export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
+export type { ConsoleLoggerOptions } from './logging/console-pino.ts';
+export { pinoLogger } from './logging/pino-logger.ts';
 
-const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
+/** What a log line carries besides its message: `component`, `key`, `seq`, `consumer`, `error`, ... */
+export type LogFields = Record<string, unknown>;
 
 /**
- * Writes log lines at or above `level` to stderr, one line each: `recq <level> <message> {fields}`.
+ * Structured log lines: a message plus fields. A line about an event carries `component`, `key`,
+ * `seq` and `consumer`. Pass your own to `createSystem({ logger })`; `debug` is optional.
+ */
+export interface Logger {
+  debug?(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Writes log lines at or above `level` to stderr, through pino: one JSON object a line when
+ * stderr is not a terminal (`{"level":"warn","time":…,"name":"recq","component":…,"msg":…}`),
+ * one readable line each on a terminal. Lines are written synchronously, so none is lost when
+ * the process exits right after.
  *
  * @example
  * const system = await createSystem({ components, logger: consoleLogger('info') });
  */
-export function consoleLogger(level: LogLevel = 'warn'): Logger {
-  const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
-    if (RANK[at] < RANK[level]) return;
-    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.message : v))}` : '';
-    process.stderr.write(`recq ${at} ${message}${extra}\n`);
-  };
-  return { info: write('info'), warn: write('warn'), error: write('error') };
+export function consoleLogger(level: LogLevel = 'warn', options?: ConsoleLoggerOptions): Logger {
+  if (!(LOG_LEVELS as readonly unknown[]).includes(level)) throw new InvalidOptionError('logger level', level, `expected one of ${LOG_LEVELS.join(', ')}`);
+  return pinoLogger(consolePino(level, options));
+}
+
+/**
+ * The logger a system uses when given none: `consoleLogger` at `RECQ_LOG_LEVEL`, or `warn`.
+ * A level the variable names wrongly is refused, naming it.
+ */
+export function defaultLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+  const level = env.RECQ_LOG_LEVEL;
+  if (level === undefined || level === '') return consoleLogger('warn');
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new InvalidOptionError('RECQ_LOG_LEVEL', level, `expected one of ${LOG_LEVELS.join(', ')}; or unset it, or pass logger`);
+  }
+  return consoleLogger(level as LogLevel);
 }
 
 /** A logger that drops everything. */
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };

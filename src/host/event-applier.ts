@@ -4,6 +4,7 @@ import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
 import type { Envelope } from '../envelope.ts';
 import { MissingKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { eventFields } from '../logging/event-fields.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import type { ActorCell } from './actor-cell.ts';
 import type { ActorTable } from './actor-table.ts';
@@ -107,7 +108,10 @@ export class EventApplier {
     }
     // An operator skipped this event before (a replay meets it again): it stays skipped.
     if (failures.attempts(envelope.id) === 0 && store.deadLetterFor(consumer, envelope.id)?.status === 'skipped') {
-      logger.info(`component ${component.name} skips seq ${envelope.seq} again, as an operator did before`, { key });
+      logger.info(
+        `component ${component.name} skips seq ${envelope.seq} again, as an operator did before`,
+        eventFields(component.name, consumer, key, envelope.seq),
+      );
       checkpoint.changed(true);
       position.advance(envelope.seq);
       return DONE;
@@ -116,20 +120,24 @@ export class EventApplier {
     const verdict = failures.failed(inputOfEnvelope(envelope, key), failure.error, now);
     const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
     if (verdict.action === 'retry') {
-      logger.warn(`component ${component.name} failed on seq ${envelope.seq} (attempt ${verdict.attempts}); retrying in ${verdict.delayMs} ms: ${message}`, {
-        key,
-      });
+      logger.warn(
+        `component ${component.name} failed on seq ${envelope.seq} (attempt ${verdict.attempts}); retrying in ${verdict.delayMs} ms: ${message}`,
+        eventFields(component.name, consumer, key, envelope.seq, { attempt: verdict.attempts, error: failure.error }),
+      );
       return { outcome: 'retry', delayMs: verdict.delayMs };
     }
     const letter = letters.record({ ...verdict.letter, consumer });
     if (verdict.action === 'block') {
       logger.error(
         `component ${component.name} is blocked on seq ${envelope.seq} after ${letter.attempts} attempts: ${message}. Retry or skip the dead letter to go on.`,
-        { key },
+        eventFields(component.name, consumer, key, envelope.seq, { deadLetter: letter.id, error: failure.error }),
       );
       return { outcome: 'blocked', letter };
     }
-    logger.warn(`component ${component.name} parked seq ${envelope.seq} after ${letter.attempts} attempts: ${message}`, { key, topic: envelope.topic });
+    logger.warn(
+      `component ${component.name} parked seq ${envelope.seq} after ${letter.attempts} attempts: ${message}`,
+      eventFields(component.name, consumer, key, envelope.seq, { topic: envelope.topic, deadLetter: letter.id, error: failure.error }),
+    );
     checkpoint.changed(true);
     position.advance(envelope.seq);
     return DONE;
@@ -180,7 +188,10 @@ export class EventApplier {
     const now = clock.now();
     const input: FailedInput = { seq: timer.stored.scheduledSeq, eventId, key: cell.key, topic: 'timer', event: JSON.stringify(timer.stored) };
     const letter = letters.record({ ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer });
-    logger.warn(`component ${component.name} parked timer ${timer.stored.id}: ${letter.error}`, { key: cell.key });
+    logger.warn(
+      `component ${component.name} parked timer ${timer.stored.id}: ${letter.error}`,
+      eventFields(component.name, consumer, cell.key, timer.stored.scheduledSeq, { timer: timer.stored.id, deadLetter: letter.id }),
+    );
     checkpoint.changed(true);
     return DONE;
   }
@@ -206,7 +217,10 @@ export class EventApplier {
     const now = clock.now();
     const input: FailedInput = { seq: cell.lastSeq, eventId: `outcome/${child.effect.id}`, key: cell.key, topic: 'outcome', event: JSON.stringify(parked) };
     const letter = letters.record({ ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer });
-    logger.warn(`component ${component.name} parked the outcome of child ${child.effect.id}: ${letter.error}`, { key: cell.key });
+    logger.warn(
+      `component ${component.name} parked the outcome of child ${child.effect.id}: ${letter.error}`,
+      eventFields(component.name, consumer, cell.key, cell.lastSeq, { child: child.effect.id, deadLetter: letter.id }),
+    );
     checkpoint.changed(true);
     return DONE;
   }
@@ -220,7 +234,10 @@ export class EventApplier {
     if (letter.eventId.startsWith('outcome/')) {
       // The child's actor went back to before it; its outcome cannot be delivered to it again.
       letters.abandon(letter.eventId);
-      logger.error(`dead letter ${id} holds the outcome of an invoked child, which cannot be applied again; skip it`);
+      logger.error(
+        `dead letter ${id} holds the outcome of an invoked child, which cannot be applied again; skip it`,
+        eventFields(this.#o.component.name, letter.consumer, letter.key, letter.seq, { deadLetter: id }),
+      );
       return;
     }
     if (letter.eventId.startsWith('timer/')) {
@@ -231,7 +248,10 @@ export class EventApplier {
     const [envelope] = await log.read({ after: letter.seq - 1, until: letter.seq, limit: 1 });
     if (!envelope) {
       letters.abandon(letter.eventId);
-      logger.error(`dead letter ${id} names seq ${letter.seq}, which the log does not hold`);
+      logger.error(
+        `dead letter ${id} names seq ${letter.seq}, which the log does not hold`,
+        eventFields(this.#o.component.name, letter.consumer, letter.key, letter.seq, { deadLetter: id }),
+      );
       return;
     }
     const failure = this.#apply(envelope);

@@ -1,0 +1,36 @@
+import { type Logger as PinoInstance, pino } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogLevel } from '../logger.ts';
+
+/** Where `consoleLogger` writes, and how. */
+export interface ConsoleLoggerOptions {
+  /**
+   * `json`: one JSON object a line (pino's format, with `level` as its name). `pretty`: one
+   * readable line each (time, level, message, fields). Default: `pretty` when stderr is a
+   * terminal, else `json`.
+   */
+  format?: 'json' | 'pretty';
+  /** A file descriptor, or a stream with `write(line)`. Default 2, stderr. Written synchronously, so no line is lost when the process exits. */
+  destination?: number | { write(line: string): unknown };
+}
+
+/** A pino instance that writes synchronously to the console (or `destination`), as JSON or pretty lines. */
+export function consolePino(level: LogLevel, options: ConsoleLoggerOptions = {}): PinoInstance {
+  const destination = options.destination ?? 2;
+  const format = options.format ?? (destination === 2 && process.stderr.isTTY ? 'pretty' : 'json');
+  const stream =
+    format === 'pretty'
+      ? pretty({
+          destination,
+          sync: true,
+          singleLine: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          // A terminal line shows what failed; the JSON line keeps the stack.
+          ignore: 'pid,hostname,name,error.stack,error.type',
+          errorLikeObjectKeys: ['err'],
+        })
+      : typeof destination === 'number'
+        ? pino.destination({ dest: destination, sync: true })
+        : destination;
+  return pino({ level, name: 'recq', formatters: { level: (label) => ({ level: label }) } }, stream);
+}
