@@ -22,7 +22,6 @@ export type { ActorView } from './host/component-host.ts';
 export { idempotencyKey } from './host/idempotency-key.ts';
 export type { RetryPolicy } from './host/retry-policy.ts';
 export { type ConsoleLoggerOptions, consoleLogger, type LogFields, type Logger, type LogLevel, pinoLogger, silentLogger } from './logger.ts';
-export type { MetricsOptions } from './metrics/metrics-options.ts';
 export type { ReadQuery } from './sss/event-log.ts';
 export type { RouteState } from './sss/log-access.ts';
 export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';
@@ -32,7 +31,6 @@ export {
   type NatsOptions,
   type PublishOptions,
   System,
-  type SystemMetrics,
   type SystemOptions,
   type SystemRole,
   type SystemStatus,
