@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { InvalidEnvelopeError, InvalidEventError, NonJsonValueError, PayloadTooLargeError } from './errors.ts';
 import { jsonProblem } from './json-value.ts';
 import { assertTopic } from './topic.ts';
+import { storedTraceContext, type TraceContext, traceContextProblem } from './tracing/trace-context.ts';
+
+export type { TraceContext } from './tracing/trace-context.ts';
 
 /** An XState-style event: an object with a string `type` and any JSON-serializable fields. */
 export interface EventObject {
@@ -27,6 +30,8 @@ export interface Envelope<TEvent extends EventObject = StoredEvent> {
   /** Id of the event whose processing emitted this one. */
   causation?: string;
   correlationId?: string;
+  /** W3C trace context of the span that published or emitted the event; absent when no tracer recorded one. */
+  trace?: TraceContext;
 }
 
 /** The envelope fields that travel with an event into an actor, as `event.meta`. */
@@ -49,6 +54,12 @@ export interface AppendInput<TEvent extends EventObject = EventObject> {
   id?: string;
   causation?: string;
   correlationId?: string;
+  /**
+   * W3C trace context to store with the event. `publish` sets it to its span's context; one
+   * given here (e.g. received from another system) becomes that span's parent. A malformed one
+   * is refused with `InvalidEnvelopeError`. Not compared when the id is a duplicate.
+   */
+  trace?: TraceContext;
 }
 
 /** The outcome of one append. */
@@ -72,6 +83,8 @@ export interface PreparedAppend {
   json: string;
   causation: string | null;
   correlationId: string | null;
+  /** Absent when the event carries no trace context. */
+  trace?: TraceContext;
 }
 
 // Default ids are a per-process random prefix plus a counter: unique across processes, and
@@ -102,7 +115,7 @@ function optionalString(field: string, value: unknown): string | null {
  */
 export function prepareAppend(input: unknown, maxPayloadBytes: number): PreparedAppend {
   if (typeof input !== 'object' || input === null) throw new InvalidEnvelopeError('input', input, 'expected { topic, event, key?, id? }');
-  const { topic, event, key, id, causation, correlationId } = input as Record<string, unknown>;
+  const { topic, event, key, id, causation, correlationId, trace } = input as Record<string, unknown>;
   assertTopic(topic);
   assertEvent(event);
   const unstorable = jsonProblem(event, 'event');
@@ -118,7 +131,7 @@ export function prepareAppend(input: unknown, maxPayloadBytes: number): Prepared
     const bytes = Buffer.byteLength(json);
     if (bytes > maxPayloadBytes) throw new PayloadTooLargeError(topic, bytes, maxPayloadBytes);
   }
-  return {
+  const prepared: PreparedAppend = {
     id: optionalString('id', id) ?? newEventId(),
     topic,
     key: optionalString('key', key),
@@ -126,6 +139,22 @@ export function prepareAppend(input: unknown, maxPayloadBytes: number): Prepared
     causation: optionalString('causation', causation),
     correlationId: optionalString('correlationId', correlationId),
   };
+  if (trace !== undefined && trace !== null) {
+    const problem = traceContextProblem(trace);
+    if (problem) throw new InvalidEnvelopeError('trace', trace, `${problem}; pass a W3C trace context or leave trace out`);
+    prepared.trace = storedTraceContext(trace as TraceContext);
+  }
+  return prepared;
+}
+
+/** The envelope of a prepared append stored at `seq` and `time`. */
+export function envelopeOfPrepared(prepared: PreparedAppend, seq: number, time: number): Envelope {
+  const envelope: Envelope = { seq, id: prepared.id, topic: prepared.topic, time, event: JSON.parse(prepared.json) as StoredEvent };
+  if (prepared.key !== null) envelope.key = prepared.key;
+  if (prepared.causation !== null) envelope.causation = prepared.causation;
+  if (prepared.correlationId !== null) envelope.correlationId = prepared.correlationId;
+  if (prepared.trace) envelope.trace = prepared.trace;
+  return envelope;
 }
 
 /**

@@ -133,7 +133,7 @@ export class StreamIndex {
 }
 
 function preparedOf(envelope: Envelope): PreparedAppend {
-  return {
+  const prepared: PreparedAppend = {
     id: envelope.id,
     topic: envelope.topic,
     key: envelope.key ?? null,
@@ -141,4 +141,6 @@ function preparedOf(envelope: Envelope): PreparedAppend {
     causation: envelope.causation ?? null,
     correlationId: envelope.correlationId ?? null,
   };
+  if (envelope.trace) prepared.trace = envelope.trace;
+  return prepared;
 }

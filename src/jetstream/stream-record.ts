@@ -1,5 +1,6 @@
 import { headers, type MsgHdrs } from 'nats';
-import type { Envelope, PreparedAppend, StoredEvent } from '../envelope.ts';
+import { type Envelope, envelopeOfPrepared, type PreparedAppend, type StoredEvent } from '../envelope.ts';
+import { readTraceContext } from '../tracing/trace-context.ts';
 
 /** The header naming the epoch of the leader that wrote a record. */
 export const EPOCH_HEADER = 'Recq-Epoch';
@@ -33,17 +34,12 @@ export function encodeEventBody(prepared: PreparedAppend, time: number): string 
   if (prepared.key !== null) fields.key = prepared.key;
   if (prepared.causation !== null) fields.causation = prepared.causation;
   if (prepared.correlationId !== null) fields.correlationId = prepared.correlationId;
+  if (prepared.trace) fields.trace = prepared.trace;
   return `${JSON.stringify(fields).slice(0, -1)},"event":${prepared.json}}`;
 }
 
 /** The envelope an event record at `seq` holds (what the leader published, seen again). */
-export function envelopeOf(prepared: PreparedAppend, seq: number, time: number): Envelope {
-  const envelope: Envelope = { seq, id: prepared.id, topic: prepared.topic, time, event: JSON.parse(prepared.json) as StoredEvent };
-  if (prepared.key !== null) envelope.key = prepared.key;
-  if (prepared.causation !== null) envelope.causation = prepared.causation;
-  if (prepared.correlationId !== null) envelope.correlationId = prepared.correlationId;
-  return envelope;
-}
+export const envelopeOf = envelopeOfPrepared;
 
 /** The body of an epoch record. */
 export function encodeEpochBody(owner: string, time: number): string {
@@ -75,12 +71,15 @@ function readRecord(seq: number, hdrs: MsgHdrs | undefined, data: Uint8Array): S
     return { kind, seq, epoch, owner: body.owner, time: body.time };
   }
   if (kind !== 'event') return `its ${KIND_HEADER} header is ${JSON.stringify(kind ?? null)}`;
-  const { id, topic, time, event, key, causation, correlationId } = body;
+  const { id, topic, time, event, key, causation, correlationId, trace } = body;
   if (typeof id !== 'string' || typeof topic !== 'string' || typeof time !== 'number') return 'an event record without id, topic and time';
   if (typeof event !== 'object' || event === null || typeof (event as { type?: unknown }).type !== 'string') return 'an event record without an event';
   const envelope: Envelope = { seq, id, topic, time, event: event as StoredEvent };
   if (typeof key === 'string') envelope.key = key;
   if (typeof causation === 'string') envelope.causation = causation;
   if (typeof correlationId === 'string') envelope.correlationId = correlationId;
+  // A malformed trace context is dropped, not the event: tracing is advisory.
+  const traceContext = readTraceContext(trace);
+  if (traceContext) envelope.trace = traceContext;
   return { kind, seq, epoch, envelope };
 }

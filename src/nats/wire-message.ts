@@ -2,6 +2,7 @@ import type { Envelope, StoredEvent } from '../envelope.ts';
 import { MalformedMessageError, RecqError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import { assertPattern, assertTopic } from '../topic.ts';
+import { storedTraceContext, type TraceContext, traceContextProblem } from '../tracing/trace-context.ts';
 
 /** The header every recq message carries, naming the wire format it was encoded with. */
 export const WIRE_HEADER = 'Recq-Wire';
@@ -79,6 +80,11 @@ export class FieldReader {
     for (const name of ['key', 'causation', 'correlationId'] as const) {
       const value = this.optionalString(o[name], `${field}.${name}`);
       if (value !== undefined) envelope[name] = value;
+    }
+    if (o.trace !== undefined) {
+      const problem = traceContextProblem(o.trace);
+      if (problem) this.fail(`${field}.trace`, `a W3C trace context (${problem})`, o.trace);
+      envelope.trace = storedTraceContext(o.trace as TraceContext);
     }
     return envelope;
   }

@@ -6,9 +6,9 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   type Envelope,
   type EventObject,
+  envelopeOfPrepared,
   type PreparedAppend,
   prepareAppend,
-  type StoredEvent,
 } from '../envelope.ts';
 import { RecqError, StorageError } from '../errors.ts';
 import { createEventsTable, insertEvent, insertEvents, readEvent, readEventRange, readHead, readSeqOfId, readStoredById } from './tables/events.ts';
@@ -45,7 +45,7 @@ interface QueuedAppend {
 }
 
 const DEFAULT_READ_LIMIT = 1000;
-/** Events per multi-row INSERT: 8 parameters each, far below SQLite's limit, and long enough to amortise a statement call. */
+/** Events per multi-row INSERT: 10 parameters each, far below SQLite's limit, and long enough to amortise a statement call. */
 const INSERT_CHUNK = 64;
 
 /**
@@ -202,7 +202,8 @@ export class EventLog {
           this.#appended(p, seq, time, results, i);
           continue;
         }
-        // A retry carries the same event; anything else reused the id for another one.
+        // A retry carries the same event; anything else reused the id for another one. The trace
+        // context is not compared: a retry is traced anew, and the first stored copy's context stands.
         const stored = readStoredById(this.#db, p.id) as { seq: number; topic: string; key: string | null; event: string };
         const differs = stored.topic !== p.topic || stored.key !== p.key || stored.event !== p.json;
         results[i] = differs ? { seq: stored.seq, id: p.id, duplicate: true, differs: true } : { seq: stored.seq, id: p.id, duplicate: true };
@@ -214,11 +215,7 @@ export class EventLog {
   /** Records an event stored at `seq`: its result, and its envelope for the listeners once the transaction commits. */
   #appended(p: PreparedAppend, seq: number, time: number, results: AppendResult[], at: number): void {
     results[at] = { seq, id: p.id, duplicate: false };
-    const envelope: Envelope = { seq, id: p.id, topic: p.topic, time, event: JSON.parse(p.json) as StoredEvent };
-    if (p.key !== null) envelope.key = p.key;
-    if (p.causation !== null) envelope.causation = p.causation;
-    if (p.correlationId !== null) envelope.correlationId = p.correlationId;
-    this.#committed.push(envelope);
+    this.#committed.push(envelopeOfPrepared(p, seq, time));
   }
 
   /**

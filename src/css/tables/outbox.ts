@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../../db.ts';
 import type { AppendInput, PreparedAppend, StoredEvent } from '../../envelope.ts';
 import { preparedOnce } from '../../sss/tables/prepared.ts';
+import { traceContextOfColumns } from '../../tracing/trace-context.ts';
 import type { OutboxEntry } from '../records.ts';
 
 /** A row of the `outbox` table, as the relay reads it. */
@@ -12,6 +13,8 @@ export interface OutboxRow {
   event: string;
   causation: string | null;
   correlation_id: string | null;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** Emitted events of a worker's consumers, waiting for the relay; `position` keeps each consumer's order. */
@@ -25,10 +28,16 @@ export function createOutboxTable(db: SqliteDatabase): void {
       key TEXT,
       event TEXT NOT NULL,
       causation TEXT,
-      correlation_id TEXT
+      correlation_id TEXT,
+      traceparent TEXT,
+      tracestate TEXT
     );
     CREATE INDEX IF NOT EXISTS outbox_by_consumer ON outbox (consumer, position);
   `);
+  // Files written before emitted events carried a trace context get its columns.
+  const columns = db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[];
+  if (!columns.some((column) => column.name === 'traceparent'))
+    db.exec('ALTER TABLE outbox ADD COLUMN traceparent TEXT; ALTER TABLE outbox ADD COLUMN tracestate TEXT');
 }
 
 /** The entry a row of the `outbox` table holds: the append it stands for, in its place. */
@@ -37,17 +46,34 @@ export function toOutboxEntry(row: OutboxRow): OutboxEntry {
   if (row.key !== null) input.key = row.key;
   if (row.causation !== null) input.causation = row.causation;
   if (row.correlation_id !== null) input.correlationId = row.correlation_id;
+  const trace = traceContextOfColumns(row.traceparent, row.tracestate);
+  if (trace) input.trace = trace;
   return { position: row.position, input };
 }
 
-const insert = preparedOnce('INSERT INTO outbox (consumer, id, topic, key, event, causation, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
+const insert = preparedOnce(
+  'INSERT INTO outbox (consumer, id, topic, key, event, causation, correlation_id, traceparent, tracestate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
 
 /** Puts an emitted event after the consumer's other entries. */
 export function insertOutboxEntry(db: SqliteDatabase, consumer: string, event: PreparedAppend): void {
-  insert(db).run(consumer, event.id, event.topic, event.key, event.json, event.causation, event.correlationId);
+  const { trace } = event;
+  insert(db).run(
+    consumer,
+    event.id,
+    event.topic,
+    event.key,
+    event.json,
+    event.causation,
+    event.correlationId,
+    trace?.traceparent ?? null,
+    trace?.tracestate ?? null,
+  );
 }
 
-const selectOldest = preparedOnce('SELECT position, id, topic, key, event, causation, correlation_id FROM outbox WHERE consumer = ? ORDER BY position LIMIT ?');
+const selectOldest = preparedOnce(
+  'SELECT position, id, topic, key, event, causation, correlation_id, traceparent, tracestate FROM outbox WHERE consumer = ? ORDER BY position LIMIT ?',
+);
 
 /** The oldest `limit` entries of a consumer, in order. */
 export function listOutboxEntries(db: SqliteDatabase, consumer: string, limit: number): OutboxEntry[] {

@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../../db.ts';
 import type { Envelope, PreparedAppend, StoredEvent } from '../../envelope.ts';
 import { assertPattern, compilePatterns, patternToGlob, type TopicMatcher } from '../../topic.ts';
+import { traceContextOfColumns } from '../../tracing/trace-context.ts';
 import { preparedOnce, preparedPerCount } from './prepared.ts';
 
 /** A row of the `events` table. */
@@ -13,6 +14,9 @@ export interface EventRow {
   event: string;
   causation: string | null;
   correlation_id: string | null;
+  /** Absent in files written before traces were stored, when opened read-only. */
+  traceparent?: string | null;
+  tracestate?: string | null;
 }
 
 /** The log's table. `seq` is assigned by the log (head + 1), so it stays gap-free. */
@@ -26,9 +30,15 @@ export function createEventsTable(db: SqliteDatabase): void {
       time INTEGER NOT NULL,
       event TEXT NOT NULL,
       causation TEXT,
-      correlation_id TEXT
+      correlation_id TEXT,
+      traceparent TEXT,
+      tracestate TEXT
     );
   `);
+  // Files written before events carried a trace context get its columns, empty for older events.
+  const columns = db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
+  if (!columns.some((column) => column.name === 'traceparent'))
+    db.exec('ALTER TABLE events ADD COLUMN traceparent TEXT; ALTER TABLE events ADD COLUMN tracestate TEXT');
 }
 
 /** The envelope a row of the `events` table holds. */
@@ -37,21 +47,39 @@ export function toEnvelope(row: EventRow): Envelope {
   if (row.key !== null) envelope.key = row.key;
   if (row.causation !== null) envelope.causation = row.causation;
   if (row.correlation_id !== null) envelope.correlationId = row.correlation_id;
+  const trace = traceContextOfColumns(row.traceparent, row.tracestate);
+  if (trace) envelope.trace = trace;
   return envelope;
 }
 
 const insert = preparedOnce(
-  'INSERT INTO events (seq, id, topic, key, time, event, causation, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+  'INSERT INTO events (seq, id, topic, key, time, event, causation, correlation_id, traceparent, tracestate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
 );
 
 /** Stores `event` at `seq`; false (and nothing stored) if the log already holds its id. */
 export function insertEvent(db: SqliteDatabase, seq: number, time: number, event: PreparedAppend): boolean {
-  return insert(db).run(seq, event.id, event.topic, event.key, time, event.json, event.causation, event.correlationId).changes > 0;
+  const { trace } = event;
+  return (
+    insert(db).run(
+      seq,
+      event.id,
+      event.topic,
+      event.key,
+      time,
+      event.json,
+      event.causation,
+      event.correlationId,
+      trace?.traceparent ?? null,
+      trace?.tracestate ?? null,
+    ).changes > 0
+  );
 }
 
-const COLUMNS = '(seq, id, topic, key, time, event, causation, correlation_id)';
+const COLUMNS = '(seq, id, topic, key, time, event, causation, correlation_id, traceparent, tracestate)';
+const PER_ROW = 10;
 const insertMany = preparedPerCount(
-  (rows) => `INSERT INTO events ${COLUMNS} VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (id) DO NOTHING`,
+  (rows) =>
+    `INSERT INTO events ${COLUMNS} VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (id) DO NOTHING`,
 );
 const savepoint = preparedOnce('SAVEPOINT insert_events');
 const rollbackToSavepoint = preparedOnce('ROLLBACK TO insert_events');
@@ -64,10 +92,10 @@ const releaseSavepoint = preparedOnce('RELEASE insert_events');
  * seqs gap-free. Must run inside a transaction.
  */
 export function insertEvents(db: SqliteDatabase, firstSeq: number, time: number, events: readonly PreparedAppend[], from: number, count: number): boolean {
-  const params: unknown[] = new Array(count * 8);
+  const params: unknown[] = new Array(count * PER_ROW);
   for (let i = 0; i < count; i++) {
     const e = events[from + i] as PreparedAppend;
-    const at = i * 8;
+    const at = i * PER_ROW;
     params[at] = firstSeq + i;
     params[at + 1] = e.id;
     params[at + 2] = e.topic;
@@ -76,6 +104,8 @@ export function insertEvents(db: SqliteDatabase, firstSeq: number, time: number,
     params[at + 5] = e.json;
     params[at + 6] = e.causation;
     params[at + 7] = e.correlationId;
+    params[at + 8] = e.trace?.traceparent ?? null;
+    params[at + 9] = e.trace?.tracestate ?? null;
   }
   savepoint(db).run();
   const stored = insertMany(db, count).run(...params).changes === count;
