@@ -22,6 +22,7 @@ export type { ActorView } from './host/component-host.ts';
 export { idempotencyKey } from './host/idempotency-key.ts';
 export type { RetryPolicy } from './host/retry-policy.ts';
 export { type ConsoleLoggerOptions, consoleLogger, type LogFields, type Logger, type LogLevel, pinoLogger, silentLogger } from './logger.ts';
+export type { MetricsOptions } from './metrics/metrics-options.ts';
 export type { ReadQuery } from './sss/event-log.ts';
 export type { RouteState } from './sss/log-access.ts';
 export type { ConsumerView, SystemViewContext } from './supervisor/system-view.ts';
@@ -31,6 +32,7 @@ export {
   type NatsOptions,
   type PublishOptions,
   System,
+  type SystemMetrics,
   type SystemOptions,
   type SystemRole,
   type SystemStatus,

@@ -7,6 +7,8 @@ import { InvalidOptionError } from './errors.ts';
 import type { CheckpointPolicy, Component } from './host/component.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryPolicyProblem } from './host/retry-policy.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from './metrics/metrics-options.ts';
+import { type Probe, silentProbe } from './metrics/probe.ts';
 import type { NatsCredentials } from './nats/credentials.ts';
 import { checkpointProblem, numberProblem } from './options.ts';
 import { processOwner } from './owner.ts';
@@ -95,6 +97,11 @@ export interface SystemOptions {
    * they fill from the log.
    */
   transport?: Transport;
+  /**
+   * Prometheus metrics: the system's series in a registry of its own (or yours), served on
+   * `GET /metrics` at `system.metrics.url`. `true` serves them on a free port of 127.0.0.1.
+   */
+  metrics?: MetricsOptions | true;
 }
 
 /** Options of one publish. */
@@ -124,6 +131,9 @@ export interface ResolvedOptions {
   restart: RestartPolicy;
   retry: RetryPolicy;
   readPageSize: number;
+  metrics: ResolvedMetricsOptions | undefined;
+  /** What hosts and the log report to: the metrics' recorder once the system builds it, else nothing. */
+  probe: Probe;
 }
 
 export const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 30_000, maxRestarts: 5, windowMs: 60_000 };
@@ -169,6 +179,8 @@ export function resolveOptions(options: SystemOptions): ResolvedOptions {
     restart,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     readPageSize: checked('readPageSize', options.readPageSize ?? 1000, { integer: true, min: 1 }),
+    metrics: resolveMetricsOptions(options.metrics),
+    probe: silentProbe,
   };
 }
 

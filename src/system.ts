@@ -13,6 +13,8 @@ import type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 import type { Component } from './host/component.ts';
 import type { ActorView } from './host/component-host.ts';
 import type { ComponentRunner, ConsumerStatus } from './host/runner.ts';
+import { MetricsService, type SystemMetrics } from './metrics/system-metrics.ts';
+import { metricsSourceOf } from './metrics/system-source.ts';
 import type { ReadQuery } from './sss/event-log.ts';
 import type { RouteState } from './sss/log-access.ts';
 import { createSystemView, type SystemView } from './supervisor/system-view.ts';
@@ -21,6 +23,7 @@ import { type PublishOptions, type ResolvedOptions, resolveOptions, type SystemO
 export type { SystemRole } from './deployments/deployment.ts';
 export type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 export type { ConsumerStatus } from './host/runner.ts';
+export type { SystemMetrics } from './metrics/system-metrics.ts';
 export type { NatsOptions, PublishOptions, SystemOptions } from './system-options.ts';
 
 /** What runs in this process and how far each consumer got. */
@@ -43,6 +46,7 @@ export class System {
   readonly #supervisor: Actor<typeof supervisorMachine> | undefined;
   readonly #runner: ComponentRunner | undefined;
   readonly #view: SystemView;
+  readonly #metrics: MetricsService | undefined;
   /** Keeps the process alive while the system runs, as a server would (every other timer is unref'd). */
   readonly #keepAlive: NodeJS.Timeout;
   #stopped = false;
@@ -56,8 +60,9 @@ export class System {
   });
 
   /** Use `createSystem`, `startSupervisor` or `startWorker`. */
-  private constructor(deployment: Deployment, machines: Machines) {
+  private constructor(deployment: Deployment, machines: Machines, metrics: MetricsService | undefined) {
     this.#deployment = deployment;
+    this.#metrics = metrics;
     this.role = deployment.role;
     this.#supervisor = machines.supervisor;
     this.#runner = machines.runner;
@@ -66,11 +71,15 @@ export class System {
   }
 
   /** Starts a system on a deployment; resolves once every consumer is live. @internal */
-  static async start(deployment: Deployment, o: ResolvedOptions): Promise<System> {
+  static async start(deployment: Deployment, resolved: ResolvedOptions): Promise<System> {
     let system: System | undefined;
     try {
+      // Built before the machines, so their hosts report to its probe from the first event.
+      const metrics = resolved.metrics ? new MetricsService(resolved.metrics, resolved.components) : undefined;
+      const o = metrics ? { ...resolved, probe: metrics.recorder } : resolved;
       const machines = buildMachines(deployment, o);
-      system = new System(deployment, machines);
+      system = new System(deployment, machines, metrics);
+      if (metrics) deployment.node?.onCommit((envelopes) => o.probe.appended(envelopes.length));
       const running = system;
       const { runner } = machines;
       deployment.attach(
@@ -81,6 +90,7 @@ export class System {
         },
       );
       await startMachines(machines, deployment, o, (state) => running.#supervisorMoved(state));
+      await metrics?.start(metricsSourceOf(running, deployment, o));
       return system;
     } catch (error) {
       if (system) await system.stop().catch(() => {});
@@ -92,6 +102,18 @@ export class System {
   /** The live view (`@xstate/store`) of the consumers this process runs. */
   get view(): SystemView {
     return this.#view;
+  }
+
+  /**
+   * The system's Prometheus metrics, with `metrics` in its options: their registry, and the
+   * URL of `GET /metrics` (the bound port, also when 0 was asked for).
+   *
+   * @example
+   * const system = await createSystem({ components, metrics: { port: 0 } });
+   * const text = await (await fetch(system.metrics!.url!)).text();
+   */
+  get metrics(): SystemMetrics | undefined {
+    return this.#metrics;
   }
 
   /** The components whose hosts run in this process. */
@@ -283,6 +305,7 @@ export class System {
       if (!this.#closed) {
         this.#closed = true;
         clearInterval(this.#keepAlive);
+        await this.#metrics?.close().catch(() => {});
         await this.#deployment.close().catch(() => {});
         this.#markStopped();
       }

@@ -54,6 +54,7 @@ export function parseProcessFlags(
 /** The system options the process flags set over a system module's own. */
 export function processOptions(flags: ProcessFlags): Partial<SystemOptions> {
   const options: Partial<SystemOptions> = {};
+  if (flags.metricsPort !== undefined) options.metrics = { port: flags.metricsPort };
   if (flags.logLevel !== undefined) options.logger = consoleLogger(flags.logLevel);
   return options;
 }

@@ -1,4 +1,5 @@
 import type { DeadLetter } from '../css/consumer-store.ts';
+import { type ConsumerProbe, silentProbe } from '../metrics/probe.ts';
 
 /**
  * A consumer's dead letters between checkpoints: the ones to write with the next checkpoint,
@@ -8,6 +9,11 @@ import type { DeadLetter } from '../css/consumer-store.ts';
 export class DeadLetterBook {
   readonly #writes = new Map<string, DeadLetter>();
   readonly #retrying = new Map<string, DeadLetter>();
+  readonly #probe: ConsumerProbe;
+
+  constructor(probe: ConsumerProbe = silentProbe.consumer('')) {
+    this.#probe = probe;
+  }
 
   /** True when letters wait for the next checkpoint. */
   get hasWrites(): boolean {
@@ -31,6 +37,7 @@ export class DeadLetterBook {
 
   /** Records a letter to write; if it is one being retried, it keeps that letter's id and history. */
   record(letter: DeadLetter): DeadLetter {
+    this.#probe.deadLettered();
     const retried = this.#retrying.get(letter.eventId);
     if (retried) {
       this.#retrying.delete(letter.eventId);

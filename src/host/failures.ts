@@ -1,5 +1,6 @@
 import type { DeadLetter } from '../css/consumer-store.ts';
 import type { Envelope } from '../envelope.ts';
+import { type ConsumerProbe, silentProbe } from '../metrics/probe.ts';
 import { type RetryPolicy, retryDelay } from './retry-policy.ts';
 
 /** What to do about a failed attempt. */
@@ -29,10 +30,12 @@ export class FailureTracker {
   #current: Attempts | undefined;
   readonly #policy: RetryPolicy;
   readonly #random: () => number;
+  readonly #probe: ConsumerProbe;
 
-  constructor(policy: RetryPolicy, random: () => number) {
+  constructor(policy: RetryPolicy, random: () => number, probe: ConsumerProbe = silentProbe.consumer('')) {
     this.#policy = policy;
     this.#random = random;
+    this.#probe = probe;
   }
 
   /** Attempts so far at `eventId` (0 if it is not the one failing). */
@@ -45,7 +48,9 @@ export class FailureTracker {
     const current = this.#current?.eventId === input.eventId ? this.#current : { eventId: input.eventId, count: 0, firstFailedAt: now };
     current.count++;
     this.#current = current;
+    this.#probe.failed();
     if (retryable && !this.#policy.isPermanent(error) && current.count < this.#policy.maxAttempts) {
+      this.#probe.retried();
       return { action: 'retry', delayMs: retryDelay(this.#policy, current.count, this.#random), attempts: current.count };
     }
     this.#current = undefined;
@@ -55,6 +60,7 @@ export class FailureTracker {
 
   /** The event was applied: forget its attempts. */
   succeeded(eventId: string): void {
+    this.#probe.applied();
     if (this.#current?.eventId === eventId) this.#current = undefined;
   }
 

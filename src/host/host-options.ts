@@ -3,6 +3,7 @@ import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
 import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
+import type { ConsumerProbe } from '../metrics/probe.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { CheckpointPolicy, Component } from './component.ts';
@@ -39,4 +40,6 @@ export interface HostOptions {
   checkLeaseLocally?: boolean;
   /** Operator commands queued from other processes (the CLI); run after restore and on each heartbeat. */
   commands?: CommandQueue;
+  /** Hears of applied events, failures, retries, dead letters and checkpoints (the metrics). */
+  probe?: ConsumerProbe;
 }

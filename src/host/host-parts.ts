@@ -44,8 +44,8 @@ export interface PartsHolder {
 export function assembleHost(options: HostOptions, holder: PartsHolder): HostParts {
   const { component, consumer, store, log, clock, logger } = options;
   const actors = new ActorTable(component, consumer, store, clock, holder.cells, logger);
-  const failures = new FailureTracker(options.retry, options.random);
-  const letters = new DeadLetterBook();
+  const failures = new FailureTracker(options.retry, options.random, options.probe);
+  const letters = new DeadLetterBook(options.probe);
   const lease = new ConsumerLease({
     consumer,
     patterns: component.patterns,
@@ -73,6 +73,7 @@ export function assembleHost(options: HostOptions, holder: PartsHolder): HostPar
     onDue: () => holder.wake({ type: 'commit.due' }),
     onFenced: holder.fenced,
     onCommitted: options.onProgress,
+    ...(options.probe ? { probe: options.probe } : {}),
   });
   const sweep = new PassivationSweep(actors, clock, options.passivateAfterMs, component.keyed);
   const applier = new EventApplier({ component, consumer, store, log, clock, logger, actors, failures, letters, position, checkpoint, sweep });

@@ -43,6 +43,7 @@ export function buildHost(
     fence: r.fence,
     checkLeaseLocally: r.outbox !== undefined,
     onProgress: progress,
+    probe: o.probe.consumer(consumer),
     ...(relay ? { relay } : {}),
     ...(commands ? { commands } : {}),
   });

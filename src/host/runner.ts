@@ -316,6 +316,7 @@ export class ComponentRunner {
   }
 
   #createHost(consumer: string): HostWork<DeadLetter> {
+    if (this.#hosts.has(consumer)) this.#o.options.probe.consumer(consumer).restarted();
     const { host, work } = buildHost(this.#o, this.#components.get(consumer) as Component, this.#commands, () => this.#progress(consumer));
     this.#hosts.set(consumer, host);
     return work;
