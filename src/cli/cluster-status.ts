@@ -1,5 +1,6 @@
 import type { NatsConnection } from 'nats';
 import type { ConsumerStatus } from '../host/runner.ts';
+import { readStreamLogStatus, SQLITE_DURABILITY, type StreamLogStatus } from '../jetstream/stream-log-status.ts';
 import type { Lease } from '../lease.ts';
 import { NatsLogAccess } from '../nats/log-client.ts';
 import { collectWorkerStatus, type WorkerStatus } from '../nats/worker-status.ts';
@@ -49,13 +50,21 @@ export interface ClusterStatus {
   supervisor: string | null;
   consumers: ClusterConsumer[];
   workers: WorkerStatus[];
+  /** The log's JetStream stream, its supervisors and replicas; null when the log is the supervisor's SQLite file. */
+  jetstream: StreamLogStatus | null;
+  /** What an acknowledged append means. */
+  durability: string;
 }
 
-/** Asks the supervisor for the head, routes and leases, then every worker for its consumers and connection. */
+/**
+ * Asks the supervisor for the head, routes and leases, then every worker for its consumers and
+ * connection; with the log on JetStream, also reads the stream and every supervisor's report.
+ */
 export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, now: () => number = Date.now): Promise<ClusterStatus> {
   const access = new NatsLogAccess({ connection: nc, namespace: target.namespace });
   const { head, routes, leases, supervisor } = await access.routes();
   const { workers } = await collectWorkerStatus(nc, target.namespace, WORKER_REPLY_WINDOW_MS);
+  const jetstream = (await readStreamLogStatus(nc, target.namespace, now)) ?? null;
   const at = now();
   const leaseOf = new Map(leases.map((lease) => [lease.resource, leaseView(lease, at)]));
   const names = new Set([
@@ -80,7 +89,17 @@ export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, 
       deadLetters: report?.status.deadLetters ?? null,
     };
   });
-  return { nats: target.url, namespace: target.namespace, head, log: leaseOf.get('log') ?? null, supervisor: supervisor?.state ?? null, consumers, workers };
+  return {
+    nats: target.url,
+    namespace: target.namespace,
+    head,
+    log: leaseOf.get('log') ?? null,
+    supervisor: supervisor?.state ?? null,
+    consumers,
+    workers,
+    jetstream,
+    durability: jetstream?.durability ?? SQLITE_DURABILITY,
+  };
 }
 
 /** The lease owner's report on `consumer`; failing that, any other worker's (a standby's). */
@@ -98,6 +117,7 @@ export function formatClusterStatus(status: ClusterStatus): string {
     `nats        ${status.nats} (namespace ${status.namespace})`,
     `supervisor  ${status.log ? `${status.log.owner}${status.supervisor ? `, ${status.supervisor}` : ''} (lease on the log: epoch ${status.log.epoch}, ${expiry(status.log)})` : 'holds no lease on the log'}`,
     `head        ${status.head}`,
+    `durability  ${status.durability}`,
   ].join('\n');
   const na = (value: number | string | null) => (value === null ? '-' : String(value));
   const consumers =
@@ -142,7 +162,32 @@ export function formatClusterStatus(status: ClusterStatus): string {
             w.error === undefined ? w.consumers.map((c) => `${c.consumer} (${c.hostState})`).join(', ') || '-' : `unreadable: ${w.error}`,
           ]),
         );
-  return `${header}\n\n${consumers}\n\n${workers}\n`;
+  const log = status.jetstream ? `\n\n${formatStreamLog(status.jetstream)}` : '';
+  return `${header}${log}\n\n${consumers}\n\n${workers}\n`;
+}
+
+function formatStreamLog(log: StreamLogStatus): string {
+  const ago = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s ago`);
+  const leads = log.leader === null ? 'no supervisor reports that it leads' : `${log.leader} leads at epoch ${log.epoch}`;
+  const supervisors =
+    log.supervisors.length === 0
+      ? 'No supervisor has reported itself.'
+      : formatTable(
+          [
+            { header: 'supervisor' },
+            { header: 'role' },
+            { header: 'epoch', align: 'right' },
+            { header: 'indexed', align: 'right' },
+            { header: 'behind', align: 'right' },
+            { header: 'reported' },
+          ],
+          log.supervisors.map((s) => [s.owner, s.role, String(s.epoch), String(s.indexed), String(s.behind), ago(s.reportedMsAgo)]),
+        );
+  const servers = formatTable(
+    [{ header: 'stream server' }, { header: 'role' }, { header: 'current' }, { header: 'lag', align: 'right' }, { header: 'active' }],
+    log.servers.map((r) => [r.server, r.role, r.offline ? 'offline' : r.current ? 'yes' : 'no', r.lag === null ? '-' : String(r.lag), ago(r.activeMsAgo)]),
+  );
+  return `log         JetStream stream ${log.stream}, R${log.replicas}, last seq ${log.lastSeq}; ${leads}\n\n${supervisors}\n\n${servers}`;
 }
 
 /** Releasing a lease zeroes its expiry: "released" reads better than a time in 1970. */

@@ -21,6 +21,8 @@ export interface EpochClaimOptions {
   ackTimeoutMs: number;
   /** Whether this owner's own entry may be claimed: on a (re)start, not after this process was deposed. */
   claimOwnEntry: boolean;
+  /** Hears each look at the leader's entry while standing by (the supervisor reports itself then). */
+  onLook?: () => void;
 }
 
 /**
@@ -49,6 +51,7 @@ export class EpochClaim {
       if (this.#cancelled) throw new SystemStoppedError('stand by for the log');
       await this.#o.tail.start().catch((error: unknown) => logger.warn('could not read the log stream; trying again', { error }));
       const leader = await this.#o.liveness.leader().catch(() => 'unknown' as const);
+      this.#o.onLook?.();
       if (this.#mayClaim(leader)) {
         const epoch = await this.#claim();
         if (epoch !== undefined) return epoch;

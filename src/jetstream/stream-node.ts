@@ -14,6 +14,7 @@ import { StreamLog } from './stream-log.ts';
 import { ensureLogStream, openLivenessBucket, type StreamPlace } from './stream-setup.ts';
 import { StreamTail } from './stream-tail.ts';
 import { StreamWriter } from './stream-writer.ts';
+import { type SupervisorReport, SupervisorReports } from './supervisor-reports.ts';
 import { TermLeaseTable } from './term-leases.ts';
 
 /** A log node's options, with the NATS connection required and where the stream is. */
@@ -42,6 +43,7 @@ export class StreamNode implements SupervisorWork {
   readonly #deposedListeners = new Set<(error: unknown) => void>();
   #jsm: JetStreamManager | undefined;
   #liveness: Liveness | undefined;
+  #reports: SupervisorReports | undefined;
   #writer: StreamWriter | undefined;
   #service: LogService | undefined;
   #state: SupervisorRecord | undefined;
@@ -83,7 +85,9 @@ export class StreamNode implements SupervisorWork {
   async open(): Promise<void> {
     this.#jsm = await this.#o.nats.connection.jetstreamManager({ timeout: this.#o.place.ackTimeoutMs });
     await ensureLogStream(this.#jsm, this.#o.place);
-    this.#liveness = new Liveness(await openLivenessBucket(this.#o.nats.connection, this.#o.place));
+    const bucket = await openLivenessBucket(this.#o.nats.connection, this.#o.place);
+    this.#liveness = new Liveness(bucket);
+    this.#reports = new SupervisorReports(bucket);
   }
 
   retryOpenAfter(error: unknown): { ms: number; why: string } | undefined {
@@ -108,6 +112,7 @@ export class StreamNode implements SupervisorWork {
       ackTimeoutMs: this.#o.place.ackTimeoutMs,
       // A deposed leader's own entry says nothing about a restart: it waits for the entry to lapse like any standby.
       claimOwnEntry: !this.#wasDeposed,
+      onLook: () => this.#report('standby', this.index.epoch),
     });
     const epoch = await this.#claim.won();
     this.#claim = undefined;
@@ -127,6 +132,7 @@ export class StreamNode implements SupervisorWork {
     this.log.lead(writer);
     this.#o.logger.info(`leads the log at epoch ${epoch}, from seq ${this.index.head}`, {});
     await liveness.beat({ owner: this.#o.owner, epoch }).catch((error: unknown) => this.#o.logger.warn('could not write the liveness entry', { error }));
+    this.#report('leading', epoch);
   }
 
   async serve(): Promise<void> {
@@ -167,6 +173,7 @@ export class StreamNode implements SupervisorWork {
       void this.#liveness
         ?.beat({ owner: this.#o.owner, epoch: writer.epoch })
         .catch((error: unknown) => this.#o.logger.warn('could not write the liveness entry', { error }));
+      this.#report('leading', writer.epoch);
     };
     // Checked before the beat, so a leader resumed after a pause does not advertise a term it lost.
     void this.#jsm?.streams.info(this.#o.place.stream).then(
@@ -206,6 +213,7 @@ export class StreamNode implements SupervisorWork {
     this.log.close();
     // A clean stop hands over at once: a standby need not wait the liveness out.
     if (writer && !writer.failure) await this.#liveness?.clear(this.#o.owner).catch(() => {});
+    await this.#reports?.withdraw(this.#o.owner).catch(() => {});
     writer?.stop(new NotLeadingError('append to the log', writer.epoch, 'it stopped'));
   }
 
@@ -217,6 +225,11 @@ export class StreamNode implements SupervisorWork {
     this.log.abandon(new SystemStoppedError('publish (the system was halted)'));
     await this.#service?.stop();
     await this.#tail.stop();
+  }
+
+  /** Says, for `recq status --nats`, what this supervisor does now; a report that cannot be written is left to lapse. */
+  #report(role: SupervisorReport['role'], epoch: number): void {
+    void this.#reports?.put({ owner: this.#o.owner, role, epoch, indexed: this.index.head, time: this.#o.clock.now() }).catch(() => {});
   }
 
   #deposed(error: NotLeadingError): void {
