@@ -57,7 +57,8 @@ export class EpochClaim {
         if (epoch !== undefined) return epoch;
       } else if (!said && leader !== 'unknown' && leader !== undefined) {
         said = true;
-        logger.info(`stands by: ${leader.owner} leads the log at epoch ${leader.epoch}`, {});
+        // At warn, like leading and stepping down: an operator sees each change of role at the default level.
+        logger.warn(`stands by: ${leader.owner} leads the log at epoch ${leader.epoch}`, {});
       }
       await this.#sleep(this.#o.checkEveryMs);
     }

@@ -130,7 +130,7 @@ export class StreamNode implements SupervisorWork {
     });
     this.#writer = writer;
     this.log.lead(writer);
-    this.#o.logger.info(`leads the log at epoch ${epoch}, from seq ${this.index.head}`, {});
+    this.#o.logger.warn(`leads the log at epoch ${epoch}, from seq ${this.index.head}`, {});
     await liveness.beat({ owner: this.#o.owner, epoch }).catch((error: unknown) => this.#o.logger.warn('could not write the liveness entry', { error }));
     this.#report('leading', epoch);
   }

@@ -1,90 +1,126 @@
+/**
+ * `recq supervisor --jetstream` and `recq status --nats` as an operator runs them, on a 3-node
+ * cluster: what each supervisor says on stderr when it leads, stands by and steps down, and
+ * what status shows of the leader, the standbys, the epoch and the stream's replicas.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../src/cli/cluster-status.ts';
-import { recq } from '../cli/recq-process.ts';
-import type { NodeProcess } from '../distributed/processes.ts';
-import { WAIT_MS } from '../support/child-process.ts';
+import { recq, recqCommand } from '../cli/recq-process.ts';
+import { type Child, useChildren, WAIT_MS } from '../support/child-process.ts';
+import { type NatsCluster, startNatsCluster } from '../support/nats-cluster.ts';
 import { TempDir } from '../support/temp-dir.ts';
-import { StreamCluster, waitForLeader } from './stream-cluster.ts';
 
-/** `recq status --nats` against the cluster, as an operator runs it. */
-async function status(cluster: StreamCluster, cwd: string, json: boolean): Promise<string> {
-  const outcome = await recq(['status', '--nats', cluster.nats.servers, ...(json ? ['--json'] : [])], cwd);
-  if (outcome.code !== 0) throw new Error(`recq status exited ${outcome.code}: ${outcome.stderr}`);
-  return outcome.stdout;
-}
+const LEASE_TTL_MS = '1500';
 
-/** Runs `recq status --nats --json` until `check` holds for what it shows (each run takes its worker reply window). */
-async function untilStatus(cluster: StreamCluster, cwd: string, check: (s: ClusterStatus) => boolean, what: string): Promise<ClusterStatus> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: ClusterStatus | string = 'nothing yet';
-  while (Date.now() < deadline) {
-    try {
-      const shown = JSON.parse(await status(cluster, cwd, true)) as ClusterStatus;
-      if (check(shown)) return shown;
-      last = shown;
-    } catch (error) {
-      // No supervisor answers during a failover: that is a status to wait past.
-      last = String(error);
-    }
-  }
-  throw new Error(`recq status never showed ${what}; last: ${JSON.stringify(last)}`);
-}
-
-describe('recq status --nats on a log kept in an R3 stream, with a leader and a standby', () => {
-  let cluster: StreamCluster | undefined;
+describe('recq supervisor --jetstream and recq status --nats, with a leader and a standby on an R3 stream', () => {
+  let nats: NatsCluster | undefined;
   const dir = new TempDir();
-  let first: NodeProcess;
-  let standby: NodeProcess;
-  let before: ClusterStatus;
-  let text: string;
-  let after: ClusterStatus;
-
-  beforeAll(async () => {
-    cluster = await StreamCluster.start();
-    first = await cluster.supervisor('sup-a');
-    await waitForLeader([first]);
-    standby = await cluster.supervisor('sup-b');
-    await standby.waitFor((line) => line.type === 'log' && line.message.startsWith('stands by'), 'sup-b to stand by');
-    before = await untilStatus(cluster, dir.path, (s) => s.jetstream?.supervisors.length === 2, 'both supervisors');
-    text = await status(cluster, dir.path, false);
-
-    const mark = standby.mark();
-    await first.kill();
-    await waitForLeader([standby], [mark]);
-    after = await untilStatus(cluster, dir.path, (s) => s.jetstream?.leader === 'sup-b', 'sup-b leading');
-  }, 90_000);
-
   afterAll(async () => {
-    await cluster?.cleanup();
+    await nats?.stop();
     dir.remove();
   });
+  // After the hook above: the supervisors end before their servers stop.
+  const children = useChildren();
+
+  const supervisor = (db: string): Child =>
+    children.start(
+      recqCommand(['supervisor', '--jetstream', '--replicas', '3', '--nats', nats?.servers ?? '', '--db', db, '--lease-ttl', LEASE_TTL_MS], dir.path),
+    );
+  const says = (child: Child, pattern: RegExp) => child.waitFor(pattern, pattern.source, { stream: 'stderr' });
+
+  async function status(json: boolean): Promise<string> {
+    const outcome = await recq(['status', '--nats', nats?.servers ?? '', ...(json ? ['--json'] : [])], dir.path);
+    if (outcome.code !== 0) throw new Error(`recq status exited ${outcome.code}: ${outcome.stderr}`);
+    return outcome.stdout;
+  }
+
+  /** Runs `recq status --nats --json` until `check` holds for what it shows (each run takes its worker reply window). */
+  async function untilStatus(check: (s: ClusterStatus) => boolean, what: string): Promise<ClusterStatus> {
+    const deadline = Date.now() + WAIT_MS;
+    let last = 'nothing yet';
+    while (Date.now() < deadline) {
+      try {
+        const shown = JSON.parse(await status(true)) as ClusterStatus;
+        if (check(shown)) return shown;
+        last = JSON.stringify(shown.jetstream);
+      } catch (error) {
+        // No supervisor answers while one takes over: a state to wait past.
+        last = String(error);
+      }
+    }
+    throw new Error(`recq status never showed ${what}; last: ${last}`);
+  }
+
+  const roles = (s: ClusterStatus) => s.jetstream?.supervisors.map((v) => [v.role, v.epoch]).sort();
+  let a: Child;
+  let b: Child;
+  let first: ClusterStatus;
+  let text: string;
+  let afterPause: ClusterStatus;
+  let afterKill: ClusterStatus;
+
+  beforeAll(async () => {
+    nats = await startNatsCluster(3);
+    a = supervisor('a.db');
+    await says(a, /leads the log at epoch 1\b/);
+    b = supervisor('b.db');
+    await says(b, /stands by: \S+ leads the log at epoch 1\b/);
+    first = await untilStatus((s) => s.jetstream?.supervisors.length === 2, 'both supervisors');
+    text = await status(false);
+
+    a.kill('SIGSTOP');
+    await says(b, /leads the log at epoch 2\b/);
+    a.kill('SIGCONT');
+    await says(a, /steps down from epoch 1\b/);
+    await says(a, /stands by: \S+ leads the log at epoch 2\b/);
+    afterPause = await untilStatus(
+      (s) =>
+        JSON.stringify(roles(s)) ===
+        JSON.stringify([
+          ['leading', 2],
+          ['standby', 2],
+        ]),
+      'b leading, a standing by at 2',
+    );
+
+    b.kill('SIGKILL');
+    await says(a, /leads the log at epoch 3\b/);
+    afterKill = await untilStatus((s) => s.jetstream?.epoch === 3 && s.jetstream.supervisors.length === 1, 'a leading at 3, b lapsed');
+  }, 120_000);
 
   it('names the leader, the standby, the epoch and the three replicas of the stream', () => {
-    const log = before.jetstream;
-    expect(log?.leader).toBe('sup-a');
+    const log = first.jetstream;
+    const leader = log?.supervisors.find((s) => s.role === 'leading');
+    expect(log?.leader).toBe(leader?.owner);
     expect(log?.epoch).toBe(1);
     expect(log?.replicas).toBe(3);
-    expect(log?.supervisors.map((s) => [s.owner, s.role, s.epoch])).toEqual([
-      ['sup-a', 'leading', 1],
-      ['sup-b', 'standby', 1],
+    expect(roles(first)).toEqual([
+      ['leading', 1],
+      ['standby', 1],
     ]);
     expect(log?.servers.map((s) => s.role).sort()).toEqual(['follower', 'follower', 'leader']);
-    expect(new Set(log?.servers.map((s) => s.server))).toEqual(new Set(cluster?.nats.nodes.map((n) => n.name)));
-    expect(before.durability).toMatch(/majority \(2 of 3\)/);
+    expect(new Set(log?.servers.map((s) => s.server))).toEqual(new Set(nats?.nodes.map((n) => n.name)));
+    expect(first.durability).toMatch(/majority \(2 of 3\)/);
   });
 
   it('shows the same in its text form', () => {
-    expect(text).toMatch(/JetStream stream recq_sss, R3, last seq \d+; sup-a leads at epoch 1/);
-    expect(text).toMatch(/sup-a\s+leading\s+1/);
-    expect(text).toMatch(/sup-b\s+standby\s+1/);
+    const leader = first.jetstream?.leader ?? '?';
+    expect(text).toContain(`JetStream stream recq_sss, R3, last seq ${first.jetstream?.lastSeq}; ${leader} leads at epoch 1`);
+    expect(text).toMatch(/\bleading\s+1\s/);
+    expect(text).toMatch(/\bstandby\s+1\s/);
     expect(text).toMatch(/durability\s+ack = in memory on a majority/);
-    for (const node of cluster?.nats.nodes ?? []) expect(text).toContain(node.name);
+    for (const node of nats?.nodes ?? []) expect(text).toContain(node.name);
   });
 
-  it('names the standby as leader at a higher epoch once the leader is SIGKILLed, and drops the dead one', async () => {
-    expect(after.jetstream?.epoch).toBe(2);
-    // The dead supervisor's report lapses with the bucket's max_age.
-    const lapsed = cluster ? await untilStatus(cluster, dir.path, (s) => s.jetstream?.supervisors.length === 1, 'the dead report lapsed') : after;
-    expect(lapsed.jetstream?.supervisors.map((s) => [s.owner, s.role, s.epoch])).toEqual([['sup-b', 'leading', 2]]);
+  it('shows the standby leading at epoch 2 after the leader was paused, and the resumed one standing by', () => {
+    const leader = afterPause.jetstream?.supervisors.find((s) => s.role === 'leading');
+    expect(afterPause.jetstream?.leader).toBe(leader?.owner);
+    expect(leader?.owner).not.toBe(first.jetstream?.leader);
+    expect(afterPause.jetstream?.epoch).toBe(2);
+  });
+
+  it('names the one left as leader at a higher epoch once the leader is SIGKILLed, and the dead one lapses', () => {
+    expect(afterKill.jetstream?.leader).toBe(first.jetstream?.leader);
+    expect(roles(afterKill)).toEqual([['leading', 3]]);
   });
 });
