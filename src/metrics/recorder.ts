@@ -12,7 +12,7 @@ const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_
  * only, never an actor's key.
  */
 export class MetricsRecorder implements Probe {
-  readonly #appends: Counter;
+  readonly #appends: Counter | undefined;
   readonly #applied: Counter<'consumer'>;
   readonly #failures: Counter<'consumer'>;
   readonly #retries: Counter<'consumer'>;
@@ -22,15 +22,19 @@ export class MetricsRecorder implements Probe {
   readonly #checkpointEvents: Histogram<'consumer'>;
   readonly #consumers = new Map<string, ConsumerProbe>();
 
-  /** Registers the series in `registry`; every consumer in `consumers` starts at 0, so rates work from the first scrape. */
-  constructor(registry: Registry, consumers: readonly string[]) {
+  /**
+   * Registers the series in `registry`: the log's where this process leads it (`leadsLog`), and
+   * every consumer's in `consumers`, at 0, so rates work from the first scrape.
+   */
+  constructor(registry: Registry, consumers: readonly string[], leadsLog: boolean) {
     const registers = [registry];
     const labelNames = ['consumer'] as const;
-    this.#appends = new Counter({
+    const appends = {
       name: 'recq_log_appends_total',
       help: 'Events committed to the log by this process (new ones; duplicates by id are not counted)',
       registers,
-    });
+    };
+    this.#appends = leadsLog ? new Counter(appends) : undefined;
     this.#applied = new Counter({ name: 'recq_consumer_events_applied_total', help: 'Events of the log applied to their actors', labelNames, registers });
     this.#failures = new Counter({ name: 'recq_consumer_failures_total', help: 'Failed attempts at applying an event of the log', labelNames, registers });
     this.#retries = new Counter({
@@ -64,7 +68,7 @@ export class MetricsRecorder implements Probe {
   }
 
   appended(events: number): void {
-    this.#appends.inc(events);
+    this.#appends?.inc(events);
   }
 
   consumer(name: string): ConsumerProbe {

@@ -26,12 +26,12 @@ export class MetricsService implements SystemMetrics {
   readonly #before: Set<string>;
   #server: MetricsServer | undefined;
 
-  constructor(options: ResolvedMetricsOptions, components: readonly Component[]) {
+  constructor(options: ResolvedMetricsOptions, components: readonly Component[], leadsLog: boolean) {
     this.#o = options;
     this.registry = options.registry;
     this.#before = new Set(this.registry.getMetricsAsArray().map((metric) => metric.name));
     const consumers = components.map((component) => component.name);
-    this.recorder = new MetricsRecorder(this.registry, consumers);
+    this.recorder = new MetricsRecorder(this.registry, consumers, leadsLog);
   }
 
   get url(): string | undefined {
