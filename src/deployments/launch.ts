@@ -5,6 +5,7 @@ import { CommandQueue } from '../css/commands.ts';
 import { ConsumerStore } from '../css/consumer-store.ts';
 import { NotStartedError, StartFailedError } from '../errors.ts';
 import { ComponentRunner } from '../host/runner.ts';
+import { logLifecycle } from '../logging/lifecycle-lines.ts';
 import type { ResolvedOptions } from '../system-options.ts';
 import type { Deployment } from './deployment.ts';
 
@@ -70,6 +71,7 @@ export async function startMachines(
 ): Promise<void> {
   if (!supervisor) {
     await runner?.start(o.clock);
+    logLifecycle({ supervisor, runner }, deployment.role, o);
     return;
   }
   let last: SupervisorState | undefined;
@@ -95,6 +97,7 @@ export async function startMachines(
     throw new StartFailedError('the supervisor', error);
   }
   await runner?.started();
+  logLifecycle({ supervisor, runner }, deployment.role, o);
 }
 
 /** Stops the machines gracefully: the hosts take their last checkpoints, then the log closes. */

@@ -3,6 +3,7 @@ import type { ConsumerStore, JournalEntry, StoredSnapshot } from '../css/consume
 import type { Envelope, PreparedAppend } from '../envelope.ts';
 import { RecqError, SnapshotRestoreError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { eventFields } from '../logging/event-fields.ts';
 import { ActorCell, type CellOwner } from './actor-cell.ts';
 import type { CarriedOutcomes } from './child-journal.ts';
 import type { Component } from './component.ts';
@@ -54,7 +55,10 @@ export class ActorTable {
         // One key's snapshot that no longer fits must not stop the others: that key's next
         // event meets the same error and becomes a dead letter, naming it.
         if (!(error instanceof SnapshotRestoreError)) throw error;
-        this.#logger.error(`component ${this.#component.name} could not restore key ${key} at start: ${error.message}`, { key });
+        this.#logger.error(
+          `component ${this.#component.name} could not restore key ${key} at start: ${error.message}`,
+          eventFields(this.#component.name, this.#consumer, key, undefined, { error }),
+        );
       }
     }
   }
@@ -105,7 +109,10 @@ export class ActorTable {
       const settled = parked ? carried.settled.filter((child) => child.effect.id !== parked.id) : carried.settled;
       cell = this.#open(failed.key, replay[0], stored, { journaled, settled });
     } catch (error) {
-      this.#logger.error(`component ${this.#component.name} could not reopen an actor after a failure`, { key: failed.key, error });
+      this.#logger.error(
+        `component ${this.#component.name} could not reopen an actor after a failure`,
+        eventFields(this.#component.name, this.#consumer, failed.key, replay[0]?.seq, { error }),
+      );
       return undefined;
     }
     for (const envelope of replay) {
@@ -114,10 +121,10 @@ export class ActorTable {
         continue;
       }
       // Applying it worked the first time: the actor is not deterministic. Keep what replayed.
-      this.#logger.error(`component ${this.#component.name} failed on replay of seq ${envelope.seq}; its state stops before it`, {
-        key: failed.key,
-        error: cell.failure,
-      });
+      this.#logger.error(
+        `component ${this.#component.name} failed on replay of seq ${envelope.seq}; its state stops before it`,
+        eventFields(this.#component.name, this.#consumer, failed.key, envelope.seq, { error: cell.failure }),
+      );
       return this.rollBack(cell);
     }
     return cell;

@@ -2,6 +2,8 @@ import type { BatchOutcome, HostCommand, HostSignal, HostView, HostWork, Restore
 import type { DeadLetter, HostState } from '../css/consumer-store.ts';
 import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError, SupervisorUnreachableError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
+import type { LogFields } from '../logger.ts';
+import { eventFields } from '../logging/event-fields.ts';
 import type { Delivery } from '../transport/transport.ts';
 import type { ActorCell, CellOwner } from './actor-cell.ts';
 import type { ActorTable } from './actor-table.ts';
@@ -116,7 +118,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
       if (error instanceof SupervisorUnreachableError) return { restored: false, standbyMs: this.#waitForSupervisor(error) };
       throw error;
     }
-    if (this.#unreachable > 0) this.#o.logger.info(`consumer ${this.consumer} reached the supervisor`);
+    if (this.#unreachable > 0) this.#o.logger.info(`consumer ${this.consumer} reached the supervisor`, this.#fields());
     this.#unreachable = 0;
     // Deliveries routed before this subscription are a gap the first later one (or a heartbeat) reveals.
     this.#unroute = transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
@@ -127,6 +129,11 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     // A letter the consumer was blocked on when it stopped is settled by the next attempt at it.
     for (const letter of store.deadLetters(this.consumer, 'blocking')) this.#letters.retrying(letter);
     this.#actors.restore();
+    const stored = store.countSnapshots(this.consumer);
+    this.#o.logger.info(
+      `consumer ${this.consumer} restored from the CSS: ${stored} ${stored === 1 ? 'actor' : 'actors'} (${this.#actors.size} in memory), offset ${this.offset}`,
+      this.#fields({ offset: this.offset, actors: stored, active: this.#actors.size }),
+    );
     this.#sweep.schedule();
     this.#runQueuedCommands();
     // Read after the queued commands ran: a pause or resume among them is part of what was restored.
@@ -137,7 +144,8 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   #waitForSupervisor(error: SupervisorUnreachableError): number {
     this.#unreachable++;
     const wait = Math.min(this.#o.leaseTtlMs, 250 * 2 ** Math.min(this.#unreachable - 1, 10));
-    if (this.#unreachable === 1) this.#o.logger.warn(`consumer ${this.consumer} waits for the supervisor, trying again with backoff: ${error.message}`);
+    if (this.#unreachable === 1)
+      this.#o.logger.warn(`consumer ${this.consumer} waits for the supervisor, trying again with backoff: ${error.message}`, this.#fields({ error }));
     return wait;
   }
 
@@ -185,7 +193,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#position.restoredAt(from - 1);
     this.#actors.restore();
     this.#position.inbox.push({ kind: 'sync', prev: this.#position.routedThrough });
-    this.#o.logger.info(`consumer ${this.consumer} replays from seq ${from}`);
+    this.#o.logger.info(`consumer ${this.consumer} replays from seq ${from}`, this.#fields({ seq: from }));
   }
 
   retryLetter(letter: DeadLetter): void {
@@ -199,6 +207,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   async shutDown(): Promise<void> {
     const lease = this.#release();
     if (lease && this.#checkpoint.refusedBy === undefined) await this.#o.log.unregister(lease).catch(() => {});
+    this.#o.logger.info(`consumer ${this.consumer} stopped at offset ${this.committedOffset}`, this.#fields({ offset: this.committedOffset }));
   }
 
   /** Drops everything at once, committing nothing: what a crash does to a host. */
@@ -221,7 +230,10 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     if (this.#checkpoint.refusedBy !== undefined) return;
     const registration = await this.#lease.reregister();
     if (!registration) return;
-    this.#o.logger.info(`consumer ${this.consumer} registered again with the supervisor (route from seq ${registration.watermark})`);
+    this.#o.logger.info(
+      `consumer ${this.consumer} registered again with the supervisor (route from seq ${registration.watermark})`,
+      this.#fields({ seq: registration.watermark }),
+    );
     this.#position.registeredAt(registration.watermark);
     this.sync(registration.watermark);
     this.#o.relay?.kick(registration.lease);
@@ -319,7 +331,10 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   }
 
   emitRefused(cell: ActorCell, error: unknown): void {
-    this.#o.logger.error(`component ${this.component.name} emitted an event that cannot be published; it was dropped`, { key: cell.key, error });
+    this.#o.logger.error(
+      `component ${this.component.name} emitted an event that cannot be published; it was dropped`,
+      eventFields(this.component.name, this.consumer, cell.key, cell.lastSeq, { error }),
+    );
   }
 
   timerDue(cell: ActorCell, timer: PendingTimer): void {
@@ -340,6 +355,11 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#unroute = undefined;
     this.#actors.clear();
     return this.#lease.release();
+  }
+
+  /** The fields of a line about this consumer. */
+  #fields(more?: LogFields): LogFields {
+    return { component: this.component.name, consumer: this.consumer, ...more };
   }
 
   #push(item: InboxItem): void {

@@ -115,7 +115,7 @@ export class ConsumerLease {
               this.#o.onLost(error);
               return;
             }
-            logger.warn(`consumer ${this.#o.consumer} could not renew its lease; retrying`, { error });
+            logger.warn(`consumer ${this.#o.consumer} could not renew its lease; retrying`, { consumer: this.#o.consumer, error });
             this.#schedule();
           },
         );

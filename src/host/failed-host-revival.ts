@@ -52,7 +52,7 @@ export class FailedHostRevival {
         try {
           if (this.#o.commands.pending(consumer).some((c) => c.command === 'replay')) this.#o.revive(consumer);
         } catch (error) {
-          this.#o.logger.warn(`could not read the command queue of failed consumer ${consumer}; trying again`, { error });
+          this.#o.logger.warn(`could not read the command queue of failed consumer ${consumer}; trying again`, { consumer, error });
         }
       }
       this.#schedule();

@@ -30,7 +30,7 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
   try {
     queued = commands.pending(host.consumer);
   } catch (error) {
-    logger.warn(`consumer ${host.consumer} could not read its command queue; trying again on the next heartbeat`, { error });
+    logger.warn(`consumer ${host.consumer} could not read its command queue; trying again on the next heartbeat`, { consumer: host.consumer, error });
     return;
   }
   const same = new Map<string, ConsumerCommand[]>();
@@ -86,7 +86,11 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (error instanceof StorageError || (typeof code === 'string' && code.startsWith('SQLITE_'))) {
-        logger.warn(`consumer ${host.consumer} could not run command ${command.id} (${command.command}); trying again on the next heartbeat`, { error });
+        logger.warn(`consumer ${host.consumer} could not run command ${command.id} (${command.command}); trying again on the next heartbeat`, {
+          consumer: host.consumer,
+          command: command.id,
+          error,
+        });
         continue;
       }
       result = { error: error instanceof Error ? error.message : String(error) };
@@ -94,7 +98,11 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
     try {
       for (const done of [command, ...repeats]) commands.complete(done.id, result);
     } catch (error) {
-      logger.warn(`consumer ${host.consumer} ran command ${command.id} (${command.command}) but could not record it`, { error });
+      logger.warn(`consumer ${host.consumer} ran command ${command.id} (${command.command}) but could not record it`, {
+        consumer: host.consumer,
+        command: command.id,
+        error,
+      });
     }
   }
 }

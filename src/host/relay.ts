@@ -95,7 +95,7 @@ export class Relay {
         this.#o.onFenced(error);
         return;
       }
-      logger.warn(`consumer ${consumer} could not relay its emitted events to the log; retrying in ${this.#retryDelay} ms`, { error });
+      logger.warn(`consumer ${consumer} could not relay its emitted events to the log; retrying in ${this.#retryDelay} ms`, { consumer, error });
       this.#retryTimer = this.#o.clock.setTimeout(() => {
         this.#retryTimer = undefined;
         void this.#drain();

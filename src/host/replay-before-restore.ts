@@ -94,7 +94,7 @@ export class ReplayBeforeRestore implements HostWork<DeadLetter> {
     } finally {
       await this.#o.log.unregister(lease).catch(() => {});
     }
-    this.#o.logger.info(`consumer ${consumer} replays from seq ${from}, as an operator queued, before its actors are restored`);
+    this.#o.logger.info(`consumer ${consumer} replays from seq ${from}, as an operator queued, before its actors are restored`, { consumer, seq: from });
     for (const { command } of valid) commands.complete(command.id, { outcome: replayOutcome(consumer, from) });
   }
 }

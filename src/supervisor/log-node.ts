@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
 import type { Envelope } from '../envelope.ts';
 import { LeaseHeldError, NotRegisteredError, StaleEpochError, SystemStoppedError } from '../errors.ts';
-import type { Lease } from '../lease.ts';
+import { consumerOf, type Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
 import { type LogService, serveLog } from '../nats/log-server.ts';
 import { EventLog } from '../sss/event-log.ts';
@@ -50,7 +50,12 @@ export class LogNode implements SupervisorWork {
     this.#o = options;
     this.renewEveryMs = Math.max(1, Math.floor(options.leaseTtlMs / 3));
     this.leases = new LeaseTable(options.db, options.clock, (held) =>
-      options.logger.warn(`took over the lease on ${held.resource} from ${held.owner}, whose process is gone`, { epoch: held.epoch + 1 }),
+      options.logger.warn(`took over the lease on ${held.resource} from ${held.owner}, whose process is gone`, {
+        resource: held.resource,
+        consumer: consumerOf(held.resource),
+        previousOwner: held.owner,
+        epoch: held.epoch + 1,
+      }),
     );
     this.log = new EventLog(options.db, {
       clock: options.clock,
