@@ -67,6 +67,8 @@ describe('log lines of a process whose stderr is not a terminal', () => {
     const { outcome, lines } = await run({ RECQ_LOG_LEVEL: 'loud' });
     expect(outcome.code).toBe(1);
     expect(lines).toEqual([]);
-    expect(outcome.stdout).toBe('INVALID_OPTION: Invalid option RECQ_LOG_LEVEL = "loud": expected one of debug, info, warn, error, silent; or unset it, or pass logger.\n');
+    expect(outcome.stdout).toBe(
+      'INVALID_OPTION: Invalid option RECQ_LOG_LEVEL = "loud": expected one of debug, info, warn, error, silent; or unset it, or pass logger.\n',
+    );
   });
 });
