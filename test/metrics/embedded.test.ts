@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createSystem, defineComponent, InvalidOptionError, SimulatedClock, type System, silentLogger } from '../../src/index.ts';
+import { createSystem, defineComponent, InvalidOptionError, SimulatedClock, StartFailedError, type System, silentLogger } from '../../src/index.ts';
 import { applierMachine, FailurePlan } from '../failures/fixtures.ts';
 import { recorder, tally } from '../invariants/fixtures.ts';
 import { useScratch } from '../support/scratch.ts';
@@ -128,6 +128,17 @@ describe('Prometheus metrics of an embedded system', () => {
     await a.stop();
     await expect(fetch(url)).rejects.toThrow();
     expect((await fetch(metricsUrl(b).replace(/\/metrics$/, '/other'))).status).toBe(404);
+  });
+
+  it('fails the start with StartFailedError when the port is taken, and leaves the file free for the next system', async () => {
+    const taken = await scratch.start({ db: scratch.file('a.db'), components: [recorder()], logger: silentLogger, metrics: true });
+    const port = Number(new URL(metricsUrl(taken)).port);
+    const db = scratch.file('b.db');
+    const refusal = createSystem({ db, components: [recorder()], logger: silentLogger, metrics: { port } });
+    await expect(refusal).rejects.toBeInstanceOf(StartFailedError);
+    await expect(refusal).rejects.toThrow(`the metrics server on 127.0.0.1:${port} failed to start`);
+    const next = await scratch.start({ db, components: [recorder()], logger: silentLogger });
+    expect(await next.head()).toBe(0);
   });
 
   it.each([
