@@ -6,6 +6,7 @@
  * stale record lands, its id sits in the stream's duplicate window while no index holds it
  * as an event, and every leader that appends that id again (a producer retrying it) gets a
  * duplicate ack and steps down. Each append also names the id of the record before it.
+ * A batch cut the same way keeps what landed before the cut; a retry with the same ids completes it.
  */
 import Database from 'better-sqlite3';
 import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
@@ -14,7 +15,7 @@ import { systemClock } from '../../src/clock.ts';
 import type { PreparedAppend } from '../../src/envelope.ts';
 import { NotLeadingError } from '../../src/errors.ts';
 import { StreamIndex } from '../../src/jetstream/stream-index.ts';
-import { encodeEpochBody, epochMsgId, recordHeaders } from '../../src/jetstream/stream-record.ts';
+import { decodeRecord, encodeEpochBody, epochMsgId, recordHeaders, type StreamRecord } from '../../src/jetstream/stream-record.ts';
 import { ensureLogStream } from '../../src/jetstream/stream-setup.ts';
 import { StreamWriter } from '../../src/jetstream/stream-writer.ts';
 import { type NatsCluster, startNatsCluster } from '../support/nats-cluster.ts';
@@ -104,4 +105,55 @@ describe('a deposed leader whose pipelined appends arrive after a newer epoch re
     expect((await jsm.streams.info(PLACE.stream)).state.last_seq).toBe(6);
     expect(indexB.skipped().map((r) => r.kind)).toEqual(['epoch', 'epoch']);
   }, 30_000);
+
+  it('keeps the part of a batch that landed before the leader lost the lead, and a retry with the same ids completes it once', async () => {
+    const stream = await jsm.streams.info(PLACE.stream);
+    const start = stream.state.last_seq;
+    const indexA = index();
+    const indexB = index();
+    const upTo = await streamRecordsOf(jsm, 0);
+    indexA.apply(upTo);
+    indexB.apply(upTo);
+    await claim(js, indexA, 3, 'sup-a', start);
+    // sup-a is held after the batch's first publish, as a pause or a crash mid-batch would hold it.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const heldJs = {
+      publish: (subject: string, data: string, options: { msgID?: string }) =>
+        options.msgID === 'b1' ? js.publish(subject, data, options) : held.then(() => js.publish(subject, data, options)),
+    } as unknown as JetStreamClient;
+    const a = writer(heldJs, indexA, 3, []);
+    const batch = a.append([event('b1'), event('b2'), event('b3')]);
+    batch.catch(() => {});
+    // A probe the stream refuses, naming its last seq: b1 has landed (it left first on this connection), b2 and b3 have not left.
+    const probe = await js.publish(PLACE.subject, '', { expect: { lastSequence: start + 1 } }).catch((error: Error) => error.message);
+    expect(probe).toBe(`wrong last sequence: ${start + 2}`);
+
+    indexB.apply(await streamRecordsOf(jsm, indexB.head));
+    await claim(js, indexB, 4, 'sup-b', start + 2);
+    release();
+    await expect(batch).rejects.toBeInstanceOf(NotLeadingError);
+
+    const b = writer(js, indexB, 4, []);
+    const retried = await b.append([event('b1'), event('b2'), event('b3')]);
+    expect(retried).toEqual([
+      { seq: start + 2, id: 'b1', duplicate: true },
+      { seq: start + 4, id: 'b2', duplicate: false },
+      { seq: start + 5, id: 'b3', duplicate: false },
+    ]);
+    expect((await jsm.streams.info(PLACE.stream)).state.last_seq).toBe(start + 5);
+  }, 30_000);
 });
+
+/** The stream's records after `after`, decoded as a tail reads them. */
+async function streamRecordsOf(jsm: JetStreamManager, after: number): Promise<StreamRecord[]> {
+  const last = (await jsm.streams.info(PLACE.stream)).state.last_seq;
+  const records: StreamRecord[] = [];
+  for (let seq = after + 1; seq <= last; seq++) {
+    const m = await jsm.streams.getMessage(PLACE.stream, { seq });
+    records.push(decodeRecord(m.seq, m.header, m.data));
+  }
+  return records;
+}

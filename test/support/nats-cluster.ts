@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type NatsConnection, StorageType } from 'nats';
 import { findNatsServer, freePort, waitUntilReady } from './nats-server.ts';
 
 /** One nats-server of a test cluster, with JetStream on in its own temporary store dir. */
@@ -31,6 +31,8 @@ export interface NatsCluster {
 
 const READY_TIMEOUT_MS = 15_000;
 const JETSTREAM_READY_TIMEOUT_MS = 20_000;
+/** A stream created and deleted once the cluster starts, to know it can place one on every server. */
+const PLACEMENT_PROBE = 'recq_placement_probe';
 const running = new Set<ChildProcess>();
 const directories = new Set<string>();
 let exitHookInstalled = false;
@@ -103,7 +105,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
 
   await Promise.all(nodes.map((node) => node.launch()));
   const servers = nodes.map((node) => node.url).join(',');
-  await waitForJetStream(servers);
+  await waitForJetStream(servers, size);
   return {
     nodes,
     servers,
@@ -120,8 +122,11 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   };
 }
 
-/** Resolves once the JetStream meta group has a leader: until then creating a stream fails. */
-async function waitForJetStream(servers: string): Promise<void> {
+/**
+ * Resolves once a stream of `replicas` can be placed: the JetStream meta group has a leader and
+ * knows every server (until then creating an R3 stream fails with "no suitable peers for placement").
+ */
+async function waitForJetStream(servers: string, replicas: number): Promise<void> {
   const nc: NatsConnection = await connect({ servers: servers.split(','), maxReconnectAttempts: -1 });
   const deadline = Date.now() + JETSTREAM_READY_TIMEOUT_MS;
   let last: unknown;
@@ -129,12 +134,14 @@ async function waitForJetStream(servers: string): Promise<void> {
     for (;;) {
       try {
         const jsm = await nc.jetstreamManager({ timeout: 2000 });
-        const info = await jsm.getAccountInfo();
-        if (info) return;
+        await jsm.streams.add({ name: PLACEMENT_PROBE, subjects: [PLACEMENT_PROBE], storage: StorageType.Memory, num_replicas: replicas });
+        await jsm.streams.delete(PLACEMENT_PROBE);
+        return;
       } catch (error) {
         last = error;
       }
-      if (Date.now() > deadline) throw new Error(`the cluster's JetStream had no meta leader within ${JETSTREAM_READY_TIMEOUT_MS} ms: ${String(last)}`);
+      if (Date.now() > deadline)
+        throw new Error(`the cluster's JetStream could not place an R${replicas} stream within ${JETSTREAM_READY_TIMEOUT_MS} ms: ${String(last)}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
