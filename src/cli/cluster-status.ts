@@ -115,7 +115,7 @@ function leaseView(lease: Lease, now: number): LeaseView {
 export function formatClusterStatus(status: ClusterStatus): string {
   const header = [
     `nats        ${status.nats} (namespace ${status.namespace})`,
-    `supervisor  ${status.log ? `${status.log.owner}${status.supervisor ? `, ${status.supervisor}` : ''} (lease on the log: epoch ${status.log.epoch}, ${expiry(status.log)})` : 'holds no lease on the log'}`,
+    `supervisor  ${supervisorLine(status)}`,
     `head        ${status.head}`,
     `durability  ${status.durability}`,
   ].join('\n');
@@ -164,6 +164,14 @@ export function formatClusterStatus(status: ClusterStatus): string {
         );
   const log = status.jetstream ? `\n\n${formatStreamLog(status.jetstream)}` : '';
   return `${header}${log}\n\n${consumers}\n\n${workers}\n`;
+}
+
+/** On JetStream the stream decides who leads (no lease on the log): the leader and its epoch. */
+function supervisorLine(status: ClusterStatus): string {
+  const state = status.supervisor ? `, ${status.supervisor}` : '';
+  if (status.jetstream)
+    return status.jetstream.leader === null ? `none reports that it leads${state}` : `${status.jetstream.leader}${state} (epoch ${status.jetstream.epoch})`;
+  return status.log ? `${status.log.owner}${state} (lease on the log: epoch ${status.log.epoch}, ${expiry(status.log)})` : 'holds no lease on the log';
 }
 
 function formatStreamLog(log: StreamLogStatus): string {

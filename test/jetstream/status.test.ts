@@ -105,6 +105,7 @@ describe('recq supervisor --jetstream and recq status --nats, with a leader and 
 
   it('shows the same in its text form', () => {
     const leader = first.jetstream?.leader ?? '?';
+    expect(text).toMatch(new RegExp(`supervisor  ${leader}.* \\(epoch 1\\)`));
     expect(text).toContain(`JetStream stream recq_sss, R3, last seq ${first.jetstream?.lastSeq}; ${leader} leads at epoch 1`);
     expect(text).toMatch(/\bleading\s+1\s/);
     expect(text).toMatch(/\bstandby\s+1\s/);
