@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../src/cli/cluster-status.ts';
 import type { Envelope } from '../../src/envelope.ts';
+import { jsonLogLine } from '../logging/json-log-line.ts';
 import { type Child, useChildren } from '../support/child-process.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { readTables } from '../support/tables.ts';
@@ -253,14 +254,12 @@ describe('recq supervisor, worker, status --nats and events --nats', () => {
     await produce('apple');
     await statusWhen(1, caughtUp(1));
 
-    const server = JSON.stringify({ server: `127.0.0.1:${nats.port}` });
+    const server = { server: `127.0.0.1:${nats.port}` };
     await nats.kill();
-    await worker.waitFor(new RegExp(`^recq warn NATS disconnected; reconnecting ${escapeRegExp(server)}$`, 'm'), 'the worker logging the loss', {
-      stream: 'stderr',
-    });
+    await worker.waitFor(jsonLogLine('warn', 'NATS disconnected; reconnecting', server), 'the worker logging the loss', { stream: 'stderr' });
     await nats.restart();
-    await worker.waitFor(new RegExp(`^recq warn NATS reconnected ${escapeRegExp(server)}$`, 'm'), 'the worker logging the reconnect', { stream: 'stderr' });
-    await supervisor.waitFor(/^recq warn NATS reconnected /m, 'the supervisor logging the reconnect', { stream: 'stderr' });
+    await worker.waitFor(jsonLogLine('warn', 'NATS reconnected', server), 'the worker logging the reconnect', { stream: 'stderr' });
+    await supervisor.waitFor(jsonLogLine('warn', 'NATS reconnected', {}), 'the supervisor logging the reconnect', { stream: 'stderr' });
 
     await produce('banana', 'cherry');
     const after = await statusWhen(3, caughtUp(3));
@@ -283,5 +282,3 @@ async function stop(started: Child) {
   expect(outcome.code).toBe(0);
   return outcome;
 }
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
