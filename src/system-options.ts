@@ -6,7 +6,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.ts';
 import { InvalidOptionError } from './errors.ts';
 import type { CheckpointPolicy, Component } from './host/component.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryPolicyProblem } from './host/retry-policy.ts';
-import { consoleLogger, type Logger } from './logger.ts';
+import { defaultLogger, type Logger } from './logger.ts';
 import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from './metrics/metrics-options.ts';
 import { type Probe, silentProbe } from './metrics/probe.ts';
 import type { NatsCredentials } from './nats/credentials.ts';
@@ -159,6 +159,9 @@ export function resolveOptions(options: SystemOptions): ResolvedOptions {
     throw new InvalidOptionError('waitForLease', options.waitForLease, 'expected true or false');
   if (options.db !== undefined && (typeof options.db !== 'string' || options.db.length === 0))
     throw new InvalidOptionError('db', options.db, 'expected a file path');
+  if (options.logger !== undefined && !isLogger(options.logger)) {
+    throw new InvalidOptionError('logger', options.logger, 'expected { info, warn, error } functions (debug optional): consoleLogger(level), pinoLogger(pino()) or your own');
+  }
   if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner.length === 0)) {
     throw new InvalidOptionError('owner', options.owner, 'expected a non-empty string');
   }
@@ -167,7 +170,7 @@ export function resolveOptions(options: SystemOptions): ResolvedOptions {
     components,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
-    logger: options.logger ?? consoleLogger('warn'),
+    logger: options.logger ?? defaultLogger(),
     owner: options.owner ?? processOwner(),
     waitForLease: options.waitForLease ?? false,
     durability: options.durability ?? 'full',
@@ -195,6 +198,11 @@ function validateComponents(components: unknown): Component[] {
     seen.add(component.name);
   }
   return [...(components as Component[])];
+}
+
+function isLogger(logger: unknown): logger is Logger {
+  const l = logger as Partial<Record<keyof Logger, unknown>> | null;
+  return typeof l === 'object' && l !== null && (['info', 'warn', 'error'] as const).every((level) => typeof l[level] === 'function');
 }
 
 function checked(option: string, value: number, rule: Parameters<typeof numberProblem>[1]): number {
