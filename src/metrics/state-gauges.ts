@@ -32,10 +32,13 @@ interface Reading {
  * outbox and lease. One reading of the system serves every gauge of a scrape.
  */
 export function registerStateGauges(registry: Registry, source: MetricsSource): void {
-  let pending: Promise<Reading> | undefined;
-  const read = (): Promise<Reading> => {
+  let pending: Promise<Reading | undefined> | undefined;
+  const read = (): Promise<Reading | undefined> => {
     // Gauges are collected together (prom-client awaits them all at once): they share one reading.
-    pending ??= readSystem(source).finally(() => setImmediate(() => (pending = undefined)));
+    // One that fails (a worker whose supervisor is down) leaves them empty; counters are still served.
+    pending ??= readSystem(source)
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (pending = undefined)));
     return pending;
   };
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], set: (gauge: Gauge<L>, reading: Reading) => void) => {
@@ -47,7 +50,7 @@ export function registerStateGauges(registry: Registry, source: MetricsSource): 
       async collect() {
         const reading = await read();
         metric.reset();
-        set(metric, reading);
+        if (reading) set(metric, reading);
       },
     });
   };
@@ -64,6 +67,14 @@ export function registerStateGauges(registry: Registry, source: MetricsSource): 
       if (current !== undefined) metric.set({ state: current }, 1);
     });
 
+  new Gauge({
+    name: 'recq_status_up',
+    help: "1 when this scrape could read the system's status and routes (a worker: the supervisor answered), else 0 and the other gauges are empty",
+    registers: [registry],
+    async collect() {
+      this.set((await read()) ? 1 : 0);
+    },
+  });
   gauge('recq_log_head', 'Seq of the last event committed to the log', [], (metric, { status }) => metric.set(status.head));
   gauge('recq_log_lease_epoch', "Epoch of the log's lease (the supervisor's term)", [], (metric, { routes }) => {
     const lease = routes.leases.find((l) => l.resource === 'log');

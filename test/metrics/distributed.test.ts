@@ -16,7 +16,7 @@ describe('Prometheus metrics over NATS', () => {
   // Registered after the server's hooks, so its systems stop before the server does.
   const scratch = useScratch();
 
-  it("serves the log's series from the supervisor and the consumers' from the worker, outbox included", async () => {
+  it("serves the log's series from the supervisor and the consumers' from the worker, outbox included, and the worker's counters while the supervisor is down", async () => {
     const options = { nats: { servers: nats.url, namespace: 'metrics' }, leaseTtlMs: 3_000, logger: silentLogger, metrics: true } as const;
     const supervisor = scratch.keep(await startSupervisor({ ...options, db: scratch.file('sss.db') }));
     const worker = scratch.keep(await startWorker({ ...options, db: scratch.file('worker.db'), components: [recorder()], owner: 'worker-1' }));
@@ -45,5 +45,13 @@ describe('Prometheus metrics over NATS', () => {
     expect(hosts.value('recq_checkpoint_batch_events_sum', of)).toBe(3);
     // The worker leads no log: it counts no appends of its own.
     expect(hosts.names().has('recq_log_appends_total')).toBe(false);
+    expect(hosts.value('recq_status_up')).toBe(1);
+
+    // With the supervisor gone, the worker cannot read its status: the gauges go empty, the counters stay.
+    await supervisor.stop();
+    const orphaned = await scrape(metricsUrl(worker));
+    expect(orphaned.value('recq_status_up')).toBe(0);
+    expect(orphaned.names().has('recq_consumer_offset')).toBe(false);
+    expect(orphaned.value('recq_consumer_events_applied_total', of)).toBe(3);
   });
 });

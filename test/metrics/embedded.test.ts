@@ -16,6 +16,7 @@ describe('Prometheus metrics of an embedded system', () => {
     const s = await scratch.start({ db: scratch.file(), components: [recorder(), tally()], logger: silentLogger, metrics: { port: 0 } });
     const before = await scrape(metricsUrl(s));
     expect(before.contentType).toContain('text/plain');
+    expect(before.value('recq_status_up')).toBe(1);
     expect(before.value('recq_log_head')).toBe(0);
     expect(before.value('recq_consumer_events_applied_total', { consumer: 'recorder' })).toBe(0);
     expect(before.value('recq_log_lease_epoch')).toBe(1);
