@@ -19,6 +19,7 @@ import type { ReadQuery } from './sss/event-log.ts';
 import type { RouteState } from './sss/log-access.ts';
 import { createSystemView, type SystemView } from './supervisor/system-view.ts';
 import { type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
+import { publishTraced } from './tracing/publish-span.ts';
 
 export type { SystemRole } from './deployments/deployment.ts';
 export type { Awaited, WaitForOptions } from './host/actor-wait.ts';
@@ -131,11 +132,15 @@ export class System {
     return this.publishMany([{ topic, event, ...options }]).then((results) => results[0] as AppendResult);
   }
 
-  /** Publishes several events atomically (all validated first, committed together). */
+  /**
+   * Publishes several events atomically (all validated first, committed together). Each event
+   * is published in a `publish <topic>` span (a child of the active span) whose trace context
+   * is stored with it.
+   */
   publishMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[]): Promise<AppendResult[]> {
     if (this.#stopped) return Promise.reject(new SystemStoppedError('publish'));
     const node = this.#deployment.node;
-    return node ? node.log.appendMany(inputs) : this.#deployment.apiLog.append(inputs);
+    return publishTraced(inputs, (traced) => (node ? node.log.appendMany(traced) : this.#deployment.apiLog.append(traced)));
   }
 
   /**

@@ -1,9 +1,14 @@
+import type { Context } from '@opentelemetry/api';
 import { type Actor, type AnyActorLogic, createActor } from 'xstate';
 import type { Clock } from '../clock.ts';
 import type { StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope, EventMeta, PreparedAppend, StoredEvent } from '../envelope.ts';
 import { prepareAppend } from '../envelope.ts';
 import { InlineSpawnError, SnapshotRestoreError } from '../errors.ts';
+import { actorIdOf, inspectActor } from '../inspect/actor-inspection.ts';
+import type { InspectionListener } from '../inspect/inspect-option.ts';
+import { emitSpan } from '../tracing/emit-span.ts';
+import { processContextOf } from '../tracing/process-span.ts';
 import { type CarriedOutcomes, ChildJournal, type JournalLink, type SettledChild, type SourceTag } from './child-journal.ts';
 import { restorableSnapshot } from './compatibility.ts';
 import type { Component } from './component.ts';
@@ -18,6 +23,8 @@ export interface CellOwner {
   /** One of the cell's delayed events fell due; the host applies it in turn. */
   timerDue(cell: ActorCell, timer: PendingTimer): void;
   readonly maxPayloadBytes: number;
+  /** Where the system's `inspect` option streams every actor's inspection events, if it has one. */
+  readonly inspect?: InspectionListener | undefined;
 }
 
 /**
@@ -26,6 +33,8 @@ export interface CellOwner {
  */
 interface Source extends SourceTag, TimerCause {
   idPrefix: string;
+  /** The process span of the event being applied: what the actor emits is traced as its child. */
+  trace?: Context | undefined;
 }
 
 /** What a cell reads the journal through: the committed outcomes of its consumer's children. */
@@ -123,11 +132,13 @@ export class ActorCell {
     );
     if (stored) journal.restored(snapshot, stored.seq);
     const actor = createActor(component.logic, {
+      id: actorIdOf(component.name, key),
       clock: timers.clock,
       inspect: journal.inspect,
       input: component.inputOf(key),
       ...(snapshot === undefined ? {} : { snapshot: snapshot as never }),
     });
+    if (owner.inspect) inspectActor(actor, owner.inspect);
     timers.attach(actor);
     const opened = new ActorCell(component, owner, key, actor, timers, journal, stored?.seq ?? 0, clock.now());
     cell = opened;
@@ -242,6 +253,7 @@ export class ActorCell {
       causation: envelope.id,
       correlationId: envelope.correlationId ?? envelope.id,
       seq: envelope.seq,
+      trace: processContextOf(envelope),
     };
   }
 
@@ -322,6 +334,8 @@ export class ActorCell {
         },
         this.#owner.maxPayloadBytes,
       );
+      const trace = emitSpan(source?.trace, prepared, component.name);
+      if (trace) prepared.trace = trace;
       this.emitted.push(prepared);
       if (!source) this.#owner.changedOutsideProcessing(this);
     } catch (error) {

@@ -6,6 +6,7 @@ import { MissingKeyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { eventFields } from '../logging/event-fields.ts';
 import type { LogAccess } from '../sss/log-access.ts';
+import { processSpan } from '../tracing/process-span.ts';
 import type { ActorCell } from './actor-cell.ts';
 import type { ActorTable } from './actor-table.ts';
 import type { Checkpointer } from './checkpoint.ts';
@@ -143,10 +144,15 @@ export class EventApplier {
     return DONE;
   }
 
-  /** Validates and applies one event to its actor. Returns the failure, after rolling the actor back. */
+  /** Validates and applies one event to its actor, in its process span. Returns the failure, after rolling the actor back. */
   #apply(envelope: Envelope): { error: unknown } | undefined {
-    const { component, clock, actors } = this.#o;
+    const { component, consumer } = this.#o;
     const key = component.keyOf(envelope);
+    return processSpan(envelope, { consumer, component: component.name, key }, () => this.#applyToActor(envelope, key));
+  }
+
+  #applyToActor(envelope: Envelope, key: string | undefined): { error: unknown } | undefined {
+    const { component, clock, actors } = this.#o;
     if (component.keyed && (typeof key !== 'string' || key.length === 0)) return { error: new MissingKeyError(component.name, envelope.seq, envelope.topic) };
     const rejected = validateEvent(component, envelope);
     if (rejected) return { error: rejected };
