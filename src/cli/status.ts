@@ -22,6 +22,9 @@ for the log head, each consumer's last routed seq and its lease (owner, epoch, t
 and every worker (for ${WORKER_REPLY_WINDOW_MS} ms) for its consumers' offsets, host states and
 actors, and its NATS connection (connected, reconnecting or disconnected; since when; how
 many reconnects). Lag is the last routed seq minus the offset of the worker that owns the lease.
+With the log on JetStream, also the leader and its epoch, every supervisor (leading or standing
+by, and how far its index is behind the stream), the stream's servers (leader, followers'
+current, lag and last activity), and what an acknowledged append means.
 `,
   flags: {
     db: FLAGS.db,
