@@ -110,7 +110,8 @@ export class StreamNode implements SupervisorWork {
       owner: this.#o.owner,
       checkEveryMs: this.renewEveryMs,
       ackTimeoutMs: this.#o.place.ackTimeoutMs,
-      // A deposed leader's own entry says nothing about a restart: it waits for the entry to lapse like any standby.
+      // A deposed leader's own entry says nothing about a restart: it waits for the entry to lapse like any standby,
+      // so a leader whose appends are refused for a reason that lasts claims at most once per time-to-live.
       claimOwnEntry: !this.#wasDeposed,
       onLook: () => this.#report('standby', this.index.epoch),
     });
