@@ -1,6 +1,6 @@
 import { DEFAULT_NAMESPACE } from '../nats/subjects.ts';
 
-/** One command-line flag: how `parseArgs` reads it, and how `--help` shows it. */
+/** One command-line flag: how the command line reads it, and how `--help` shows it. */
 export interface Flag {
   type: 'string' | 'boolean';
   short?: string;
@@ -9,10 +9,29 @@ export interface Flag {
   usage: string;
   /** What it does; lines after the first are indented under the first. */
   help: string;
+  /** The environment variable that gives the flag's value when the command line does not; help shows it. */
+  env?: string;
 }
 
 /** A command's flags, by long name. */
 export type Flags = Record<string, Flag>;
+
+/**
+ * On the values of a parsed command line: the flags whose value came from their environment
+ * variable, not the command line, so a command can let a flag given on the command line win
+ * over another flag's variable (`--db` over `RECQ_NATS`).
+ */
+export const FROM_ENV: unique symbol = Symbol('recq.fromEnv');
+
+/** Values that may say which of them came from the environment. */
+export interface EnvSourced {
+  readonly [FROM_ENV]?: ReadonlySet<string>;
+}
+
+/** Whether `flag` has a value given on the command line (not one read from its environment variable). */
+export function givenOnCommandLine<V extends EnvSourced>(values: V, flag: keyof V & string): boolean {
+  return values[flag] !== undefined && !values[FROM_ENV]?.has(flag);
+}
 
 /** The file used when neither `--db` nor the system module names one. */
 export const DEFAULT_DB = './recq.db';
@@ -28,7 +47,7 @@ export const HELP_FLAG = { type: 'boolean', short: 'h', usage: '-h, --help', hel
  * parsing and says so in its help: `{ ...FLAGS.db, help: 'the SQLite file of the log' }`.
  */
 export const FLAGS = {
-  db: { type: 'string', usage: '--db FILE', help: `database file (default ${DEFAULT_DB})` },
+  db: { type: 'string', usage: '--db FILE', help: `database file (default ${DEFAULT_DB})`, env: 'RECQ_DB' },
   json: { type: 'boolean', usage: '--json', help: 'print one JSON object instead of tables' },
   wait: {
     type: 'string',
@@ -39,11 +58,13 @@ export const FLAGS = {
     type: 'string',
     usage: '--nats URL',
     help: 'the NATS server (nats://127.0.0.1:4222), or several, comma-separated,\nfrom one cluster: the process connects to one and fails over to the others',
+    env: 'RECQ_NATS',
   },
   namespace: {
     type: 'string',
     usage: '--namespace NS',
     help: `first token of every subject (default ${DEFAULT_NAMESPACE}): systems that share a NATS\nserver differ here, and each process of one system must give the same`,
+    env: 'RECQ_NAMESPACE',
   },
   owner: { type: 'string', usage: '--owner NAME', help: "this process's name in leases (default host:pid:random)" },
 } as const satisfies Flags;
@@ -71,15 +92,6 @@ export const NATS_AUTH_FLAGS = {
 /** The flags of every command that controls a consumer through its database. */
 export const CONTROL_FLAGS = { db: FLAGS.db, wait: FLAGS.wait } as const satisfies Flags;
 
-/** The options `parseArgs` takes for `flags`: their parsing, without their help. */
-export function parseConfig(flags: Flags): Record<string, Pick<Flag, 'type' | 'short' | 'multiple'>> {
-  const config: Record<string, Pick<Flag, 'type' | 'short' | 'multiple'>> = {};
-  for (const [name, { type, short, multiple }] of Object.entries(flags)) {
-    config[name] = { type, ...(short === undefined ? {} : { short }), ...(multiple === undefined ? {} : { multiple }) };
-  }
-  return config;
-}
-
 /**
  * The options section of a command's help: one row per flag, then `notes`, then `-h, --help`,
  * descriptions lined up two spaces after the longest flag.
@@ -90,7 +102,7 @@ export function parseConfig(flags: Flags): Record<string, Pick<Flag, 'type' | 's
  */
 export function flagsHelp(flags: Flags, notes: readonly [usage: string, help: string][] = []): string {
   const rows: [string, string][] = [
-    ...Object.values(flags).map((flag): [string, string] => [flag.usage, flag.help]),
+    ...Object.values(flags).map((flag): [string, string] => [flag.usage, flag.env === undefined ? flag.help : `${flag.help} (env ${flag.env})`]),
     ...notes,
     [HELP_FLAG.usage, HELP_FLAG.help],
   ];

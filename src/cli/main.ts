@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type Command, isRecqError, UsageError } from './command.ts';
+import { type CommandEntry, isGroup, isRecqError, runCommandLine, summaryRows, UsageError, usageLines } from './command.ts';
+import { completionCommand } from './completion.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { dlqCommand } from './dlq.ts';
 import { eventsCommand } from './events.ts';
@@ -14,7 +15,7 @@ import { statusCommand } from './status.ts';
 import { supervisorCommand } from './supervisor.ts';
 import { workerCommand } from './worker.ts';
 
-const COMMANDS: readonly Command[] = [
+const COMMANDS: readonly CommandEntry[] = [
   runCommand,
   supervisorCommand,
   workerCommand,
@@ -28,35 +29,28 @@ const COMMANDS: readonly Command[] = [
   queryCommand,
   publishCommand,
   dashboardCommand,
+  completionCommand(() => COMMANDS),
 ];
 
 /** After a command ends, how long code it loaded may keep the process alive before it exits anyway. */
 const EXIT_GRACE_MS = 500;
 
+const leaves = COMMANDS.flatMap((entry) => (isGroup(entry) ? entry.commands : [entry]));
+
 const HELP = `recq: durable XState actors over an ordered event log
 
 Usage:
-  recq run <module> [--db FILE] [--fresh] [--nats URL [--namespace NS]] [--owner NAME] [-- args...]
-  recq supervisor --nats URL --db FILE [--namespace NS]
-  recq worker <module> --nats URL --db FILE [--components A,B] [--owner NAME] [--namespace NS]
-  recq status [--db FILE | --nats URL [--namespace NS]] [--json]
-  recq events [--db FILE | --nats URL [--namespace NS]] [--topic PATTERN ...] [--after SEQ]
-              [--limit N] [--follow] [--json]
-  recq dlq list [--db FILE] [--component C] [--status STATUS] [--json]
-  recq dlq show <id> [--db FILE] [--json]
-  recq dlq retry|skip <id> [--db FILE [--wait MS] | --nats URL --component C]
-  recq pause|resume <component> [--db FILE [--wait MS] | --nats URL]
-  recq replay <component> [--from SEQ] [--yes] [--offline] [--db FILE [--wait MS] | --nats URL]
-  recq commands [--db FILE] [--json]
-  recq commands cancel <id> [--db FILE]
-  recq query <component> [key] [--db FILE | --nats URL] [--json]
-  recq publish <topic> <json> [--key K] [--id ID] [--db FILE | --nats URL]
+${leaves
+  .flatMap((c) => usageLines(c.help))
+  .map((line) => `  ${line}`)
+  .join('\n')}
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n')}
+${summaryRows(COMMANDS)}
 
 Options:
-  -h, --help     show this help; "recq <command> --help" for a command's options
+  -h, --help     show this help; "recq <command> --help" or "recq help <command>" for a
+                 command's options
   -v, --version  print the version
 
 The database file defaults to ./recq.db. status, events, dlq list and dlq show open it
@@ -65,32 +59,21 @@ running the consumer, which applies it within one heartbeat (5 s by default) and
 with no system running, the command waits for the next start.
 Over NATS (the distributed deployment), supervisor and worker run the parts of one system as
 separate processes; status and events with --nats ask the running supervisor and workers.
+
+Environment: RECQ_DB, RECQ_NATS and RECQ_NAMESPACE give --db, --nats and --namespace to the
+commands that take them. A flag on the command line wins over every variable: "--db FILE" reads
+the file even with RECQ_NATS set. Where --db and --nats are alternatives and only the
+variables say, RECQ_NATS wins: a shell set up for a distributed system asks it, not one file.
 Exit codes: 0 done, 1 failed, 2 bad command line, 130/143 run interrupted by SIGINT/SIGTERM.
 `;
 
 /** Runs one command line and resolves with the process exit code. */
 async function cli(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
   try {
-    if (name === undefined) {
-      process.stderr.write(HELP);
-      return 2;
-    }
-    if (name === '-h' || name === '--help') {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    if (name === '-v' || name === '--version') {
-      process.stdout.write(`${version()}\n`);
-      return 0;
-    }
-    if (name === 'help') return rest[0] === undefined ? cli(['--help']) : cli([rest[0], '--help']);
-    const command = COMMANDS.find((c) => c.name === name);
-    if (!command) {
-      const what = name.startsWith('-') ? `unknown option ${JSON.stringify(name)}` : `unknown command ${JSON.stringify(name)}`;
-      throw new UsageError(`${what}. Commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-    }
-    return await command.run(rest);
+    // "recq help dlq retry" is "recq dlq retry --help"; "recq help stauts" is refused as "recq stauts" is.
+    const named = argv[0] === 'help' && (argv[1] === undefined || COMMANDS.some((c) => c.name === argv[1]));
+    const line = argv[0] === 'help' ? [...argv.slice(1), ...(named ? ['--help'] : [])] : argv;
+    return await runCommandLine({ name: 'recq', help: HELP, version: version(), commands: COMMANDS }, line);
   } catch (error) {
     return report(error);
   }

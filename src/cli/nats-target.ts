@@ -6,6 +6,7 @@ import { connectNats } from '../nats/connection.ts';
 import type { NatsCredentials, NatsTls } from '../nats/credentials.ts';
 import { assertNamespace, DEFAULT_NAMESPACE } from '../nats/subjects.ts';
 import { isRecqError, UsageError } from './command.ts';
+import { type EnvSourced, FROM_ENV, givenOnCommandLine } from './flags.ts';
 
 /** Where a command meets its system: the servers of `--nats`, and `--namespace`. */
 export interface NatsTarget {
@@ -59,13 +60,13 @@ export function natsCredentialsOf(values: NatsAuthValues): NatsCredentials {
   return credentials;
 }
 
-/** `--nats` and `--namespace`, checked; undefined when `--nats` is not given. */
-export function parseNatsTarget(
-  command: string,
-  values: { nats?: string | undefined; namespace?: string | undefined } & NatsAuthValues,
-): NatsTarget | undefined {
+type TargetValues = { nats?: string | undefined; namespace?: string | undefined } & NatsAuthValues & EnvSourced;
+
+/** `--nats` and `--namespace` (or `RECQ_NATS` and `RECQ_NAMESPACE`), checked; undefined when neither `--nats` nor its variable is given. */
+export function parseNatsTarget(command: string, values: TargetValues): NatsTarget | undefined {
   if (values.nats === undefined) {
-    if (values.namespace !== undefined) throw new UsageError('--namespace names the subjects of a system over NATS; give --nats URL too', command);
+    // RECQ_NAMESPACE alone says nothing: the shell may be set up for another command's NATS.
+    if (givenOnCommandLine(values, 'namespace')) throw new UsageError('--namespace names the subjects of a system over NATS; give --nats URL too', command);
     return undefined;
   }
   const servers = values.nats
@@ -82,18 +83,26 @@ export function parseNatsTarget(
   return { servers, namespace, url: servers.join(','), credentials: natsCredentialsOf(values) };
 }
 
-/** Like `parseNatsTarget`, for commands that read a file unless `--nats` says to ask a running system: `--db` with it is refused. */
-export function parseNatsInsteadOfDb(
-  command: string,
-  values: { db?: string | undefined; nats?: string | undefined; namespace?: string | undefined } & NatsAuthValues,
-): NatsTarget | undefined {
-  const target = parseNatsTarget(command, values);
-  if (target && values.db !== undefined) throw new UsageError('give --db FILE or --nats URL, not both', command);
-  return target;
+/**
+ * Like `parseNatsTarget`, for commands that read a file unless `--nats` says to ask a running
+ * system: `--db` with `--nats` is refused. A flag on the command line beats any variable, so
+ * `--db FILE` reads the file whatever `RECQ_NATS` says, and `--nats URL` asks NATS whatever
+ * `RECQ_DB` says; with only the variables, `RECQ_NATS` beats `RECQ_DB` (a shell set up for a
+ * distributed system asks it, rather than one of its files).
+ *
+ * @example
+ * // RECQ_NATS=nats://127.0.0.1:4222 recq status --db ./shop.db
+ * parseNatsInsteadOfDb('status', values); // undefined: read ./shop.db
+ */
+export function parseNatsInsteadOfDb(command: string, values: TargetValues & { db?: string | undefined }): NatsTarget | undefined {
+  const db = givenOnCommandLine(values, 'db');
+  if (db && givenOnCommandLine(values, 'nats')) throw new UsageError('give --db FILE or --nats URL, not both', command);
+  if (!db) return parseNatsTarget(command, values);
+  return parseNatsTarget(command, { ...values, nats: undefined, [FROM_ENV]: values[FROM_ENV] });
 }
 
 /** Like `parseNatsTarget`, for commands that only work over NATS. */
-export function requireNatsTarget(command: string, values: { nats?: string | undefined; namespace?: string | undefined } & NatsAuthValues): NatsTarget {
+export function requireNatsTarget(command: string, values: TargetValues): NatsTarget {
   const target = parseNatsTarget(command, values);
   if (!target) throw new UsageError('missing --nats URL: the NATS server the system meets on', command);
   return target;

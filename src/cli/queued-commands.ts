@@ -29,6 +29,7 @@ and who takes it (the process running the consumer) or "next start". Opens the f
 `,
   flags: { db: FLAGS.db, json: { ...FLAGS.json, help: 'print one JSON array of the queued commands' } },
   positionals: true,
+  positionalWords: ['cancel'],
   async run({ values, positionals }) {
     if (positionals[0] === 'cancel') return cancel(positionals.slice(1), values.db);
     if (positionals[0] !== undefined) throw new UsageError(`unknown subcommand ${JSON.stringify(positionals[0])}. Subcommands: cancel`, 'commands');

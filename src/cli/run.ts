@@ -47,11 +47,9 @@ processes would, so "recq status --nats" and "recq events --nats" reach it.
   },
   notes: [['-- args...', 'everything after -- is passed to main as context.args']],
   positionals: true,
-  async run({ values, tokens }) {
-    const terminator = tokens.find((t) => t.kind === 'option-terminator')?.index ?? Number.POSITIVE_INFINITY;
-    const positionals = tokens.filter((t) => t.kind === 'positional');
-    const [module, ...extra] = positionals.filter((t) => t.index < terminator).map((t) => t.value);
-    const args = positionals.filter((t) => t.index > terminator).map((t) => t.value);
+  rest: true,
+  async run({ values, positionals, rest: args }) {
+    const [module, ...extra] = positionals;
     if (module === undefined) throw new UsageError('missing <module>: the file whose default export is the system', 'run');
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}; pass arguments for main after --`, 'run');
     const nats = parseNatsTarget('run', values);

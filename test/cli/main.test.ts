@@ -16,7 +16,7 @@ describe('recq', () => {
     const help = await recq(['--help'], workspace.dir);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage:$/m);
-    for (const command of ['run', 'supervisor', 'worker', 'status', 'events', 'dlq list', 'dlq show', 'pause|resume', 'replay'])
+    for (const command of ['run', 'supervisor', 'worker', 'status', 'events', 'dlq list', 'dlq show', 'pause', 'resume', 'replay', 'completion'])
       expect(help.stdout).toContain(`recq ${command} `);
 
     const run = await recq(['run', '--help'], workspace.dir);
@@ -33,7 +33,7 @@ describe('recq', () => {
     const outcome = await recq(['launch'], workspace.dir);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toBe(
-      'recq: unknown command "launch". Commands: run, supervisor, worker, status, events, dlq, pause, resume, replay, commands, query, publish, dashboard\nRun "recq --help" for usage.\n',
+      'recq: unknown command "launch". Commands: run, supervisor, worker, status, events, dlq, pause, resume, replay, commands, query, publish, dashboard, completion\nRun "recq --help" for usage.\n',
     );
   });
 
@@ -67,7 +67,7 @@ describe('recq', () => {
 
 /**
  * recq as an app installs it: a copy of the package's bin, dist and package.json in a project's
- * node_modules, next to its dependencies and peers but not tsx (an optional peer).
+ * node_modules, next to its dependencies (as package.json lists them) and peers but not tsx (an optional peer).
  */
 function installedWithoutTsx(): { dir: string; bin: string; remove(): void } {
   const temp = new TempDir();
@@ -76,7 +76,8 @@ function installedWithoutTsx(): { dir: string; bin: string; remove(): void } {
   if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run "npm run build" first');
   mkdirSync(recqDir, { recursive: true });
   for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO, part), join(recqDir, part), { recursive: true });
-  for (const dependency of ['better-sqlite3', 'nats', 'xstate', '@xstate/store']) {
+  const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  for (const dependency of [...Object.keys(manifest.dependencies), 'xstate', '@xstate/store']) {
     mkdirSync(dirname(join(modules, dependency)), { recursive: true });
     symlinkSync(join(REPO, 'node_modules', dependency), join(modules, dependency), 'dir');
   }
