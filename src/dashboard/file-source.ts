@@ -4,8 +4,9 @@ import { UnknownComponentError, UnknownKeyError } from '../errors.ts';
 import type { Component } from '../host/component.ts';
 import { consumerResource } from '../lease.ts';
 import { chartOf } from './chart.ts';
-import { eventOf, historyOf, letterOf, timersOf } from './records.ts';
+import { effectsOf, eventOf, historyOf, letterOf, timersOf } from './records.ts';
 import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
+import { replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardConsumer } from './wire.ts';
 
 /**
@@ -31,6 +32,16 @@ export function fileSource(db: string, components: readonly Component[] = []): D
     } finally {
       control.close();
     }
+  }
+
+  function consumerOf(component: string): string {
+    const row = reader.consumers().find((c) => c.component === component);
+    if (!row)
+      throw new UnknownComponentError(
+        component,
+        reader.consumers().map((c) => c.component),
+      );
+    return row.consumer;
   }
 
   function withControl<T>(work: (control: ConsumerControl) => T): T {
@@ -67,14 +78,10 @@ export function fileSource(db: string, components: readonly Component[] = []): D
       return names.map((component) => ({ component, keyed: definitions.get(component)?.keyed, chart: chartOf(definitions.get(component)?.logic) }));
     },
     async actor(component, key): Promise<DashboardActor> {
-      const row = reader.status(Date.now()).consumers.find((c) => c.component === component);
-      if (!row)
-        throw new UnknownComponentError(
-          component,
-          reader.consumers().map((c) => c.component),
-        );
-      const stored = reader.snapshot(row.consumer, key ?? '');
-      if (!stored) throw new UnknownKeyError(component, key);
+      const consumer = consumerOf(component);
+      const row = reader.status(Date.now()).consumers.find((c) => c.consumer === consumer);
+      const stored = reader.snapshot(consumer, key ?? '');
+      if (!row || !stored) throw new UnknownKeyError(component, key);
       const snapshot = JSON.parse(stored.snapshot) as { value?: unknown; context?: unknown; status: string };
       const head = reader.head();
       const window = reader.readEvents(Math.max(0, head - HISTORY_WINDOW), row.patterns, HISTORY_WINDOW).envelopes;
@@ -87,7 +94,14 @@ export function fileSource(db: string, components: readonly Component[] = []): D
         seq: stored.seq,
         timers: timersOf(stored.timers),
         history: historyOf(window, row.patterns, key, definitions.get(component)?.keyOf),
+        journal: effectsOf(reader.journal(consumer, key ?? ''), definitions.get(component)?.logic),
+        unavailable: {},
       };
+    },
+    async replay(component, key) {
+      const consumer = consumerOf(component);
+      const read = async (after: number, patterns: readonly string[], limit: number) => reader.readEvents(after, patterns, limit).envelopes;
+      return replayActor({ definition: definitions.get(component), component, key, read, journal: reader.journal(consumer, key ?? '') });
     },
     async retry(id) {
       const letter = withControl((control) => control.letter('retry', id));

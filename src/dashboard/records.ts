@@ -1,9 +1,9 @@
-import type { DeadLetter } from '../css/records.ts';
+import type { DeadLetter, JournalEntry } from '../css/records.ts';
 import type { Envelope } from '../envelope.ts';
 import type { StoredTimer } from '../host/durable-timers.ts';
 import { compilePatterns } from '../topic.ts';
 import { HISTORY_LIMIT } from './source.ts';
-import type { DashboardDeadLetter, DashboardEvent, DashboardTimer } from './wire.ts';
+import type { DashboardDeadLetter, DashboardEffect, DashboardEvent, DashboardTimer } from './wire.ts';
 
 // How the sources turn recq's records into what the page reads.
 
@@ -50,6 +50,61 @@ export function historyOf(
   const matches = patterns.length === 0 ? () => true : compilePatterns(patterns);
   const mine = envelopes.filter((e) => matches(e.topic) && (key === undefined || keyOf(e) === key));
   return mine.slice(-HISTORY_LIMIT).map(eventOf);
+}
+
+/** A journal id's child path (`…/invoke/<path>/<n>`) or timer name (`…/timer/<cause>/<name>/fired`). */
+export function effectOf(entry: JournalEntry): DashboardEffect {
+  const timer = entry.outcome === 'fired';
+  const at = entry.id.lastIndexOf('/invoke/');
+  const name = timer
+    ? (entry.id.slice(0, -'/fired'.length).split('/').pop() ?? entry.id)
+    : at < 0
+      ? entry.id
+      : entry.id.slice(at + '/invoke/'.length, entry.id.lastIndexOf('/'));
+  return {
+    id: entry.id,
+    kind: timer ? 'timer' : 'child',
+    name,
+    outcome: entry.outcome,
+    value: entry.value === null ? null : parseJson(entry.value),
+    appliedAfter: entry.appliedAfter,
+  };
+}
+
+/** An actor's journal as the page lists it: the most recent `HISTORY_LIMIT` entries, in delivery order, each child with its `src` where `logic` names it. */
+export function effectsOf(entries: readonly JournalEntry[], logic?: unknown): DashboardEffect[] {
+  const sources = invokeSources(logic);
+  return [...entries]
+    .sort(deliveryOrder)
+    .slice(-HISTORY_LIMIT)
+    .map((entry) => {
+      const effect = effectOf(entry);
+      const src = effect.kind === 'child' ? sources.get(effect.name) : undefined;
+      return src === undefined ? effect : { ...effect, src };
+    });
+}
+
+interface InvokingNode {
+  states?: Record<string, InvokingNode>;
+  invoke?: readonly { id?: unknown; src?: unknown }[];
+}
+
+/** Each invoke of a machine by its id (`0.order.pricing`, or the one given), with its `src` as the machine's `setup` names it. */
+export function invokeSources(logic: unknown): Map<string, string> {
+  const sources = new Map<string, string>();
+  const visit = (node: InvokingNode | undefined): void => {
+    for (const invoke of node?.invoke ?? []) {
+      if (typeof invoke.id === 'string') sources.set(invoke.id, typeof invoke.src === 'string' ? invoke.src : 'inline logic');
+    }
+    for (const child of Object.values(node?.states ?? {})) visit(child);
+  };
+  visit((logic as { root?: InvokingNode } | null | undefined)?.root);
+  return sources;
+}
+
+/** In the order the actor was given them: by the event after which they came, then by position. */
+export function deliveryOrder(a: JournalEntry, b: JournalEntry): number {
+  return a.appliedAfter - b.appliedAfter || (a.position ?? 0) - (b.position ?? 0);
 }
 
 function parseJson(text: string): unknown {

@@ -78,6 +78,8 @@ export async function serveSource(source: DashboardSource, options: DashboardSer
         return source.events(count(q.get('after'), 0), Math.min(count(q.get('limit'), 100), 1000));
       case '/api/actor':
         return source.actor(required(q, 'component'), q.get('key') ?? undefined);
+      case '/api/replay':
+        return source.replay(required(q, 'component'), q.get('key') ?? undefined);
       default:
         throw new DashboardRequestError(404, `The dashboard has nothing at ${url.pathname}.`);
     }

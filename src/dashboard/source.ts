@@ -1,4 +1,4 @@
-import type { DashboardActor, DashboardComponent, DashboardEvent, DashboardOverview } from './wire.ts';
+import type { DashboardActor, DashboardComponent, DashboardEvent, DashboardOverview, DashboardReplay } from './wire.ts';
 
 /**
  * Where the dashboard reads and what its buttons change: a running system in this process
@@ -13,6 +13,8 @@ export interface DashboardSource {
   components(): Promise<DashboardComponent[]>;
   /** One actor's state, timers and history; `UnknownComponentError` or `UnknownKeyError` if there is none. */
   actor(component: string, key: string | undefined): Promise<DashboardActor>;
+  /** The actor's history replayed through its machine in memory, step by step (see `replayActor`). */
+  replay(component: string, key: string | undefined): Promise<DashboardReplay>;
   /** Each resolves with what was done, in words. */
   retry(id: number): Promise<string>;
   skip(id: number): Promise<string>;

@@ -4,9 +4,12 @@ import { InvalidCommandError, UnknownComponentError } from '../errors.ts';
 import type { Component } from '../host/component.ts';
 import type { System } from '../system.ts';
 import { chartOf } from './chart.ts';
-import { eventOf, historyOf, letterOf, timersOf } from './records.ts';
+import { effectsOf, eventOf, historyOf, letterOf, timersOf } from './records.ts';
 import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
+import { type ReplayInputs, replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
+
+const NO_FILE = "The dashboard was not given the system's file (serveDashboard's db option), where they are kept";
 
 export interface SystemSourceOptions {
   /** The components' definitions, for their statecharts and exact history (each actor's key and topics). */
@@ -42,6 +45,11 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
 
   function known(component: string): void {
     if (!system.components.includes(component)) throw new UnknownComponentError(component, system.components);
+  }
+
+  /** The actor's journal, from the system's file when the dashboard was given it. */
+  function journalOf(component: string, key: string | undefined): ReplayInputs['journal'] {
+    return options.reader ? options.reader.journal(component, key ?? '') : { unavailable: NO_FILE };
   }
 
   return {
@@ -88,7 +96,14 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
         seq: view.seq,
         timers: timersOf(stored?.timers),
         history: historyOf(window, patterns, view.key, definition?.keyOf),
+        journal: options.reader ? effectsOf(options.reader.journal(component, view.key ?? ''), definition?.logic) : [],
+        unavailable: options.reader ? {} : { timers: NO_FILE, journal: NO_FILE },
       };
+    },
+    async replay(component, key) {
+      known(component);
+      const read = (after: number, patterns: readonly string[], limit: number) => system.events({ after, patterns, limit });
+      return replayActor({ definition: definitions.get(component), component, key, read, journal: journalOf(component, key) });
     },
     async retry(id) {
       waitingLetter('retry', id);

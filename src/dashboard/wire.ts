@@ -131,6 +131,51 @@ export interface DashboardActor {
   timers: DashboardTimer[];
   /** Events of the log on its topics and key, oldest first (the most recent ones). */
   history: DashboardEvent[];
+  /** Its invoked children's journaled outcomes and its journaled timer firings, in the order they were delivered. */
+  journal: DashboardEffect[];
+  /** The sections this source cannot fill, and why (over NATS, timers and the journal are in the worker's file). */
+  unavailable: { timers?: string; journal?: string };
+}
+
+/** One journaled input of an actor: a child's outcome (`done`, `error`, ...) or a delayed event's firing. */
+export interface DashboardEffect {
+  /** The journal id: `component/key/<invoking seq or timer>/invoke/<child path>/<n>`. */
+  id: string;
+  kind: 'child' | 'timer';
+  /** The child's path (its invoke id), or the timer's name. */
+  name: string;
+  /** The child's logic as the machine's `setup` names it, where the dashboard has the machine. */
+  src?: string;
+  outcome: string;
+  /** The output or error, parsed from the journal's JSON; null when there is none. */
+  value: unknown;
+  /** Delivered once the actor had applied this seq. */
+  appliedAfter: number;
+}
+
+/** The actor after one event of its history, rebuilt by replaying the log through its machine in memory. */
+export interface DashboardStep {
+  event: DashboardEvent;
+  value: unknown;
+  context: unknown;
+  status: string;
+  /** Why the event failed here: the system dead-lettered it and the actor went on without it. */
+  failed?: string;
+  /** Journaled child outcomes and timer firings delivered right after the event, as they were the first time. */
+  delivered: string[];
+  /** What the replay could not reconstruct at this step. */
+  gaps: string[];
+}
+
+/** An actor's history replayed: where it started, and each step after it. */
+export interface DashboardReplay {
+  component: string;
+  key: string | undefined;
+  start: { value: unknown; context: unknown; status: string };
+  /** The most recent steps, oldest first. */
+  steps: DashboardStep[];
+  /** What holds for the whole replay: events left out, history the log no longer has, timers not fired. */
+  notes: string[];
 }
 
 /** What the page's stream carries: `overview`, `events` (new tail), `actor` (the watched one), `actor-error`. */

@@ -2,7 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assign, setup } from 'xstate';
+import { assign, fromPromise, setup } from 'xstate';
 import { documents } from '../../examples/statechart/run.ts';
 import { type Dashboard, serveDashboard } from '../../src/dashboard/index.ts';
 import { buildPage } from '../../src/dashboard/page/build.ts';
@@ -38,6 +38,29 @@ const paymentsComponent = defineComponent({
   checkpoint: { maxDelayMs: 0 },
 });
 
+/** An order is priced by an invoked promise (a journaled effect), then shipped. */
+const ordersMachine = setup({
+  types: {} as { context: { total: number }; events: { type: 'place'; amount: number } | { type: 'ship' } },
+  actors: { quote: fromPromise(async ({ input }: { input: { amount: number } }) => ({ total: input.amount * 2 })) },
+}).createMachine({
+  id: 'order',
+  context: { total: 0 },
+  initial: 'open',
+  states: {
+    open: { on: { place: 'pricing' } },
+    pricing: {
+      invoke: {
+        src: 'quote',
+        input: ({ event }) => ({ amount: (event as { amount: number }).amount }),
+        onDone: { target: 'priced', actions: assign({ total: ({ event }) => event.output.total }) },
+      },
+    },
+    priced: { on: { ship: 'shipped' } },
+    shipped: { type: 'final' },
+  },
+});
+const ordersComponent = defineComponent({ name: 'orders', logic: ordersMachine, subscribe: 'orders.*', key: true, checkpoint: { maxDelayMs: 0 } });
+
 describe('dashboard in headless Chromium', () => {
   const scratch = useScratch();
   const pageDir = new TempDir();
@@ -56,8 +79,9 @@ describe('dashboard in headless Chromium', () => {
   async function open(): Promise<{ system: System; dashboard: Dashboard; page: Page }> {
     payments.failing = true;
     const db = scratch.file('dashboard.db');
-    const system = await scratch.start({ db, components: [documents, paymentsComponent] });
-    const dashboard = await serveDashboard(system, { port: 0, components: [documents, paymentsComponent], db, assets, intervalMs: 100 });
+    const components = [documents, paymentsComponent, ordersComponent];
+    const system = await scratch.start({ db, components });
+    const dashboard = await serveDashboard(system, { port: 0, components, db, assets, intervalMs: 100 });
     const page = await browser.newPage();
     closers.push(async () => {
       await page.close();
@@ -113,6 +137,39 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('.timeline li', { hasText: 'approve' }).waitFor();
   });
 
+  it("lists an actor's journaled child outcome, and steps back through its history to the state after each event", async () => {
+    const { system, dashboard, page } = await open();
+    await system.publish('orders.placed', { type: 'place', amount: 10 }, { key: 'o-1' });
+    await until('the quote is journaled', async () => ((await system.query('orders', 'o-1')).value === 'priced' ? true : undefined));
+    await system.publish('orders.shipped', { type: 'ship' }, { key: 'o-1' });
+    await system.settled();
+    await page.goto(`${dashboard.url}#component=orders&key=o-1`);
+    const state = (id: string) => page.locator(`[data-state="${id}"][data-active="true"]`);
+    await state('order.shipped').waitFor();
+    const effect = page.locator('[data-effect="quote"]');
+    await effect.locator('[data-testid="effect-outcome"]', { hasText: 'done' }).waitFor();
+    expect(await effect.locator('.json').textContent()).toBe('{"total":20}');
+
+    await page.getByRole('button', { name: 'Time travel' }).click();
+    const step = page.locator('[data-testid="travel-step"]');
+    await step.filter({ hasText: 'Step 2 of 2' }).waitFor();
+    await page.getByRole('button', { name: 'Previous event' }).click();
+    await step.filter({ hasText: 'after #' }).filter({ hasText: 'place' }).waitFor();
+    await state('order.priced').waitFor();
+    expect(await page.locator('[data-state="order.shipped"]').getAttribute('data-active')).toBe('false');
+    expect(JSON.parse((await page.locator('[data-testid="context"]').textContent()) ?? '')).toEqual({ total: 20 });
+    await page.locator('[data-testid="time-travel"]', { hasText: 'from the journal: child quote (0.order.pricing): done' }).waitFor();
+    await page.getByRole('button', { name: 'Previous event' }).click();
+    await step.filter({ hasText: 'Step 0 of 2' }).waitFor();
+    await state('order.open').waitFor();
+    expect(JSON.parse((await page.locator('[data-testid="context"]').textContent()) ?? '')).toEqual({ total: 0 });
+
+    await page.getByRole('button', { name: 'Next event' }).click();
+    await page.getByRole('button', { name: 'Next event' }).click();
+    await state('order.shipped').waitFor();
+    await page.locator('[data-testid="time-travel"]', { hasText: 'The replay ends where the actor is now.' }).waitFor();
+  });
+
   it('refuses cross-origin writes and bad requests with the typed error, changing nothing', async () => {
     const { system, dashboard, page } = await open();
     await system.publish('payments.charged', { type: 'charge', amount: 5 });
@@ -155,7 +212,7 @@ describe('dashboard in headless Chromium', () => {
     const unknown = await fetch(`${dashboard.url}api/consumers/nobody/pause`, { method: 'POST', headers: { 'x-recq-dashboard': '1' } });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_COMPONENT');
-    expect((await system.status()).consumers.map((c) => c.hostState)).toEqual(['live', 'live']);
+    expect((await system.status()).consumers.map((c) => c.hostState)).toEqual(['live', 'live', 'live']);
 
     await expect(serveDashboard(system, { port: 0, host: '0.0.0.0', assets })).rejects.toMatchObject({ code: 'DASHBOARD_NEEDS_TOKEN' });
   });

@@ -1,14 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { DashboardActor, DashboardComponent } from '../wire.ts';
-import { timeOf, typeOf } from './api.ts';
+import type { DashboardActor, DashboardComponent, DashboardReplay } from '../wire.ts';
+import { getJson, timeOf, timerLabel, typeOf } from './api.ts';
+import { JournalList } from './journal-list.tsx';
 import { Statechart } from './statechart.tsx';
+import { shownAt, TimeTravelBar, type Travel } from './time-travel.tsx';
 
 export interface ActorChoice {
   component: string;
   key: string | undefined;
 }
 
-/** Search by component and key; the actor's statechart, state, context, pending timers and history. */
+/** Search by component and key; the actor's statechart, state, context, pending timers, journal and history, and time travel through it. */
 export function ActorPanel(props: {
   components: readonly DashboardComponent[];
   watch: ActorChoice | undefined;
@@ -18,7 +20,11 @@ export function ActorPanel(props: {
 }) {
   const [component, setComponent] = useState(props.watch?.component ?? '');
   const [key, setKey] = useState(props.watch?.key ?? '');
+  const [travel, setTravel] = useState<Travel | undefined>(undefined);
+  const [travelError, setTravelError] = useState<string | undefined>(undefined);
   useEffect(() => {
+    setTravel(undefined);
+    setTravelError(undefined);
     if (props.watch) {
       setComponent(props.watch.component);
       setKey(props.watch.key ?? '');
@@ -29,6 +35,18 @@ export function ActorPanel(props: {
   }, [props.components, component]);
   const definition = props.components.find((c) => c.component === props.actor?.component);
   const actor = props.actor;
+
+  const startTravel = (target: DashboardActor) => {
+    setTravelError(undefined);
+    const q = new URLSearchParams({ component: target.component, ...(target.key === undefined ? {} : { key: target.key }) });
+    getJson<DashboardReplay>(`/api/replay?${q}`).then(
+      (replay) => setTravel({ replay, at: replay.steps.length }),
+      (error: unknown) => setTravelError(error instanceof Error ? error.message : String(error)),
+    );
+  };
+  const moveTo = (at: number) => setTravel((t) => (t ? { ...t, at: Math.max(0, Math.min(t.replay.steps.length, at)) } : t));
+  const shown = travel ? shownAt(travel) : actor;
+
   return (
     <section class="panel actor">
       <h2>Actor</h2>
@@ -47,13 +65,19 @@ export function ActorPanel(props: {
         </select>
         <input aria-label="key" placeholder="key (empty for a singleton)" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
         <button type="submit">Show</button>
+        {actor && !props.error && !travel && (
+          <button type="button" onClick={() => startTravel(actor)}>
+            Time travel
+          </button>
+        )}
       </form>
       {props.error && <p class="error-text">{props.error}</p>}
-      {actor && !props.error && (
+      {travelError && <p class="error-text">{travelError}</p>}
+      {actor && shown && !props.error && (
         <div class="actor-body">
           <div class="actor-chart">
             {definition?.chart ? (
-              <Statechart chart={definition.chart} value={actor.value} />
+              <Statechart chart={definition.chart} value={shown.value} />
             ) : (
               <p class="muted">
                 No statechart: the dashboard has not got this component's logic. Start it with the system's module (recq dashboard &lt;module&gt; --db FILE) or
@@ -62,37 +86,60 @@ export function ActorPanel(props: {
             )}
           </div>
           <div class="actor-facts">
+            {travel && <TimeTravelBar travel={travel} actor={actor} onMove={moveTo} onLeave={() => setTravel(undefined)} />}
             <p>
-              <strong>{actor.key === undefined ? actor.component : `${actor.component} · ${actor.key}`}</strong> · {actor.status} · seq {actor.seq}
+              <strong>{actor.key === undefined ? actor.component : `${actor.component} · ${actor.key}`}</strong> · {shown.status}
+              {shown.seq === undefined ? '' : ` · seq ${shown.seq}`}
+              {travel ? ' · replayed' : ''}
             </p>
             <p>
-              state <code data-testid="state-value">{JSON.stringify(actor.value)}</code>
+              state <code data-testid="state-value">{JSON.stringify(shown.value)}</code>
             </p>
             <h3>Context</h3>
-            <pre>{JSON.stringify(actor.context, null, 2)}</pre>
-            <h3>Pending timers</h3>
-            {actor.timers.length === 0 ? (
-              <p class="muted">None.</p>
-            ) : (
-              <ul class="timers">
-                {actor.timers.map((t) => (
-                  <li key={t.id}>
-                    <code>{timerLabel(typeOf(t.event))}</code> due {timeOf(t.due)}
-                  </li>
-                ))}
-              </ul>
+            <pre data-testid="context">{JSON.stringify(shown.context, null, 2)}</pre>
+            {!travel && (
+              <>
+                <h3>Pending timers</h3>
+                {actor.unavailable.timers ? (
+                  <p class="gap">{actor.unavailable.timers}.</p>
+                ) : actor.timers.length === 0 ? (
+                  <p class="muted">None.</p>
+                ) : (
+                  <ul class="timers">
+                    {actor.timers.map((t) => (
+                      <li key={t.id}>
+                        <code>{timerLabel(typeOf(t.event))}</code> due {timeOf(t.due)}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </>
             )}
+            <h3>Journaled effects</h3>
+            <JournalList effects={actor.journal} unavailable={actor.unavailable.journal} />
             <h3>History</h3>
             {actor.history.length === 0 ? (
               <p class="muted">No events of this actor in the recent log.</p>
             ) : (
               <ol class="timeline">
-                {actor.history.map((e) => (
-                  <li key={e.seq} class={e.seq <= actor.seq ? 'applied' : 'pending'}>
-                    <span class="seq">#{e.seq}</span> <code>{typeOf(e.event)}</code> <span class="muted">{timeOf(e.time)}</span>
-                    <div class="json">{JSON.stringify(e.event)}</div>
-                  </li>
-                ))}
+                {actor.history.map((e) => {
+                  const at = travel ? travel.replay.steps.findIndex((s) => s.event.seq === e.seq) + 1 : 0;
+                  const selected = travel !== undefined && at === travel.at;
+                  return (
+                    <li key={e.seq} class={`${e.seq <= actor.seq ? 'applied' : 'pending'}${selected ? ' selected' : ''}`}>
+                      <span class="seq">#{e.seq}</span>{' '}
+                      {at > 0 ? (
+                        <button type="button" class="link" onClick={() => moveTo(at)}>
+                          {typeOf(e.event)}
+                        </button>
+                      ) : (
+                        <code>{typeOf(e.event)}</code>
+                      )}{' '}
+                      <span class="muted">{timeOf(e.time)}</span>
+                      <div class="json">{JSON.stringify(e.event)}</div>
+                    </li>
+                  );
+                })}
               </ol>
             )}
           </div>
@@ -100,10 +147,4 @@ export function ActorPanel(props: {
       )}
     </section>
   );
-}
-
-/** `xstate.after.reviewDeadline.document.review.legal.pending` → `after reviewDeadline in review.legal.pending`. */
-function timerLabel(type: string): string {
-  const after = /^xstate\.after\.([^.]+)\.[^.]+\.?(.*)$/.exec(type);
-  return after ? `after ${after[1]}${after[2] ? ` in ${after[2]}` : ''}` : type;
 }

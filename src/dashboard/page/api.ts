@@ -24,3 +24,9 @@ export function timeOf(ms: number): string {
 export function typeOf(event: unknown): string {
   return typeof event === 'object' && event !== null && 'type' in event ? String((event as { type: unknown }).type) : '?';
 }
+
+/** `xstate.after.reviewDeadline.document.review.legal.pending` → `after reviewDeadline in review.legal.pending`. */
+export function timerLabel(type: string): string {
+  const after = /^xstate\.after\.([^.]+)\.[^.]+\.?(.*)$/.exec(type);
+  return after ? `after ${after[1]}${after[2] ? ` in ${after[2]}` : ''}` : type;
+}
