@@ -6,6 +6,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.ts';
 import { InvalidOptionError } from './errors.ts';
 import type { CheckpointPolicy, Component } from './host/component.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryPolicyProblem } from './host/retry-policy.ts';
+import { type InspectionListener, type InspectOption, inspectionListenerOf } from './inspect/inspect-option.ts';
 import { defaultLogger, type Logger } from './logger.ts';
 import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from './metrics/metrics-options.ts';
 import { type Probe, silentProbe } from './metrics/probe.ts';
@@ -83,6 +84,13 @@ export interface SystemOptions {
   /** Events per page when catching up from the log. Default 1000. */
   readPageSize?: number;
   logger?: Logger;
+  /**
+   * Streams every actor's inspection events (its events, snapshots, actions, children), restored
+   * actors included, to an XState inspection observer or an inspector such as
+   * `createWebSocketInspector()` from `@statelyai/inspect`. A component's actor has the id
+   * `component/key` (`component` for a singleton).
+   */
+  inspect?: InspectOption;
   /** This process's identity in leases. Default `host:pid:random`. */
   owner?: string;
   /**
@@ -120,6 +128,7 @@ export interface ResolvedOptions {
   clock: Clock;
   random: () => number;
   logger: Logger;
+  inspect: InspectionListener | undefined;
   owner: string;
   waitForLease: boolean;
   durability: Durability;
@@ -160,17 +169,23 @@ export function resolveOptions(options: SystemOptions): ResolvedOptions {
   if (options.db !== undefined && (typeof options.db !== 'string' || options.db.length === 0))
     throw new InvalidOptionError('db', options.db, 'expected a file path');
   if (options.logger !== undefined && !isLogger(options.logger)) {
-    throw new InvalidOptionError('logger', options.logger, 'expected { info, warn, error } functions (debug optional): consoleLogger(level), pinoLogger(pino()) or your own');
+    throw new InvalidOptionError(
+      'logger',
+      options.logger,
+      'expected { info, warn, error } functions (debug optional): consoleLogger(level), pinoLogger(pino()) or your own',
+    );
   }
   if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner.length === 0)) {
     throw new InvalidOptionError('owner', options.owner, 'expected a non-empty string');
   }
+  const logger = options.logger ?? defaultLogger();
   return {
     db: options.db ?? './recq.db',
     components,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
-    logger: options.logger ?? defaultLogger(),
+    logger,
+    inspect: inspectionListenerOf(options.inspect, logger),
     owner: options.owner ?? processOwner(),
     waitForLease: options.waitForLease ?? false,
     durability: options.durability ?? 'full',

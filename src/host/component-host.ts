@@ -244,6 +244,11 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     return this.#position.offset;
   }
 
+  /** The system's inspection listener, which the cells hand every actor's events to. */
+  get inspect(): HostOptions['inspect'] {
+    return this.#o.inspect;
+  }
+
   get committedOffset(): number {
     return this.#position.committedOffset;
   }

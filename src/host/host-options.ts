@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
+import type { InspectionListener } from '../inspect/inspect-option.ts';
 import type { Lease } from '../lease.ts';
 import type { Logger } from '../logger.ts';
 import type { ConsumerProbe } from '../metrics/probe.ts';
@@ -38,6 +39,8 @@ export interface HostOptions {
    * lease table is in another process, so no transaction can check it).
    */
   checkLeaseLocally?: boolean;
+  /** Where every actor's inspection events go (the system's `inspect` option). */
+  inspect?: InspectionListener;
   /** Operator commands queued from other processes (the CLI); run after restore and on each heartbeat. */
   commands?: CommandQueue;
   /** Hears of applied events, failures, retries, dead letters and checkpoints (the metrics). */

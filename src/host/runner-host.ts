@@ -46,6 +46,7 @@ export function buildHost(
     probe: o.probe.consumer(consumer),
     ...(relay ? { relay } : {}),
     ...(commands ? { commands } : {}),
+    ...(o.inspect ? { inspect: o.inspect } : {}),
   });
   if (!commands) return { host, work: host };
   const work = new ReplayBeforeRestore(host, {
