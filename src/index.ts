@@ -15,7 +15,7 @@ export type { ComponentHandle, ContextOf, EventOf, StateValueOf, TypedActorView 
 export type { DeadLetter, DeadLetterStatus, HostState } from './css/consumer-store.ts';
 export type { Durability } from './db.ts';
 export { defineSystem, type RunContext, type SystemDefinition } from './define-system.ts';
-export type { AppendInput, AppendResult, DeliveredEvent, Envelope, EventMeta, EventObject, StoredEvent } from './envelope.ts';
+export type { AppendInput, AppendResult, DeliveredEvent, Envelope, EventMeta, EventObject, StoredEvent, TraceContext } from './envelope.ts';
 export * from './errors.ts';
 export { type CheckpointPolicy, type Component, type ComponentConfig, defineComponent, type StandardSchema } from './host/component.ts';
 export type { ActorView } from './host/component-host.ts';

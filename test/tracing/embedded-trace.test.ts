@@ -4,7 +4,7 @@ import { defineComponent, silentLogger } from '../../src/index.ts';
 import { applierMachine, FailurePlan } from '../failures/fixtures.ts';
 import { recorder, tally } from '../invariants/fixtures.ts';
 import { useScratch } from '../support/scratch.ts';
-import { recordSpans, spanId } from './recording-tracer.ts';
+import { recordSpans, spanId, traceparentOf } from './recording-tracer.ts';
 
 const spans = recordSpans();
 
@@ -75,9 +75,8 @@ describe('traces on the embedded deployment', () => {
     });
 
     // The log holds each event's creation context: the publish span, then the emit span.
-    const traceId = root.spanContext().traceId;
-    expect(first?.trace).toEqual({ traceparent: `00-${traceId}-${spanId(publish)}-01` });
-    expect(emitted).toMatchObject({ id: 'recorder/k1/1/0', trace: { traceparent: `00-${traceId}-${spanId(emit)}-01` } });
+    expect(first?.trace).toEqual({ traceparent: traceparentOf(publish) });
+    expect(emitted).toMatchObject({ id: 'recorder/k1/1/0', trace: { traceparent: traceparentOf(emit) } });
   });
 
   it('starts a new trace for a publish outside any span, and keeps a context the producer passes as the parent', async () => {
@@ -107,12 +106,27 @@ describe('traces on the embedded deployment', () => {
     await system.publish('work', { type: 'apply', name: 'good' });
     await system.settled();
 
-    const [failed, applied] = spans.all().filter((span) => span.name === 'process work');
+    const [failed, applied] = spans.named('process work');
     expect(failed?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'event bad can never be applied' });
     // A RecqError's code names the kind of failure; other errors give their name.
     expect(failed?.attributes['error.type']).toBe('PERMANENT');
     expect(failed?.events.map((event) => [event.name, event.attributes?.['exception.message']])).toEqual([['exception', 'event bad can never be applied']]);
     expect(applied?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('traces a replay anew, while the log keeps the first copy of each emitted event with its context', async () => {
+    const system = await scratch.start({ db: scratch.file(), components: [recorder(), tally()], logger: silentLogger });
+    await system.publish('inv.a', { type: 'add', amount: 2 }, { key: 'k1' });
+    await system.settled();
+    const before = await system.events();
+
+    await system.replay('recorder');
+    await system.settled();
+    const emits = spans.named('emit recorded.add');
+    expect(spans.named('process inv.a')).toHaveLength(2);
+    expect(emits).toHaveLength(2);
+    expect(await system.events()).toEqual(before);
+    expect(before[1]?.trace?.traceparent).toBe(traceparentOf(emits[0]));
   });
 
   it('does not count the trace context when a duplicate id is compared with the stored event', async () => {
@@ -122,10 +136,9 @@ describe('traces on the embedded deployment', () => {
     expect(again).toEqual({ seq: first.seq, id: 'once', duplicate: true });
     const [stored] = await system.events();
     // The first copy's context stands.
-    const [firstSpan, secondSpan] = spans.all().filter((span) => span.name === 'publish inv.a');
-    if (!firstSpan || !secondSpan) throw new Error('expected two publish spans');
-    expect(stored?.trace?.traceparent.split('-')[2]).toBe(spanId(firstSpan));
-    expect(spanId(secondSpan)).not.toBe(spanId(firstSpan));
-    expect(secondSpan.attributes['recq.duplicate']).toBe(true);
+    const [firstSpan, secondSpan] = spans.named('publish inv.a');
+    expect(stored?.trace?.traceparent).toBe(traceparentOf(firstSpan));
+    expect(traceparentOf(secondSpan)).not.toBe(traceparentOf(firstSpan));
+    expect(secondSpan?.attributes['recq.duplicate']).toBe(true);
   });
 });

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 export interface RecordedSpans {
   /** Every span ended since the test began, in the order they ended. */
   all(): ReadableSpan[];
+  /** The spans named `name`, in the order they ended. */
+  named(name: string): ReadableSpan[];
   /** The one span named `name`; fails if there is none or more than one. */
   one(name: string): ReadableSpan;
 }
@@ -34,20 +36,25 @@ export function recordSpans(): RecordedSpans {
     context.disable();
   });
   const all = () => exporter.getFinishedSpans();
+  const named = (name: string) => all().filter((span) => span.name === name);
   return {
     all,
+    named,
     one(name) {
-      const named = all().filter((span) => span.name === name);
-      if (named.length !== 1)
+      const matching = named(name);
+      if (matching.length !== 1)
         throw new Error(
-          `expected one span named "${name}", found ${named.length}: ${all()
+          `expected one span named "${name}", found ${matching.length}: ${all()
             .map((s) => s.name)
             .join(', ')}`,
         );
-      return named[0] as ReadableSpan;
+      return matching[0] as ReadableSpan;
     },
   };
 }
 
 /** The id of a span, as `traceparent` holds it. */
 export const spanId = (span: ReadableSpan): string => span.spanContext().spanId;
+
+/** The `traceparent` of a sampled span, as recq stores it with the event the span published. */
+export const traceparentOf = (span: ReadableSpan | undefined): string | undefined => span && `00-${span.spanContext().traceId}-${spanId(span)}-01`;
