@@ -18,6 +18,8 @@ export interface EpochClaimOptions {
   owner: string;
   /** How often a standby looks at the leader's liveness entry. */
   checkEveryMs: number;
+  /** How long the entry lives: a leader this standby has just seen claim its epoch gets this long to write it. */
+  livenessTtlMs: number;
   ackTimeoutMs: number;
   /** Whether this owner's own entry may be claimed: on a (re)start, not after this process was deposed. */
   claimOwnEntry: boolean;
@@ -28,7 +30,8 @@ export interface EpochClaimOptions {
 /**
  * A standby's wait for the lead: it tails the stream into its index and looks at the
  * leader's liveness entry every `checkEveryMs`. When the entry has lapsed (or names this
- * process: a restart of the same owner), it stops tailing and appends an epoch record with
+ * process: a restart of the same owner), and no epoch record it read in the last `livenessTtlMs`
+ * names a leader that may not have written its entry yet, it stops tailing and appends an epoch record with
  * `Nats-Expected-Last-Sequence` = the index head. The stream accepts it only if nothing was
  * written after what this standby has read, so of several claimants at most one wins, and a
  * claim can never skip records. A refused claim goes back to tailing.
@@ -38,9 +41,13 @@ export class EpochClaim {
   #cancelled = false;
   #wake: (() => void) | undefined;
   #timer: unknown;
+  /** The newest epoch the index knew at the last look, and since when (by this process's clock). */
+  #epoch: number;
+  #epochSince = Number.NEGATIVE_INFINITY;
 
   constructor(options: EpochClaimOptions) {
     this.#o = options;
+    this.#epoch = options.index.epoch;
   }
 
   /** Resolves with the epoch this process won; rejects with `SystemStoppedError` once cancelled. */
@@ -51,6 +58,7 @@ export class EpochClaim {
       if (this.#cancelled) throw new SystemStoppedError('stand by for the log');
       await this.#o.tail.start().catch((error: unknown) => logger.warn('could not read the log stream; trying again', { error }));
       const leader = await this.#o.liveness.leader().catch(() => 'unknown' as const);
+      this.#noteEpoch();
       this.#o.onLook?.();
       if (this.#mayClaim(leader)) {
         const epoch = await this.#claim();
@@ -70,7 +78,8 @@ export class EpochClaim {
    * deposed leader's last beat: it lapses soon, or the leader overwrites it.
    */
   #mayClaim(leader: LeaderEntry | undefined | 'unknown'): boolean {
-    if (leader === undefined) return true;
+    // No entry yet from a leader whose epoch record this standby read just now: it has not beaten yet.
+    if (leader === undefined) return this.#o.clock.now() - this.#epochSince >= this.#o.livenessTtlMs;
     if (leader === 'unknown') return false;
     const { index, owner } = this.#o;
     return this.#o.claimOwnEntry && leader.owner === owner && leader.epoch === index.epoch && index.leader === owner;
@@ -85,6 +94,8 @@ export class EpochClaim {
   async #claim(): Promise<number | undefined> {
     const { index, js, logger } = this.#o;
     await this.#o.tail.stop();
+    // What the tail had read but not indexed is in now: a new leader's epoch record among it is waited for as above.
+    if (this.#noteEpoch()) return undefined;
     const tail = index.head;
     const epoch = index.epoch + 1;
     const time = this.#o.clock.now();
@@ -103,6 +114,14 @@ export class EpochClaim {
       logger.info(`claim of epoch ${epoch} after seq ${tail} refused; reading on`, { error });
       return undefined;
     }
+  }
+
+  /** Notes when the index first showed its newest epoch; true if that was now. */
+  #noteEpoch(): boolean {
+    if (this.#o.index.epoch === this.#epoch) return false;
+    this.#epoch = this.#o.index.epoch;
+    this.#epochSince = this.#o.clock.now();
+    return true;
   }
 
   #sleep(ms: number): Promise<void> {

@@ -109,6 +109,7 @@ export class StreamNode implements SupervisorWork {
       logger: this.#o.logger,
       owner: this.#o.owner,
       checkEveryMs: this.renewEveryMs,
+      livenessTtlMs: this.#o.place.livenessTtlMs,
       ackTimeoutMs: this.#o.place.ackTimeoutMs,
       // A deposed leader's own entry says nothing about a restart: it waits for the entry to lapse like any standby,
       // so a leader whose appends are refused for a reason that lasts claims at most once per time-to-live.
