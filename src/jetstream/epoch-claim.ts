@@ -30,11 +30,12 @@ export interface EpochClaimOptions {
 /**
  * A standby's wait for the lead: it tails the stream into its index and looks at the
  * leader's liveness entry every `checkEveryMs`. When the entry has lapsed (or names this
- * process: a restart of the same owner), and no epoch record it read in the last `livenessTtlMs`
- * names a leader that may not have written its entry yet, it stops tailing and appends an epoch record with
+ * process: a restart of the same owner), it stops tailing and appends an epoch record with
  * `Nats-Expected-Last-Sequence` = the index head. The stream accepts it only if nothing was
  * written after what this standby has read, so of several claimants at most one wins, and a
- * claim can never skip records. A refused claim goes back to tailing.
+ * claim can never skip records. A refused claim goes back to tailing. A new leader writes its
+ * entry only after its epoch record: a standby that has just read that record gives it
+ * `livenessTtlMs` to do so, instead of claiming the next epoch right behind it.
  */
 export class EpochClaim {
   readonly #o: EpochClaimOptions;
