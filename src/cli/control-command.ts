@@ -5,6 +5,7 @@ import { ConsumerControl, type Delivery } from './control.ts';
 import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, FLAGS, type Flag, type Flags, NATS_AUTH_FLAGS } from './flags.ts';
 import { commandOverNats } from './nats-control.ts';
 import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
+import { waitingLine } from './progress.ts';
 
 /** How every control command reaches a consumer, for their help texts. */
 export const DELIVERY_HELP = `A system running the consumer applies the command within one heartbeat (a third of its
@@ -96,6 +97,13 @@ export function defineControlCommand<const T extends Flags = Record<never, never
             process.stdout.write(`${request.offline.run()}.\n`);
             return 0;
           }
+        }
+        const runner = control.runner(request.consumer);
+        if (runner && control.waitMs > 0) {
+          waitingLine(
+            process.stderr,
+            `waiting up to ${Math.ceil(control.waitMs / 1000)} s for ${runner.owner} to ${request.what}; Ctrl-C stops waiting (the command stays queued)`,
+          );
         }
         const delivery = await control.send(request.consumer, request.command, request.arg, request.what);
         process.stdout.write(delivery.kind === 'queued' ? queuedMessage(delivery, request.what, control.reader.file) : await request.applied(delivery));

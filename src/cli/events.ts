@@ -16,6 +16,8 @@ const PAGE_SIZE = 1000;
 
 /** Where the events come from: the file, or the supervisor over NATS. */
 interface EventSource {
+  /** Where the events come from, for messages: the file, or the supervisor's NATS servers. */
+  name: string;
   /** Up to `limit` events after `after` matching `patterns`; `lastSeq` is where the next page starts. */
   page(after: number, patterns: readonly string[], limit: number): Promise<EventPage>;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     let waitingSince: number | undefined;
+    let following = false;
     try {
       let cursor = after;
       let remaining = limit;
@@ -89,6 +92,8 @@ Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
           waitingSince ??= Date.now();
         }
         if (!values.follow || remaining <= 0 || stopped.signal.aborted) break;
+        if (!following) process.stderr.write(`recq: waiting for new events after seq ${cursor} in ${source.name}; stop with Ctrl-C\n`);
+        following = true;
         try {
           await delay(POLL_MS, undefined, { signal: stopped.signal });
         } catch {
@@ -107,6 +112,7 @@ Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
 function fileSource(db: string): EventSource {
   const reader = StoreReader.open(db);
   return {
+    name: reader.file,
     page: async (after, patterns, limit) => reader.readEvents(after, patterns, limit),
     close: async () => reader.close(),
   };
@@ -115,6 +121,7 @@ function fileSource(db: string): EventSource {
 function natsSource(target: NatsTarget, nc: NatsConnection): EventSource {
   const access = new NatsLogAccess({ connection: nc, namespace: target.namespace });
   return {
+    name: `the log of the supervisor at ${target.url} (namespace ${target.namespace})`,
     async page(after, patterns, limit) {
       if (limit <= 0) return { envelopes: [], lastSeq: after };
       const envelopes = await access.read({ after, limit, ...(patterns.length > 0 ? { patterns } : {}) });

@@ -1,8 +1,14 @@
 import { createInterface } from 'node:readline/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidCommandError } from '../errors.ts';
 import { UsageError } from './command.ts';
+import type { ConsumerControl } from './control.ts';
 import { DELIVERY_HELP, defineControlCommand, parseComponent } from './control-command.ts';
 import { replayOffline } from './offline-replay.ts';
+import { ProgressBar } from './progress.ts';
+
+/** How often a rebuild's progress is read from the file. */
+const REBUILD_POLL_MS = 200;
 
 export const replayCommand = defineControlCommand({
   name: 'replay',
@@ -60,12 +66,45 @@ ${DELIVERY_HELP}
         command: 'replay',
         arg: from,
         what: `replay consumer ${consumer} from seq ${from}`,
-        applied: ({ command }) => `${command.outcome}.\n`,
+        applied: async ({ command }) => {
+          await watchRebuild(control, consumer, from);
+          return `${command.outcome}.\n`;
+        },
         offline: { always: values.offline === true, run: () => replayOffline(control.reader.file, consumer, from) },
       };
     };
   },
 });
+
+/**
+ * On a terminal, shows the rebuild a replay started: the consumer's offset toward the head the
+ * log had when the replay was applied, until it gets there, its host fails, or Ctrl-C (the
+ * rebuild goes on without recq watching).
+ */
+async function watchRebuild(control: ConsumerControl, consumer: string, from: number): Promise<void> {
+  const bar = ProgressBar.on(process.stderr, `rebuilding ${consumer}`);
+  if (!bar) return;
+  const target = control.reader.head();
+  const stopped = new AbortController();
+  const stop = () => stopped.abort();
+  process.once('SIGINT', stop);
+  try {
+    for (;;) {
+      const state = control.reader.status(Date.now()).consumers.find((c) => c.consumer === consumer);
+      const offset = state?.offset ?? 0;
+      bar.update(offset - (from - 1), target - (from - 1));
+      if (offset >= target || state?.lag === 0) return bar.done(`recq: consumer ${consumer} rebuilt up to seq ${target}`);
+      if (state?.hostState === 'failed') return bar.done(`recq: consumer ${consumer} failed at seq ${offset} while rebuilding; "recq status" says more`);
+      try {
+        await delay(REBUILD_POLL_MS, undefined, { signal: stopped.signal });
+      } catch {
+        return bar.done(`recq: stopped watching at seq ${offset}; consumer ${consumer} goes on rebuilding`);
+      }
+    }
+  } finally {
+    process.off('SIGINT', stop);
+  }
+}
 
 function parseFrom(value: string | undefined): number {
   if (value === undefined) return 1;
