@@ -1,6 +1,6 @@
 import { type Context, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import type { PreparedAppend } from '../envelope.ts';
-import { ATTR, messagingAttributes, traceContextOf, tracer } from './spans.ts';
+import { ATTR, messagingAttributes, traceContextOf, tracer, tracingEnabled } from './spans.ts';
 import type { TraceContext } from './trace-context.ts';
 
 /**
@@ -13,6 +13,7 @@ import type { TraceContext } from './trace-context.ts';
  * prepared.trace = emitSpan(processContextOf(envelope), prepared, 'orders');
  */
 export function emitSpan(parent: Context | undefined, emitted: PreparedAppend, component: string): TraceContext | undefined {
+  if (!tracingEnabled()) return undefined;
   const attributes = messagingAttributes('create', 'emit', emitted.topic);
   attributes[ATTR.messageId] = emitted.id;
   attributes[ATTR.component] = component;

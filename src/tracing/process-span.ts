@@ -1,6 +1,6 @@
 import { type Context, context, type Link, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Envelope } from '../envelope.ts';
-import { ATTR, messagingAttributes, recordFailure, spanContextOf, tracer } from './spans.ts';
+import { ATTR, messagingAttributes, recordFailure, spanContextOf, tracer, tracingEnabled } from './spans.ts';
 
 /** Who applies an event: the consumer (its `messaging.consumer.group.name`), its component and the actor's key. */
 export interface ProcessTarget {
@@ -29,6 +29,7 @@ export function processContextOf(envelope: Envelope): Context | undefined {
  * const failure = processSpan(envelope, { consumer, component: 'billing', key }, () => apply(envelope));
  */
 export function processSpan<T extends { error: unknown } | undefined>(envelope: Envelope, target: ProcessTarget, work: () => T): T {
+  if (!tracingEnabled()) return work();
   const attributes = messagingAttributes('process', 'process', envelope.topic);
   attributes[ATTR.messageId] = envelope.id;
   attributes[ATTR.consumerGroup] = target.consumer;

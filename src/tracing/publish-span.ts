@@ -1,6 +1,6 @@
 import { context, type Span, SpanKind } from '@opentelemetry/api';
 import type { AppendInput, AppendResult, EventObject } from '../envelope.ts';
-import { ATTR, contextOf, messagingAttributes, recordFailure, traceContextOf, tracer } from './spans.ts';
+import { ATTR, contextOf, messagingAttributes, recordFailure, traceContextOf, tracer, tracingEnabled } from './spans.ts';
 import { type TraceContext, traceContextProblem } from './trace-context.ts';
 
 /**
@@ -16,8 +16,8 @@ export async function publishTraced<TEvent extends EventObject>(
   inputs: readonly AppendInput<TEvent>[],
   append: (traced: readonly AppendInput<TEvent>[]) => Promise<AppendResult[]>,
 ): Promise<AppendResult[]> {
-  // Not a list: the log's refusal says what is wrong with it.
-  if (!Array.isArray(inputs)) return append(inputs);
+  // Not a list: the log's refusal says what is wrong with it. Without an SDK, a given context is stored as given.
+  if (!Array.isArray(inputs) || !tracingEnabled()) return append(inputs);
   const spans: (Span | undefined)[] = [];
   const traced = inputs.map((input) => {
     const span = startPublishSpan(input, inputs.length);
@@ -62,6 +62,5 @@ function startPublishSpan(input: unknown, batch: number): Span | undefined {
   if (batch > 1) attributes[ATTR.batchCount] = batch;
   // A malformed context is left for the log to refuse; the span then starts from the active one.
   const parent = given !== undefined && traceContextProblem(given) === undefined ? contextOf(given as TraceContext, context.active()) : context.active();
-  // Without an SDK the span is a no-op carrying its parent's context: a given one is passed on, none is made up.
   return tracer().startSpan(destination ? `publish ${destination}` : 'publish', { kind: SpanKind.PRODUCER, attributes }, parent);
 }

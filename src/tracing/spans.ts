@@ -3,6 +3,7 @@ import {
   type Context,
   createTraceState,
   isSpanContextValid,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
   type SpanContext,
@@ -41,6 +42,19 @@ export const MESSAGING_SYSTEM = 'recq';
  */
 export function tracer(): Tracer {
   return trace.getTracer(TRACER_NAME);
+}
+
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * False while no SDK is registered: recq then makes no spans at all (a no-op span still costs
+ * microseconds per event) and adds no trace context. Any provider another copy of the API
+ * registered counts as one, unless it is that copy's no-op.
+ */
+export function tracingEnabled(): boolean {
+  const provider = trace.getTracerProvider() as Partial<ProxyTracerProvider>;
+  const delegate = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider;
+  return delegate !== NOOP_PROVIDER && delegate?.constructor?.name !== 'NoopTracerProvider';
 }
 
 /** The W3C trace context of a span, to store with an event; undefined when the span has none (no SDK registered). */

@@ -22,11 +22,15 @@ describe('without an OpenTelemetry SDK', () => {
     for (const envelope of events) expect(envelope).not.toHaveProperty('trace');
   });
 
-  it('passes on a trace context the producer gives, unchanged', async () => {
-    const system = await scratch.start({ db: scratch.file(), components: [], logger: silentLogger });
+  it('stores a trace context the producer gives unchanged, and adds none to what actors emit', async () => {
+    const system = await scratch.start({ db: scratch.file(), components: [recorder()], logger: silentLogger });
     const upstream = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=opaque' };
-    await system.publishMany([{ topic: 'inv.a', event: { type: 'add', amount: 1 }, trace: upstream }]);
-    expect((await system.events())[0]?.trace).toEqual(upstream);
+    await system.publishMany([{ topic: 'inv.a', event: { type: 'add', amount: 1 }, key: 'k1', trace: upstream }]);
+    await system.settled();
+    const [published, emitted] = await system.events();
+    expect(published?.trace).toEqual(upstream);
+    expect(emitted?.id).toBe('recorder/k1/1/0');
+    expect(emitted).not.toHaveProperty('trace');
   });
 
   it('refuses a malformed trace context with InvalidEnvelopeError naming it, and appends nothing', async () => {
