@@ -17,6 +17,7 @@ import { type Dashboard, type DashboardServerOptions, serveSource } from './serv
 import { systemSource } from './system-source.ts';
 
 export { fileSource } from './file-source.ts';
+export { natsSource } from './nats-source.ts';
 export type { Dashboard, DashboardServerOptions } from './server.ts';
 export { serveSource } from './server.ts';
 export type { DashboardSource } from './source.ts';

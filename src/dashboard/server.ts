@@ -64,7 +64,7 @@ export async function serveSource(source: DashboardSource, options: DashboardSer
     if (url.pathname === '/api/stream' && !write) return stream(request, response, url);
     if (!write) return json(response, 200, await read(url));
     await readBody(request);
-    json(response, 200, { message: await change(url.pathname) });
+    json(response, 200, { message: await change(url) });
   }
 
   async function read(url: URL): Promise<unknown> {
@@ -85,9 +85,13 @@ export async function serveSource(source: DashboardSource, options: DashboardSer
     }
   }
 
-  async function change(path: string): Promise<string> {
+  async function change(url: URL): Promise<string> {
+    const path = url.pathname;
     const letter = /^\/api\/dead-letters\/(\d+)\/(retry|skip)$/.exec(path);
-    if (letter) return letter[2] === 'retry' ? source.retry(Number(letter[1])) : source.skip(Number(letter[1]));
+    if (letter) {
+      const component = url.searchParams.get('component') ?? undefined;
+      return letter[2] === 'retry' ? source.retry(Number(letter[1]), component) : source.skip(Number(letter[1]), component);
+    }
     const consumer = /^\/api\/consumers\/([^/]+)\/(pause|resume)$/.exec(path);
     if (consumer) {
       const name = decodeURIComponent(consumer[1] as string);

@@ -2,7 +2,8 @@ import type { DashboardActor, DashboardComponent, DashboardEvent, DashboardOverv
 
 /**
  * Where the dashboard reads and what its buttons change: a running system in this process
- * (`systemSource`), or a database file another process may be running (`fileSource`). Writes
+ * (`systemSource`), a database file another process may be running (`fileSource`), or a system
+ * over NATS (`natsSource`). Writes
  * refuse a bad request with the same typed errors the CLI and the System API give, changing nothing.
  */
 export interface DashboardSource {
@@ -16,8 +17,9 @@ export interface DashboardSource {
   /** The actor's history replayed through its machine in memory, step by step (see `replayActor`). */
   replay(component: string, key: string | undefined): Promise<DashboardReplay>;
   /** Each resolves with what was done, in words. */
-  retry(id: number): Promise<string>;
-  skip(id: number): Promise<string>;
+  /** `component` names the letter's consumer where ids are per worker file (over NATS). */
+  retry(id: number, component?: string): Promise<string>;
+  skip(id: number, component?: string): Promise<string>;
   pause(component: string): Promise<string>;
   resume(component: string): Promise<string>;
   close(): void;

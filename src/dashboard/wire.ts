@@ -110,6 +110,8 @@ export interface DashboardOverview {
   consumers: DashboardConsumer[];
   deadLetters: DashboardDeadLetter[];
   samples: HeadSample[];
+  /** The panels this source cannot fill, and why (over NATS, dead letters are in each worker's file). */
+  unavailable?: { deadLetters?: string };
 }
 
 export interface DashboardTimer {

@@ -2,7 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { documents } from '../../examples/statechart/run.ts';
 import { type Dashboard, serveDashboard } from '../../src/dashboard/index.ts';
 import { buildPage } from '../../src/dashboard/page/build.ts';
@@ -11,6 +11,7 @@ import { defineComponent, type System } from '../../src/index.ts';
 import { useScratch } from '../support/scratch.ts';
 import { TempDir } from '../support/temp-dir.ts';
 import { launchChromium, until } from './browser.ts';
+import { ordersComponent } from './orders.ts';
 
 /** Charges fail while `failing` is set: a charge then becomes a dead letter at once (one attempt). */
 const payments = { failing: true };
@@ -37,29 +38,6 @@ const paymentsComponent = defineComponent({
   retry: { maxAttempts: 1 },
   checkpoint: { maxDelayMs: 0 },
 });
-
-/** An order is priced by an invoked promise (a journaled effect), then shipped. */
-const ordersMachine = setup({
-  types: {} as { context: { total: number }; events: { type: 'place'; amount: number } | { type: 'ship' } },
-  actors: { quote: fromPromise(async ({ input }: { input: { amount: number } }) => ({ total: input.amount * 2 })) },
-}).createMachine({
-  id: 'order',
-  context: { total: 0 },
-  initial: 'open',
-  states: {
-    open: { on: { place: 'pricing' } },
-    pricing: {
-      invoke: {
-        src: 'quote',
-        input: ({ event }) => ({ amount: (event as { amount: number }).amount }),
-        onDone: { target: 'priced', actions: assign({ total: ({ event }) => event.output.total }) },
-      },
-    },
-    priced: { on: { ship: 'shipped' } },
-    shipped: { type: 'final' },
-  },
-});
-const ordersComponent = defineComponent({ name: 'orders', logic: ordersMachine, subscribe: 'orders.*', key: true, checkpoint: { maxDelayMs: 0 } });
 
 describe('dashboard in headless Chromium', () => {
   const scratch = useScratch();

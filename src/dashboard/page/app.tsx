@@ -92,7 +92,12 @@ export function App() {
       <div class="grid">
         <LogPanel head={overview?.head ?? 0} samples={overview?.samples ?? []} events={events} onKey={onKey} />
         <ConsumersPanel consumers={overview?.consumers ?? []} act={act} />
-        <DeadLettersPanel letters={overview?.deadLetters ?? []} act={act} />
+        <DeadLettersPanel
+          letters={overview?.deadLetters ?? []}
+          unavailable={overview?.unavailable?.deadLetters}
+          consumers={(overview?.consumers ?? []).map((c) => c.consumer)}
+          act={act}
+        />
       </div>
       <ActorPanel components={components} watch={watch} actor={actor} error={actorError} onWatch={onWatch} />
     </main>

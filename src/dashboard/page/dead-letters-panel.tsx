@@ -3,7 +3,13 @@ import type { DashboardDeadLetter } from '../wire.ts';
 import { timeOf } from './api.ts';
 
 /** Dead letters with their event, error and stack; retry and skip ask for a confirmation first. */
-export function DeadLettersPanel(props: { letters: readonly DashboardDeadLetter[]; act(path: string, what: string): void }) {
+export function DeadLettersPanel(props: {
+  letters: readonly DashboardDeadLetter[];
+  /** Why the source cannot list them (over NATS): then a letter is named by its consumer and id. */
+  unavailable: string | undefined;
+  consumers: readonly string[];
+  act(path: string, what: string): void;
+}) {
   const [confirming, setConfirming] = useState<{ id: number; action: 'retry' | 'skip' } | undefined>(undefined);
   const [open, setOpen] = useState<number | undefined>(undefined);
   const waiting = props.letters.filter((l) => l.status === 'parked' || l.status === 'blocking').length;
@@ -12,7 +18,14 @@ export function DeadLettersPanel(props: { letters: readonly DashboardDeadLetter[
       <h2>
         Dead letters <span class="figure">{waiting} waiting</span>
       </h2>
-      {props.letters.length === 0 && <p class="muted">No dead letters.</p>}
+      {props.unavailable ? (
+        <>
+          <p class="gap">{props.unavailable}.</p>
+          <LetterById consumers={props.consumers} act={props.act} />
+        </>
+      ) : (
+        props.letters.length === 0 && <p class="muted">No dead letters.</p>
+      )}
       {props.letters.map((l) => (
         <article key={l.id} class={`letter status-${l.status}`} data-letter={l.id}>
           <header>
@@ -69,5 +82,49 @@ export function DeadLettersPanel(props: { letters: readonly DashboardDeadLetter[
         </article>
       ))}
     </section>
+  );
+}
+
+/** Retry or skip a letter the page cannot list, by its consumer and id, after a confirmation. */
+function LetterById(props: { consumers: readonly string[]; act(path: string, what: string): void }) {
+  const [consumer, setConsumer] = useState('');
+  const [id, setId] = useState('');
+  const [confirming, setConfirming] = useState<'retry' | 'skip' | undefined>(undefined);
+  const chosen = consumer || props.consumers[0] || '';
+  const valid = /^\d+$/.test(id.trim()) && chosen !== '';
+  const send = (action: 'retry' | 'skip') => {
+    setConfirming(undefined);
+    props.act(`/api/dead-letters/${id.trim()}/${action}?component=${encodeURIComponent(chosen)}`, `${action} dead letter ${id.trim()} of ${chosen}`);
+  };
+  return (
+    <div class="actions">
+      <select aria-label="letter's consumer" value={chosen} onChange={(e) => setConsumer(e.currentTarget.value)}>
+        {props.consumers.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+      <input aria-label="dead letter id" placeholder="id" size={6} value={id} onInput={(e) => setId(e.currentTarget.value)} />
+      {confirming ? (
+        <>
+          <button type="button" class="danger" onClick={() => send(confirming)}>
+            Yes, {confirming}
+          </button>
+          <button type="button" onClick={() => setConfirming(undefined)}>
+            Cancel
+          </button>
+        </>
+      ) : (
+        <>
+          <button type="button" disabled={!valid} onClick={() => setConfirming('retry')}>
+            Retry
+          </button>
+          <button type="button" disabled={!valid} onClick={() => setConfirming('skip')}>
+            Skip
+          </button>
+        </>
+      )}
+    </div>
   );
 }

@@ -1,0 +1,125 @@
+import type { NatsConnection } from 'nats';
+import { readClusterStatus } from '../cli/cluster-status.ts';
+import { commandOverNats, leaseHolder } from '../cli/nats-control.ts';
+import type { NatsTarget } from '../cli/nats-target.ts';
+import type { ConsumerCommandName } from '../css/commands.ts';
+import { DashboardRequestError } from '../errors.ts';
+import type { Component } from '../host/component.ts';
+import { NatsLogAccess } from '../nats/log-client.ts';
+import { askWorker } from '../nats/worker-control.ts';
+import { chartOf } from './chart.ts';
+import { eventOf, historyOf } from './records.ts';
+import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
+import { replayActor } from './time-travel.ts';
+import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer } from './wire.ts';
+
+/** What the page says where a worker's file holds what it would show. */
+const inWorkerFile = (what: string, owner: string) => `Over NATS, ${what} ${owner}'s file, which this dashboard does not read`;
+
+/**
+ * The dashboard's view of a system over NATS, as `recq status --nats` and `recq events --nats`
+ * see it: the log, head and leases from the supervisor, each consumer's state from the workers'
+ * status replies, an actor's state from the worker that holds its lease (as `recq query --nats`).
+ * Its buttons send operator commands to that worker, which applies them at once. What only a
+ * worker's own file holds (dead letters, timers, the journal) the page says it cannot show.
+ */
+export function natsSource(connection: NatsConnection, target: NatsTarget, components: readonly Component[] = []): DashboardSource {
+  const access = new NatsLogAccess({ connection, namespace: target.namespace });
+  const definitions = new Map(components.map((c) => [c.name, c]));
+  const read = (after: number, patterns: readonly string[], limit: number) => access.read({ after, limit, ...(patterns.length > 0 ? { patterns } : {}) });
+
+  async function command(consumer: string, name: ConsumerCommandName, arg: number | undefined, what: string): Promise<string> {
+    const { owner, command } = await commandOverNats(connection, target, consumer, name, arg, what);
+    return `${command.outcome ?? `${owner} has queued: ${what}`}.`;
+  }
+
+  function letterCommand(name: 'retry' | 'skip', id: number, component: string | undefined): Promise<string> {
+    if (component === undefined) {
+      throw new DashboardRequestError(400, `Over NATS, dead letter ids are per worker file: name the letter's component to ${name} dead letter ${id}.`);
+    }
+    return command(component, name, id, `${name} dead letter ${id}`);
+  }
+
+  return {
+    async overview() {
+      const status = await readClusterStatus(connection, target);
+      const consumers = status.consumers.map((c): DashboardConsumer => {
+        const report = status.workers.find((w) => w.owner === c.reportedBy)?.consumers.find((r) => r.consumer === c.consumer);
+        const basics = {
+          consumer: c.consumer,
+          component: report?.component ?? c.consumer,
+          hostState: c.hostState ?? 'no report',
+          offset: c.offset ?? 0,
+          lag: c.lag,
+          storedActors: c.storedActors ?? 0,
+          deadLetters: c.deadLetters ?? 0,
+        };
+        const lease = c.lease && !c.lease.expired ? c.lease : undefined;
+        return consumerRow(basics, status.head, lease, { activeActors: c.activeActors, restarts: report?.restarts ?? null, lastError: report?.lastError });
+      });
+      return {
+        source: `NATS ${target.url} · namespace ${target.namespace}`,
+        writes: 'direct',
+        head: status.head,
+        supervisor: status.supervisor ?? undefined,
+        consumers,
+        deadLetters: [],
+        unavailable: {
+          deadLetters:
+            'Over NATS, dead letters are kept in each worker\'s file: the consumers panel counts them, "recq dlq list --db <worker file>" lists them, and here you can retry or skip one by its component and id',
+        },
+      };
+    },
+    async events(after, limit) {
+      return (await access.read({ after, limit })).map(eventOf);
+    },
+    async components() {
+      const status = await readClusterStatus(connection, target);
+      const reported = status.workers.flatMap((w) => w.consumers);
+      const names = [...new Set([...reported.map((c) => c.component), ...definitions.keys()])];
+      return names.map(
+        (component): DashboardComponent => ({
+          component,
+          keyed: definitions.get(component)?.keyed ?? reported.find((c) => c.component === component)?.keyed,
+          chart: chartOf(definitions.get(component)?.logic),
+        }),
+      );
+    },
+    async actor(component, key): Promise<DashboardActor> {
+      const owner = await leaseHolder(access, component);
+      const view = await askWorker(connection, target.namespace, owner, { op: 'query', component, ...(key === undefined ? {} : { key }) });
+      const definition = definitions.get(component);
+      const patterns = definition?.patterns ?? [];
+      const head = await access.head();
+      const window = await read(Math.max(0, head - HISTORY_WINDOW), patterns, HISTORY_WINDOW);
+      return {
+        component,
+        key: view.key,
+        value: view.value,
+        context: view.context,
+        status: view.status,
+        seq: view.seq,
+        timers: [],
+        history: historyOf(window, patterns, view.key, definition?.keyOf),
+        journal: [],
+        unavailable: { timers: inWorkerFile('pending timers are kept in', owner), journal: inWorkerFile('the journal is kept in', owner) },
+      };
+    },
+    async replay(component, key) {
+      return replayActor({
+        definition: definitions.get(component),
+        component,
+        key,
+        read,
+        journal: { unavailable: inWorkerFile('the journal is kept in', 'the worker') },
+      });
+    },
+    retry: (id, component) => letterCommand('retry', id, component),
+    skip: (id, component) => letterCommand('skip', id, component),
+    pause: (consumer) => command(consumer, 'pause', undefined, `pause consumer ${consumer}`),
+    resume: (consumer) => command(consumer, 'resume', undefined, `resume consumer ${consumer}`),
+    close() {
+      connection.close().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTo, parseNatsTarget } from '../../src/cli/nats-target.ts';
+import { type Dashboard, natsSource, serveSource } from '../../src/dashboard/index.ts';
+import { buildPage } from '../../src/dashboard/page/build.ts';
+import { loadPageAssets } from '../../src/dashboard/page-assets.ts';
+import { type System, silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
+import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
+import { TempDir } from '../support/temp-dir.ts';
+import { untilView } from '../support/until-view.ts';
+import { launchChromium } from './browser.ts';
+import { ordersComponent } from './orders.ts';
+
+/** `recq dashboard --nats`: the page of a cluster, a supervisor and a worker in this process over a real nats-server. */
+describe('dashboard over NATS, in headless Chromium', () => {
+  let nats: NatsServer;
+  let files: TempDir;
+  let supervisor: System;
+  let worker: System;
+  let dashboard: Dashboard;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    files = new TempDir();
+    const options = { nats: { servers: nats.url, namespace: 'dash' }, leaseTtlMs: 3_000, logger: silentLogger };
+    supervisor = await startSupervisor({ ...options, db: files.file('sss.db') });
+    worker = await startWorker({ ...options, db: files.file('worker.db'), components: [ordersComponent], owner: 'worker-1' });
+    const target = parseNatsTarget('dashboard', { nats: nats.url, namespace: 'dash' });
+    if (!target) throw new Error('no NATS target');
+    const source = natsSource(await connectTo(target), target, [ordersComponent]);
+    const assets = loadPageAssets(await buildPage(`${files.path}/page/`));
+    dashboard = await serveSource(source, { port: 0, assets, intervalMs: 100 });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.close();
+    await worker?.stop();
+    await supervisor?.stop();
+    await nats?.stop();
+    files?.remove();
+  });
+
+  it("shows the cluster's consumers and log, an actor from its worker, says what only the worker's file holds, and pauses the consumer", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${dashboard.url}#component=orders&key=o-1`);
+    const row = page.locator('[data-consumer="orders"]');
+    await row.locator('[data-testid="host-state"]', { hasText: 'live' }).waitFor();
+    await row.getByText('worker-1 · epoch').waitFor();
+    await page.locator('.dead-letters .gap', { hasText: "dead letters are kept in each worker's file" }).waitFor();
+
+    await worker.publish('orders.placed', { type: 'place', amount: 4 }, { key: 'o-1' });
+    await worker.settled();
+    await page.locator('[data-testid="head"]', { hasText: 'head 1' }).waitFor();
+    // The events/s chart saw the head move between two samples.
+    await page
+      .locator('[data-testid="rate"]')
+      .filter({ hasNotText: /^0\.0$/ })
+      .waitFor();
+    await page.locator('[data-state="order.priced"][data-active="true"]').waitFor();
+    expect(JSON.parse((await page.locator('[data-testid="context"]').textContent()) ?? '')).toEqual({ total: 8 });
+    await page.locator('.actor .gap', { hasText: "Over NATS, pending timers are kept in worker-1's file" }).waitFor();
+    await page.locator('.actor .gap', { hasText: "Over NATS, the journal is kept in worker-1's file" }).waitFor();
+
+    // Without the journal the replay cannot give the quote its outcome, and says so at that step.
+    await page.getByRole('button', { name: 'Time travel' }).click();
+    await page.locator('[data-testid="travel-step"]', { hasText: 'Step 1 of 1' }).waitFor();
+    await page.locator('[data-state="order.pricing"][data-active="true"]').waitFor();
+    await page.locator('.travel .gap', { hasText: 'child quote (0.order.pricing) was invoked here' }).waitFor();
+    await page.getByRole('button', { name: 'Back to now' }).click();
+
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await row.locator('[data-testid="host-state"]', { hasText: 'paused' }).waitFor();
+    await untilView(worker, (view) => (view.consumers.orders?.hostState === 'paused' ? true : undefined), 'the consumer paused');
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await row.locator('[data-testid="host-state"]', { hasText: 'live' }).waitFor();
+    await page.close();
+  });
+});
