@@ -57,6 +57,7 @@ describe('a standby that reads a new epoch record before its leader has written 
       owner: 'sup-y',
       checkEveryMs: CHECK_EVERY_MS,
       livenessTtlMs: PLACE.livenessTtlMs,
+      ackTimeoutMs: PLACE.ackTimeoutMs,
       claimOwnEntry: true,
       onLook: () => {
         looks.push({ at: clock.now(), epoch: index.epoch, lastSeq: 0 });
