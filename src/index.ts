@@ -22,6 +22,7 @@ export type { ActorView } from './host/component-host.ts';
 export { idempotencyKey } from './host/idempotency-key.ts';
 export type { RetryPolicy } from './host/retry-policy.ts';
 export type { InspectionObserver, InspectOption } from './inspect/inspect-option.ts';
+export { type LocalInspector, type ServeInspectorOptions, serveInspector } from './inspect/local-inspector.ts';
 export { type ConsoleLoggerOptions, consoleLogger, type LogFields, type Logger, type LogLevel, pinoLogger, silentLogger } from './logger.ts';
 export type { MetricsOptions } from './metrics/metrics-options.ts';
 export type { ReadQuery } from './sss/event-log.ts';

@@ -1,3 +1,4 @@
+import { cliInspector } from '../inspect/local-inspector.ts';
 import { consoleLogger } from '../logger.ts';
 import type { SystemOptions } from '../system-options.ts';
 import { parseCount, UsageError } from './command.ts';
@@ -56,6 +57,7 @@ export function processOptions(flags: ProcessFlags): Partial<SystemOptions> {
   const options: Partial<SystemOptions> = {};
   if (flags.metricsPort !== undefined) options.metrics = { port: flags.metricsPort };
   if (flags.logLevel !== undefined) options.logger = consoleLogger(flags.logLevel);
+  if (flags.inspect) options.inspect = cliInspector();
   return options;
 }
 

@@ -131,7 +131,9 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#actors.restore();
     const stored = store.countSnapshots(this.consumer);
     this.#o.logger.info(
-      `consumer ${this.consumer} restored from the CSS: ${stored} ${stored === 1 ? 'actor' : 'actors'} (${this.#actors.size} in memory), offset ${this.offset}`,
+      stored === 0
+        ? `consumer ${this.consumer} starts at offset ${this.offset}, with no actors in the CSS`
+        : `consumer ${this.consumer} restored ${stored} ${stored === 1 ? 'actor' : 'actors'} from the CSS (${this.#actors.size} in memory), at offset ${this.offset}`,
       this.#fields({ offset: this.offset, actors: stored, active: this.#actors.size }),
     );
     this.#sweep.schedule();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { InvalidOptionError } from '../../src/index.ts';
 import { listeningLogger } from '../support/listening-logger.ts';
 import { useScratch } from '../support/scratch.ts';
@@ -17,12 +17,12 @@ interface Seen {
 function recorder() {
   const seen: Seen[] = [];
   const next = (event: InspectionEvent) => {
-    const id = event.actorRef.id;
+    const id = (event.actorRef as AnyActorRef).id;
     if (event.type === '@xstate.actor') {
-      const snapshot = event.actorRef.getSnapshot() as { value: unknown; context: unknown };
+      const snapshot = event.actorRef.getSnapshot() as unknown as { value: unknown; context: unknown };
       seen.push({ type: event.type, id, value: snapshot.value, context: snapshot.context });
     } else if (event.type === '@xstate.snapshot') {
-      const snapshot = event.snapshot as { value: unknown; context: unknown };
+      const snapshot = event.snapshot as unknown as { value: unknown; context: unknown };
       seen.push({ type: event.type, id, value: snapshot.value, context: snapshot.context, event: event.event.type });
     } else if (event.type === '@xstate.event') seen.push({ type: event.type, id, event: event.event.type });
   };

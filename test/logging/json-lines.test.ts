@@ -58,7 +58,7 @@ describe('log lines of a process whose stderr is not a terminal', () => {
   it('RECQ_LOG_LEVEL=debug writes the info lines of start, restore and stop too', async () => {
     const { parsed } = await run({ RECQ_LOG_LEVEL: 'debug' });
     const messages = parsed().map((line) => line.msg);
-    expect(messages).toContain('consumer billing restored from the CSS: 0 actors (0 in memory), offset 0');
+    expect(messages).toContain('consumer billing starts at offset 0, with no actors in the CSS');
     expect(messages.some((message) => /^started \(embedded\): components billing, on \S+billing\.db, as \S+$/.test(message))).toBe(true);
     expect(messages.some((message) => /^stopped \(embedded\) on \S+billing\.db$/.test(message))).toBe(true);
   });

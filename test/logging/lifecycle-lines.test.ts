@@ -28,7 +28,7 @@ describe("consoleLogger('info')", () => {
     await system.settled();
     await system.stop();
     expect(first.messages()).toEqual([
-      'consumer recorder restored from the CSS: 0 actors (0 in memory), offset 0',
+      'consumer recorder starts at offset 0, with no actors in the CSS',
       `started (embedded): components recorder, on ${db}, as first`,
       `consumer recorder stopped at offset ${last}`,
       `stopped (embedded) on ${db}`,
@@ -37,7 +37,7 @@ describe("consoleLogger('info')", () => {
 
     const second = infoLines();
     system = await scratch.start({ db, components: [recorder()], owner: 'second', logger: second.logger });
-    expect(second.messages()[0]).toBe(`consumer recorder restored from the CSS: 2 actors (0 in memory), offset ${last}`);
+    expect(second.messages()[0]).toBe(`consumer recorder restored 2 actors from the CSS (0 in memory), at offset ${last}`);
     expect(second.lines[0]).toMatchObject({ consumer: 'recorder', offset: last, actors: 2, active: 0 });
     expect((await system.query('recorder', 'a')).context).toMatchObject({ sum: 2 });
   });
@@ -50,14 +50,15 @@ describe("consoleLogger('info')", () => {
     await dead.exited;
 
     const log = infoLines();
-    await scratch.start({ db, components: [recorder()], logger: log.logger });
+    const system = await scratch.start({ db, components: [recorder()], logger: log.logger });
     const takeovers = log.lines.filter((line) => String(line.msg).startsWith('took over the lease on '));
     expect(takeovers.map((line) => [line.level, line.resource, line.consumer])).toEqual([
       ['warn', 'log', undefined],
       ['warn', 'consumer:recorder', 'recorder'],
     ]);
     expect(takeovers[1]).toMatchObject({ previousOwner: expect.stringMatching(/:\d+:/), epoch: 2 });
-    // The holder applied three events for key k, each followed by the event it emitted: 1, 3, 5.
-    expect(log.messages()).toContain('consumer recorder restored from the CSS: 1 actor (0 in memory), offset 5');
+    // The holder applied three events for key k: the offset is the seq of the last of them.
+    const { seqs } = (await system.query('recorder', 'k')).context as { seqs: number[] };
+    expect(log.messages()).toContain(`consumer recorder restored 1 actor from the CSS (0 in memory), at offset ${seqs.at(-1)}`);
   });
 });

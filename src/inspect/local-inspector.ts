@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInspector } from '@statelyai/inspect';
+import safeStableStringify from 'safe-stable-stringify';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { InspectionEvent, Observer } from 'xstate';
+import { RequestGuard } from '../dashboard/request-guard.ts';
+import { inspectorPage } from './inspector-page.ts';
+
+/** The port `recq ... --inspect` serves its inspector on. */
+export const INSPECTOR_PORT = 7374;
+const STATELY_UI = 'https://stately.ai/inspect';
+
+export interface ServeInspectorOptions {
+  /** Default 7374; 0 for a free one. */
+  port?: number;
+  /** How many recent events a page or client that connects later gets first. Default 1000. */
+  keep?: number;
+}
+
+/** An inspector served by this process: pass it as `createSystem({ inspect })`. */
+export interface LocalInspector {
+  inspect: Observer<InspectionEvent>;
+  /** `http://127.0.0.1:<port>/` once listening; rejects if the port cannot be had. The events are on `ws://` at the same address. */
+  readonly url: Promise<string>;
+  close(): Promise<void>;
+}
+
+const guard = new RequestGuard('127.0.0.1', undefined);
+const stringify = safeStableStringify.configure({ maximumDepth: 10 });
+
+/**
+ * Serves the inspection events of this process's actors on 127.0.0.1, with no other server: a
+ * page at `http://127.0.0.1:<port>/` showing them in the Stately inspector and as a plain list,
+ * and the Stately inspection events themselves as JSON messages on `ws://127.0.0.1:<port>/` for
+ * any WebSocket client. Only loopback names and the page's own origin are let in. It keeps the
+ * process alive no longer than the system does.
+ *
+ * @example
+ * const inspector = serveInspector({ port: 0 });
+ * const system = await createSystem({ components, inspect: inspector });
+ * console.log(await inspector.url);
+ */
+export function serveInspector(options: ServeInspectorOptions = {}): LocalInspector {
+  const keep = options.keep ?? 1000;
+  const recent: string[] = [];
+  const http = createServer((request, response) => {
+    if (!allowed(request)) {
+      response.writeHead(403).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(inspectorPage(STATELY_UI));
+  });
+  const sockets = new WebSocketServer({ server: http, verifyClient: ({ req }: { req: IncomingMessage }) => allowed(req) });
+  // The server's listen error is the url's rejection; the socket server repeats it as its own.
+  sockets.on('error', () => {});
+  sockets.on('connection', (socket, request) => {
+    // A watching page must not keep the process alive once its system stops.
+    request.socket.unref();
+    socket.on('error', () => {});
+    for (const message of recent) socket.send(message);
+  });
+  const inspector = createInspector(
+    {
+      send(event) {
+        const message = stringify(event) ?? 'null';
+        recent.push(message);
+        if (recent.length > keep) recent.shift();
+        for (const client of sockets.clients) if (client.readyState === WebSocket.OPEN) client.send(message);
+      },
+    },
+    {},
+  );
+  const url = new Promise<string>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? INSPECTOR_PORT, '127.0.0.1', () => {
+      http.unref();
+      resolve(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+    });
+  });
+  url.catch(() => {});
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      http.close(() => resolve());
+    });
+  return { inspect: inspector.inspect, url, close };
+}
+
+/** What `--inspect` sets: an inspector on port 7374 that says on stderr where to open it, or why it could not start. */
+export function cliInspector(): LocalInspector {
+  const inspector = serveInspector();
+  inspector.url.then(
+    (url) => process.stderr.write(`recq: inspector on ${url} (the events as JSON on ${url.replace('http', 'ws')})\n`),
+    (error: Error) => process.stderr.write(`recq: --inspect could not listen on 127.0.0.1:${INSPECTOR_PORT} (${error.message}); running without it\n`),
+  );
+  return inspector;
+}
+
+function allowed(request: IncomingMessage): boolean {
+  try {
+    guard.check(request, new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`), false);
+    return true;
+  } catch {
+    return false;
+  }
+}
