@@ -1,9 +1,12 @@
+import path from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
+import { connectNats } from '../../src/nats/index.ts';
 import { recorder, tally } from '../invariants/fixtures.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { useScratch } from '../support/scratch.ts';
+import { untilHostState } from '../support/until-view.ts';
 import { recordSpans, spanId, traceparentOf } from './recording-tracer.ts';
 
 const spans = recordSpans();
@@ -11,7 +14,7 @@ const spans = recordSpans();
 describe('traces over NATS', () => {
   let nats: NatsServer;
   beforeEach(async () => {
-    nats = await startNatsServer();
+    nats = await startNatsServer({ config: (dir) => `jetstream { store_dir: ${JSON.stringify(path.join(dir, 'jetstream'))} }` });
   });
   afterEach(async () => {
     await nats.stop();
@@ -50,5 +53,34 @@ describe('traces over NATS', () => {
     ]);
     // And a read over NATS returns them.
     expect((await worker.events()).map((envelope) => envelope.trace)).toEqual(stored.map((envelope) => envelope.trace));
+  });
+
+  it('keeps the trace context in the records of a JetStream log', async () => {
+    const options = { leaseTtlMs: 3_000, logger: silentLogger };
+    const stream = { servers: nats.url, namespace: 'streamed' };
+    const supervisor = scratch.keep(await startSupervisor({ ...options, db: scratch.file('index.db'), nats: { ...stream, jetstream: { replicas: 1 } } }));
+    const worker = scratch.keep(await startWorker({ ...options, nats: stream, db: scratch.file('worker.db'), components: [recorder()] }));
+    // The supervisor counts as started while it stands by; its consumer goes live once it leads.
+    await untilHostState(worker, 'recorder', 'live');
+    await worker.publish('inv.a', { type: 'add', amount: 3 }, { key: 'k1' });
+    await worker.settled();
+
+    const publish = spans.one('publish inv.a');
+    const emit = spans.one('emit recorded.add');
+    expect(spans.one('process inv.a').parentSpanContext?.spanId).toBe(spanId(publish));
+    // Read back from the supervisor's index of the stream, and from the stream's records themselves.
+    const stored = await supervisor.events();
+    expect(stored.map((envelope) => envelope.trace?.traceparent)).toEqual([traceparentOf(publish), traceparentOf(emit)]);
+    const nc = await connectNats(nats.url);
+    try {
+      const jsm = await nc.jetstreamManager();
+      const records = await Promise.all(stored.map((envelope) => jsm.streams.getMessage('streamed_sss', { seq: envelope.seq })));
+      expect(records.map((record) => record.json<{ trace?: { traceparent: string } }>().trace?.traceparent)).toEqual([
+        traceparentOf(publish),
+        traceparentOf(emit),
+      ]);
+    } finally {
+      await nc.close();
+    }
   });
 });
