@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import { SupervisorUnreachableError } from '../errors.ts';
 import type { ConsumerStatus } from '../host/runner.ts';
 import { readStreamLogStatus, SQLITE_DURABILITY, type StreamLogStatus } from '../jetstream/stream-log-status.ts';
 import type { Lease } from '../lease.ts';
@@ -54,17 +55,25 @@ export interface ClusterStatus {
   jetstream: StreamLogStatus | null;
   /** What an acknowledged append means. */
   durability: string;
+  /** Why no supervisor answered (a JetStream log between two leaders); null when one did. */
+  unanswered: string | null;
 }
 
 /**
  * Asks the supervisor for the head, routes and leases, then every worker for its consumers and
- * connection; with the log on JetStream, also reads the stream and every supervisor's report.
+ * connection; with the log on JetStream, also reads the stream and every supervisor's report,
+ * which still show while no supervisor answers (one has died, another has not taken over yet).
  */
 export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, now: () => number = Date.now): Promise<ClusterStatus> {
   const access = new NatsLogAccess({ connection: nc, namespace: target.namespace });
-  const { head, routes, leases, supervisor } = await access.routes();
-  const { workers } = await collectWorkerStatus(nc, target.namespace, WORKER_REPLY_WINDOW_MS);
   const jetstream = (await readStreamLogStatus(nc, target.namespace, now)) ?? null;
+  let unanswered: string | null = null;
+  const { head, routes, leases, supervisor } = await access.routes().catch((error: unknown) => {
+    if (!jetstream || !(error instanceof SupervisorUnreachableError)) throw error;
+    unanswered = error.message;
+    return { head: jetstream.lastSeq, routes: {} as Record<string, number>, leases: [] as Lease[], supervisor: undefined };
+  });
+  const { workers } = await collectWorkerStatus(nc, target.namespace, WORKER_REPLY_WINDOW_MS);
   const at = now();
   const leaseOf = new Map(leases.map((lease) => [lease.resource, leaseView(lease, at)]));
   const names = new Set([
@@ -99,6 +108,7 @@ export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, 
     workers,
     jetstream,
     durability: jetstream?.durability ?? SQLITE_DURABILITY,
+    unanswered,
   };
 }
 
@@ -168,6 +178,7 @@ export function formatClusterStatus(status: ClusterStatus): string {
 
 /** On JetStream the stream decides who leads (no lease on the log): the leader and its epoch. */
 function supervisorLine(status: ClusterStatus): string {
+  if (status.unanswered !== null) return `none answers: ${status.unanswered}`;
   const state = status.supervisor ? `, ${status.supervisor}` : '';
   if (status.jetstream)
     return status.jetstream.leader === null ? `none reports that it leads${state}` : `${status.jetstream.leader}${state} (epoch ${status.jetstream.epoch})`;

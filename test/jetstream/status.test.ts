@@ -58,6 +58,8 @@ describe('recq supervisor --jetstream and recq status --nats, with a leader and 
   let text: string;
   let afterPause: ClusterStatus;
   let afterKill: ClusterStatus;
+  let none: ClusterStatus;
+  let noneText: string;
 
   beforeAll(async () => {
     nats = await startNatsCluster(3);
@@ -86,6 +88,11 @@ describe('recq supervisor --jetstream and recq status --nats, with a leader and 
     b.kill('SIGKILL');
     await says(a, /leads the log at epoch 3\b/);
     afterKill = await untilStatus((s) => s.jetstream?.epoch === 3 && s.jetstream.supervisors.length === 1, 'a leading at 3, b lapsed');
+
+    a.kill('SIGKILL');
+    await a.exited;
+    none = JSON.parse(await status(true)) as ClusterStatus;
+    noneText = await status(false);
   }, 120_000);
 
   it('names the leader, the standby, the epoch and the three replicas of the stream', () => {
@@ -123,5 +130,12 @@ describe('recq supervisor --jetstream and recq status --nats, with a leader and 
   it('names the one left as leader at a higher epoch once the leader is SIGKILLed, and the dead one lapses', () => {
     expect(afterKill.jetstream?.leader).toBe(first.jetstream?.leader);
     expect(roles(afterKill)).toEqual([['leading', 3]]);
+  });
+
+  it('still shows the stream and its servers while no supervisor answers', () => {
+    expect(none.unanswered).toMatch(/nothing is listening/);
+    expect(none.head).toBe(none.jetstream?.lastSeq);
+    expect(none.jetstream?.servers).toHaveLength(3);
+    expect(noneText).toMatch(/supervisor\s+none answers: /);
   });
 });
