@@ -1,3 +1,4 @@
+import { headHistory, needsHistory } from './head-history.ts';
 import type { DashboardSource } from './source.ts';
 import type { DashboardEvent, HeadSample, StreamMessage } from './wire.ts';
 
@@ -92,6 +93,7 @@ export class LiveFeed {
   async #overview() {
     const overview = await this.#source.overview();
     const now = this.#now();
+    if (needsHistory(this.#samples, now)) this.#samples = await headHistory(this.#source, overview.head, now, SAMPLE_WINDOW_MS);
     this.#samples.push({ at: now, head: overview.head });
     this.#samples = this.#samples.filter((s) => s.at >= now - SAMPLE_WINDOW_MS);
     return { ...overview, samples: this.#samples };

@@ -81,6 +81,12 @@ describe('dashboard in headless Chromium', () => {
     await system.publish('documents.commands', { type: 'submit', amount: 10 }, { key: 'doc-1' });
     await page.locator('[data-testid="head"]', { hasText: 'head 1' }).waitFor();
     await page.locator('.tail td', { hasText: 'doc-1' }).first().waitFor();
+    // The events/s chart covers the last minutes, read back from the log, and sees the event arrive.
+    await page.locator('.rate-figures', { hasText: /over 2\d\d s/ }).waitFor();
+    await page
+      .locator('[data-testid="rate"]')
+      .filter({ hasNotText: /^0\.0$/ })
+      .waitFor();
   });
 
   it('retries a dead letter from its button, after a confirmation, and shows it retried', async () => {
@@ -190,6 +196,9 @@ describe('dashboard in headless Chromium', () => {
     const unknown = await fetch(`${dashboard.url}api/consumers/nobody/pause`, { method: 'POST', headers: { 'x-recq-dashboard': '1' } });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_COMPONENT');
+    const replayOfNobody = await fetch(`${dashboard.url}api/replay?component=nobody`);
+    expect(replayOfNobody.status).toBe(404);
+    expect(((await replayOfNobody.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_COMPONENT');
     expect((await system.status()).consumers.map((c) => c.hostState)).toEqual(['live', 'live', 'live']);
 
     await expect(serveDashboard(system, { port: 0, host: '0.0.0.0', assets })).rejects.toMatchObject({ code: 'DASHBOARD_NEEDS_TOKEN' });

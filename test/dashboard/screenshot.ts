@@ -11,7 +11,7 @@ import { launchChromium, until } from './browser.ts';
 
 /**
  * The README's picture: the statechart example's documents in several states, a parked dead
- * letter, and one document under review opened in the actor view.
+ * letter, and one document under review opened in the actor view, one step back in its history.
  *
  * node --import tsx test/dashboard/screenshot.ts docs/dashboard.png
  */
@@ -53,6 +53,10 @@ try {
   await page.locator('[data-state="document.review.legal.approved"][data-active="true"]').waitFor();
   await page.locator('[data-letter]').first().waitFor();
   await page.locator('.timers li').first().waitFor();
+  // One step back in time: the document just submitted, both reviews pending.
+  await page.getByRole('button', { name: 'Time travel' }).click();
+  await page.getByRole('button', { name: 'Previous event' }).click();
+  await page.locator('[data-state="document.review.legal.pending"][data-active="true"]').waitFor();
   await page.screenshot({ path: out, fullPage: true });
   console.log(`wrote ${out}`);
 } finally {
