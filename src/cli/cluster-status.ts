@@ -57,6 +57,8 @@ export interface ClusterStatus {
   durability: string;
   /** Why no supervisor answered (a JetStream log between two leaders); null when one did. */
   unanswered: string | null;
+  /** Why JetStream could not be read (a user without $JS.API permissions, a server down); null if it could, or has no such stream. */
+  jetstreamUnreadable: string | null;
 }
 
 /**
@@ -66,7 +68,12 @@ export interface ClusterStatus {
  */
 export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, now: () => number = Date.now): Promise<ClusterStatus> {
   const access = new NatsLogAccess({ connection: nc, namespace: target.namespace });
-  const jetstream = (await readStreamLogStatus(nc, target.namespace, now)) ?? null;
+  let jetstreamUnreadable: string | null = null;
+  const jetstream =
+    (await readStreamLogStatus(nc, target.namespace, now).catch((error: unknown) => {
+      jetstreamUnreadable = error instanceof Error ? error.message : String(error);
+      return undefined;
+    })) ?? null;
   let unanswered: string | null = null;
   const { head, routes, leases, supervisor } = await access.routes().catch((error: unknown) => {
     if (!jetstream || !(error instanceof SupervisorUnreachableError)) throw error;
@@ -109,6 +116,7 @@ export async function readClusterStatus(nc: NatsConnection, target: NatsTarget, 
     jetstream,
     durability: jetstream?.durability ?? SQLITE_DURABILITY,
     unanswered,
+    jetstreamUnreadable,
   };
 }
 
@@ -172,7 +180,11 @@ export function formatClusterStatus(status: ClusterStatus): string {
             w.error === undefined ? w.consumers.map((c) => `${c.consumer} (${c.hostState})`).join(', ') || '-' : `unreadable: ${w.error}`,
           ]),
         );
-  const log = status.jetstream ? `\n\n${formatStreamLog(status.jetstream)}` : '';
+  const log = status.jetstream
+    ? `\n\n${formatStreamLog(status.jetstream)}`
+    : status.jetstreamUnreadable === null
+      ? ''
+      : `\n\nlog         JetStream not readable: ${status.jetstreamUnreadable}`;
   return `${header}${log}\n\n${consumers}\n\n${workers}\n`;
 }
 
