@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { type Logger as PinoInstance, pino } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevel } from '../logger.ts';
@@ -21,7 +22,7 @@ export function consolePino(level: LogLevel, options: ConsoleLoggerOptions = {})
   const stream =
     format === 'pretty'
       ? pretty({
-          destination,
+          destination: typeof destination === 'number' ? destination : asStream(destination),
           sync: true,
           singleLine: true,
           translateTime: 'SYS:HH:MM:ss.l',
@@ -33,4 +34,15 @@ export function consolePino(level: LogLevel, options: ConsoleLoggerOptions = {})
         ? pino.destination({ dest: destination, sync: true })
         : destination;
   return pino({ level, name: 'recq', formatters: { level: (label) => ({ level: label }) } }, stream);
+}
+
+/** pino-pretty pipes into its destination: a plain writer becomes a stream that writes at once. */
+function asStream(destination: { write(line: string): unknown }): Writable {
+  if (destination instanceof Writable) return destination;
+  return new Writable({
+    write(chunk, _encoding, done) {
+      destination.write(String(chunk));
+      done();
+    },
+  });
 }
