@@ -35,13 +35,17 @@ const PAGE = 5_000;
  * replay.steps.map((s) => s.value); // ['draft', { review: { legal: 'pending', finance: 'pending' } }, ...]
  */
 export async function replayActor(inputs: ReplayInputs): Promise<DashboardReplay> {
-  const { definition, component, key } = inputs;
+  const { definition, component } = inputs;
   if (!definition) {
     throw new DashboardRequestError(
       404,
       `Cannot replay ${component}: the dashboard has not got its logic. Start it with the system's module (recq dashboard <module>) or pass components to serveDashboard.`,
     );
   }
+  if (definition.keyed && inputs.key === undefined)
+    throw new DashboardRequestError(400, `Component ${component} is keyed: give the key of the actor to replay.`);
+  // A singleton has no key: every event on its topics is its own.
+  const key = definition.keyed ? inputs.key : undefined;
   const logStart = (await inputs.read(0, [], 1))[0]?.seq;
   const events: Envelope[] = [];
   for (let after = 0; ; ) {

@@ -199,6 +199,11 @@ describe('dashboard in headless Chromium', () => {
     const replayOfNobody = await fetch(`${dashboard.url}api/replay?component=nobody`);
     expect(replayOfNobody.status).toBe(404);
     expect(((await replayOfNobody.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_COMPONENT');
+    const replayWithoutKey = await fetch(`${dashboard.url}api/replay?component=orders`);
+    expect(replayWithoutKey.status).toBe(400);
+    expect(((await replayWithoutKey.json()) as { error: { message: string } }).error.message).toBe(
+      'Component orders is keyed: give the key of the actor to replay.',
+    );
     expect((await system.status()).consumers.map((c) => c.hostState)).toEqual(['live', 'live', 'live']);
 
     await expect(serveDashboard(system, { port: 0, host: '0.0.0.0', assets })).rejects.toMatchObject({ code: 'DASHBOARD_NEEDS_TOKEN' });
