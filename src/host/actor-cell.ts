@@ -192,12 +192,17 @@ export class ActorCell {
     return !this.journal.hasWaiting || this.#deliverJournaled(envelope.seq);
   }
 
-  /** Delivers a due delayed event, journaled with the next checkpoint. What it emits gets ids under `component/key/<its timerTag>`. */
-  fireTimer(timer: PendingTimer): boolean {
+  /**
+   * Delivers a due delayed event, journaled with the next checkpoint. What it emits gets ids
+   * under `component/key/<its timerTag>`, and is traced as a child of `trace` (the firing's span).
+   */
+  fireTimer(timer: PendingTimer, trace?: Context): boolean {
     if (this.failure !== undefined) return false;
     const tag = timerTag(timer.stored);
     const { causation } = timer.stored;
-    if (!this.#run(this.#sourceOfTag({ tag, causation, correlationId: causation }), () => this.timers.fire(timer))) return false;
+    const source = this.#sourceOfTag({ tag, causation, correlationId: causation });
+    source.trace = trace;
+    if (!this.#run(source, () => this.timers.fire(timer))) return false;
     this.journal.fired(tag);
     return !this.journal.hasWaiting || this.#deliverJournaled(this.lastSeq);
   }

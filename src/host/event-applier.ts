@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { eventFields } from '../logging/event-fields.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import { processSpan } from '../tracing/process-span.ts';
+import { timerSpan } from '../tracing/timer-span.ts';
 import type { ActorCell } from './actor-cell.ts';
 import type { ActorTable } from './actor-table.ts';
 import type { Checkpointer } from './checkpoint.ts';
@@ -179,7 +180,13 @@ export class EventApplier {
     const cell = actors.get(key);
     if (!cell || timer.cancelled || !cell.timers.pending.has(timer)) return DONE;
     const eventId = timerTag(timer.stored);
-    if (cell.fireTimer(timer)) {
+    const fired = { consumer, component: component.name, key: cell.key, timer: eventId, causation: timer.stored.causation };
+    const applied = timerSpan(
+      fired,
+      (trace) => cell.fireTimer(timer, trace),
+      () => cell.failure,
+    );
+    if (applied) {
       cell.lastActive = clock.now();
       actors.markDirty(cell);
       letters.applied(eventId);

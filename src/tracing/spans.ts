@@ -31,6 +31,9 @@ export const ATTR = {
   key: 'recq.key',
   component: 'recq.component',
   duplicate: 'recq.duplicate',
+  consumer: 'recq.consumer',
+  timer: 'recq.timer',
+  causation: 'recq.causation',
 } as const;
 
 /** The value of `messaging.system` on every recq span. */
