@@ -15,9 +15,10 @@ export const dashboardCommand = defineCommand({
 
 Serves a live web page of a recq database: the log (head, events/s, a filterable tail),
 each consumer (host state, offset, lag, actors, lease, pause and resume), the dead letters
-(event, error, stack; retry and skip) and any actor (its state, context, pending timers and
-history). Reads the file read-only, so it is safe while a system runs on it; its buttons
-queue commands for the system running the consumer, as "recq pause" and "recq dlq retry" do.
+(event, error, stack; retry and skip) and any actor (its state, context, pending timers,
+journaled effects and history). Reads the file read-only, so it is safe while a system runs
+on it; its buttons queue commands for the system running the consumer, as "recq pause" and
+"recq dlq retry" do.
 
 Give the system's <module> (the one "recq run" takes; it is loaded, not started) and the
 page draws each actor's statechart with its current states highlighted, and can step back
