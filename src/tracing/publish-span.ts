@@ -22,7 +22,8 @@ export async function publishTraced<TEvent extends EventObject>(
   const traced = inputs.map((input) => {
     const span = startPublishSpan(input, inputs.length);
     spans.push(span);
-    const stored = span && traceContextOf(span.spanContext());
+    // A malformed context the producer gave stays, for the log to refuse, as it is without an SDK.
+    const stored = span && !hasMalformedTrace(input) && traceContextOf(span.spanContext());
     return stored ? { ...input, trace: stored } : input;
   });
   let results: AppendResult[];
@@ -50,6 +51,11 @@ export async function publishTraced<TEvent extends EventObject>(
   return results;
 }
 
+function hasMalformedTrace(input: unknown): boolean {
+  const given = (input as { trace?: unknown }).trace;
+  return given !== undefined && given !== null && traceContextProblem(given) !== undefined;
+}
+
 /** The producer span of one input; none for an input that is not an object (the log refuses it). */
 function startPublishSpan(input: unknown, batch: number): Span | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
@@ -61,6 +67,6 @@ function startPublishSpan(input: unknown, batch: number): Span | undefined {
   if (typeof correlationId === 'string') attributes[ATTR.conversationId] = correlationId;
   if (batch > 1) attributes[ATTR.batchCount] = batch;
   // A malformed context is left for the log to refuse; the span then starts from the active one.
-  const parent = given !== undefined && traceContextProblem(given) === undefined ? contextOf(given as TraceContext, context.active()) : context.active();
+  const parent = given !== undefined && given !== null && !hasMalformedTrace(input) ? contextOf(given as TraceContext, context.active()) : context.active();
   return tracer().startSpan(destination ? `publish ${destination}` : 'publish', { kind: SpanKind.PRODUCER, attributes }, parent);
 }

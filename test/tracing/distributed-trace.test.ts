@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
+import { InvalidEnvelopeError, silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
 import { connectNats } from '../../src/nats/index.ts';
 import { recorder, tally } from '../invariants/fixtures.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
@@ -53,6 +53,18 @@ describe('traces over NATS', () => {
     ]);
     // And a read over NATS returns them.
     expect((await worker.events()).map((envelope) => envelope.trace)).toEqual(stored.map((envelope) => envelope.trace));
+  });
+
+  it('refuses a malformed trace context a producer sends over NATS with InvalidEnvelopeError, appending nothing', async () => {
+    const options = { nats: { servers: nats.url, namespace: 'refusals' }, leaseTtlMs: 3_000, logger: silentLogger };
+    const supervisor = scratch.keep(await startSupervisor({ ...options, db: scratch.file('sss.db') }));
+    const producer = scratch.keep(await startWorker({ ...options, db: scratch.file('producer.db'), components: [] }));
+    // The producer sends it as given, with or without an SDK: the supervisor checks it.
+    const bad = { traceparent: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01' };
+    const refused = producer.publishMany([{ topic: 'inv.a', event: { type: 'add', amount: 1 }, trace: bad }]);
+    await expect(refused).rejects.toBeInstanceOf(InvalidEnvelopeError);
+    await expect(refused).rejects.toThrow(/'trace'.*lowercase/);
+    expect(await supervisor.head()).toBe(0);
   });
 
   it('keeps the trace context in the records of a JetStream log', async () => {
