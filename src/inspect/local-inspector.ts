@@ -5,6 +5,7 @@ import safeStableStringify from 'safe-stable-stringify';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { InspectionEvent, Observer } from 'xstate';
 import { RequestGuard } from '../dashboard/request-guard.ts';
+import { InvalidOptionError } from '../errors.ts';
 import { inspectorPage } from './inspector-page.ts';
 
 /** The port `recq ... --inspect` serves its inspector on. */
@@ -88,14 +89,25 @@ export function serveInspector(options: ServeInspectorOptions = {}): LocalInspec
   return { inspect: inspector.inspect, url, close };
 }
 
-/** What `--inspect` sets: an inspector on port 7374 that says on stderr where to open it, or why it could not start. */
-export function cliInspector(): LocalInspector {
-  const inspector = serveInspector();
+/**
+ * What `--inspect` sets: an inspector on port `RECQ_INSPECT_PORT` (default 7374) that says on
+ * stderr where to open it, or why it could not start.
+ */
+export function cliInspector(env: NodeJS.ProcessEnv = process.env): LocalInspector {
+  const port = inspectorPort(env.RECQ_INSPECT_PORT);
+  const inspector = serveInspector({ port });
   inspector.url.then(
     (url) => process.stderr.write(`recq: inspector on ${url} (the events as JSON on ${url.replace('http', 'ws')})\n`),
-    (error: Error) => process.stderr.write(`recq: --inspect could not listen on 127.0.0.1:${INSPECTOR_PORT} (${error.message}); running without it\n`),
+    (error: Error) => process.stderr.write(`recq: --inspect could not listen on 127.0.0.1:${port} (${error.message}); running without it\n`),
   );
   return inspector;
+}
+
+function inspectorPort(value: string | undefined): number {
+  if (value === undefined || value === '') return INSPECTOR_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidOptionError('RECQ_INSPECT_PORT', value, 'expected a port from 1 to 65535');
+  return port;
 }
 
 function allowed(request: IncomingMessage): boolean {
