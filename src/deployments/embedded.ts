@@ -14,7 +14,9 @@ import { type Deployment, logNodeBasics } from './deployment.ts';
  * const deployment = embeddedDeployment(resolveOptions({ db: './shop.db', components }));
  */
 export function embeddedDeployment(o: ResolvedOptions, transport?: Transport): Deployment {
-  const bus = transport ?? new MemoryTransport({ onObserverError: (error, envelope) => o.logger.error('an observer failed', { seq: envelope.seq, error }) });
+  const bus =
+    transport ??
+    new MemoryTransport({ onObserverError: (error, envelope) => o.logger.error('an observer failed', { seq: envelope.seq, topic: envelope.topic, error }) });
   const db = openDatabase(o.db, o.durability, { busyTimeoutMs: o.busyTimeoutMs });
   let node: LogNode;
   try {

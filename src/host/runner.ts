@@ -267,7 +267,9 @@ export class ComponentRunner {
     for (const host of this.#hosts.values()) {
       host
         .reregister()
-        .catch((error: unknown) => this.#o.options.logger.warn(`consumer ${host.consumer} could not register again; its heartbeat will retry`, { error }));
+        .catch((error: unknown) =>
+          this.#o.options.logger.warn(`consumer ${host.consumer} could not register again; its heartbeat will retry`, { consumer: host.consumer, error }),
+        );
     }
   }
 

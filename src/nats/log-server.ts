@@ -221,7 +221,13 @@ export class LogService {
   #noteRefusedLease(op: SssOp, request: SssRequest, error: unknown): void {
     const lease = 'lease' in request ? request.lease : undefined;
     if (!lease) return;
-    const fields = { op, resource: lease.resource, epoch: lease.epoch, owner: 'owner' in lease ? lease.owner : undefined };
+    const fields = {
+      op,
+      resource: lease.resource,
+      consumer: consumerOf(lease.resource),
+      epoch: lease.epoch,
+      owner: 'owner' in lease ? lease.owner : undefined,
+    };
     if (error instanceof LeaseNotHeldError) this.#logger.warn(`refused a ${op} that did not present the holder of ${lease.resource}`, fields);
     else if (error instanceof StaleEpochError) this.#logger.info(`refused a ${op} under a superseded epoch of ${lease.resource}`, fields);
   }
