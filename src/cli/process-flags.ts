@@ -1,5 +1,5 @@
 import { cliInspector } from '../inspect/local-inspector.ts';
-import { consoleLogger } from '../logger.ts';
+import { consoleLogger, LOG_LEVELS, type LogLevel } from '../logger.ts';
 import type { SystemOptions } from '../system-options.ts';
 import { parseCount, UsageError } from './command.ts';
 import type { Flags } from './flags.ts';
@@ -23,8 +23,8 @@ export const PROCESS_FLAGS = {
   },
 } as const satisfies Flags;
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type ProcessLogLevel = (typeof LOG_LEVELS)[number];
+/** The levels of `--log-level`: the logger's own. */
+export type ProcessLogLevel = LogLevel;
 
 /** The process flags as read from the command line, falling back to their `RECQ_*` variables. */
 export interface ProcessFlags {
