@@ -33,8 +33,19 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export function consoleLogger(level: LogLevel = 'warn', options?: ConsoleLoggerOptions): Logger {
   if (!(LOG_LEVELS as readonly unknown[]).includes(level)) throw new InvalidOptionError('logger level', level, `expected one of ${LOG_LEVELS.join(', ')}`);
-  return pinoLogger(consolePino(level, options));
+  // pino loads with the first line written at `level`: a process that logs nothing never pays for it.
+  let logger: Logger | undefined;
+  const at =
+    (line: Exclude<LogLevel, 'silent'>) =>
+    (message: string, fields?: LogFields): void => {
+      if (RANK[line] < RANK[level]) return;
+      logger ??= pinoLogger(consolePino(level, options));
+      logger[line]?.(message, fields);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
+
+const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: Number.POSITIVE_INFINITY };
 
 /**
  * The logger a system uses when given none: `consoleLogger` at `RECQ_LOG_LEVEL`, or `warn`.

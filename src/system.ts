@@ -13,7 +13,7 @@ import type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 import type { Component } from './host/component.ts';
 import type { ActorView } from './host/component-host.ts';
 import type { ComponentRunner, ConsumerStatus } from './host/runner.ts';
-import { MetricsService, type SystemMetrics } from './metrics/system-metrics.ts';
+import type { MetricsService, SystemMetrics } from './metrics/system-metrics.ts';
 import { metricsSourceOf } from './metrics/system-source.ts';
 import type { ReadQuery } from './sss/event-log.ts';
 import type { RouteState } from './sss/log-access.ts';
@@ -76,7 +76,10 @@ export class System {
     let system: System | undefined;
     try {
       // Built before the machines, so their hosts report to its probe from the first event.
-      const metrics = resolved.metrics ? new MetricsService(resolved.metrics, resolved.components, deployment.node !== undefined) : undefined;
+      // prom-client loads only for a system that serves metrics.
+      const metrics = resolved.metrics
+        ? new (await import('./metrics/system-metrics.ts')).MetricsService(resolved.metrics, resolved.components, deployment.node !== undefined)
+        : undefined;
       const o = metrics ? { ...resolved, probe: metrics.recorder } : resolved;
       const machines = buildMachines(deployment, o);
       system = new System(deployment, machines, metrics);

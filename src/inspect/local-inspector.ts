@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInspector } from '@statelyai/inspect';
 import safeStableStringify from 'safe-stable-stringify';
-import { WebSocket, WebSocketServer } from 'ws';
 import type { InspectionEvent, Observer } from 'xstate';
 import { RequestGuard } from '../dashboard/request-guard.ts';
 import { InvalidOptionError } from '../errors.ts';
@@ -45,6 +43,9 @@ const stringify = safeStableStringify.configure({ maximumDepth: 10 });
 export function serveInspector(options: ServeInspectorOptions = {}): LocalInspector {
   const keep = options.keep ?? 1000;
   const recent: string[] = [];
+  // Events that come before the inspector's modules have loaded wait for them, in order.
+  const early: InspectionEvent[] = [];
+  let live: Observer<InspectionEvent> | undefined;
   const http = createServer((request, response) => {
     if (!allowed(request)) {
       response.writeHead(403).end();
@@ -52,41 +53,59 @@ export function serveInspector(options: ServeInspectorOptions = {}): LocalInspec
     }
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(inspectorPage(STATELY_UI));
   });
-  const sockets = new WebSocketServer({ server: http, verifyClient: ({ req }: { req: IncomingMessage }) => allowed(req) });
-  // The server's listen error is the url's rejection; the socket server repeats it as its own.
-  sockets.on('error', () => {});
-  sockets.on('connection', (socket, request) => {
-    // A watching page must not keep the process alive once its system stops.
-    request.socket.unref();
-    socket.on('error', () => {});
-    for (const message of recent) socket.send(message);
-  });
-  const inspector = createInspector(
-    {
-      send(event) {
-        const message = stringify(event) ?? 'null';
-        recent.push(message);
-        if (recent.length > keep) recent.shift();
-        for (const client of sockets.clients) if (client.readyState === WebSocket.OPEN) client.send(message);
+  // @statelyai/inspect and ws load only once an inspector is served, not with recq.
+  const sockets = Promise.all([import('@statelyai/inspect'), import('ws')]).then(([{ createInspector }, { WebSocket, WebSocketServer }]) => {
+    const server = new WebSocketServer({ server: http, verifyClient: ({ req }: { req: IncomingMessage }) => allowed(req) });
+    // The server's listen error is the url's rejection; the socket server repeats it as its own.
+    server.on('error', () => {});
+    server.on('connection', (socket, request) => {
+      // A watching page must not keep the process alive once its system stops.
+      request.socket.unref();
+      socket.on('error', () => {});
+      for (const message of recent) socket.send(message);
+    });
+    const inspector = createInspector(
+      {
+        send(event) {
+          const message = stringify(event) ?? 'null';
+          recent.push(message);
+          if (recent.length > keep) recent.shift();
+          for (const client of server.clients) if (client.readyState === WebSocket.OPEN) client.send(message);
+        },
       },
-    },
-    {},
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? INSPECTOR_PORT, '127.0.0.1', () => {
-      http.unref();
-      resolve(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
-    });
+      {},
+    );
+    live = inspector.inspect;
+    for (const event of early.splice(0)) live.next?.(event);
+    return server;
   });
-  url.catch(() => {});
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const client of sockets.clients) client.terminate();
-      sockets.close();
-      http.close(() => resolve());
-    });
-  return { inspect: inspector.inspect, url, close };
+  const url = sockets.then(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(options.port ?? INSPECTOR_PORT, '127.0.0.1', () => {
+          http.unref();
+          resolve(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+        });
+      }),
+  );
+  url.catch(() => {
+    live ??= {};
+    early.length = 0;
+  });
+  const close = async () => {
+    const server = await sockets.catch(() => undefined);
+    for (const client of server?.clients ?? []) client.terminate();
+    server?.close();
+    await new Promise<void>((resolve) => (http.listening ? http.close(() => resolve()) : resolve()));
+  };
+  const inspect: Observer<InspectionEvent> = {
+    next: (event) => {
+      if (live) live.next?.(event);
+      else early.push(event);
+    },
+  };
+  return { inspect, url, close };
 }
 
 /**

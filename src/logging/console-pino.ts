@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
-import { type Logger as PinoInstance, pino } from 'pino';
-import pretty from 'pino-pretty';
+import type { pino as Pino, Logger as PinoInstance } from 'pino';
+import type { PrettyOptions, PrettyStream } from 'pino-pretty';
 import type { LogLevel } from '../logger.ts';
 
 /** Where `consoleLogger` writes, and how. */
@@ -17,11 +18,12 @@ export interface ConsoleLoggerOptions {
 
 /** A pino instance that writes synchronously to the console (or `destination`), as JSON or pretty lines. */
 export function consolePino(level: LogLevel, options: ConsoleLoggerOptions = {}): PinoInstance {
+  const pino = load<typeof Pino>('pino');
   const destination = options.destination ?? 2;
   const format = options.format ?? (destination === 2 && process.stderr.isTTY ? 'pretty' : 'json');
   const stream =
     format === 'pretty'
-      ? pretty({
+      ? prettyStream({
           destination: typeof destination === 'number' ? destination : asStream(destination),
           sync: true,
           singleLine: true,
@@ -34,6 +36,16 @@ export function consolePino(level: LogLevel, options: ConsoleLoggerOptions = {})
         ? pino.destination({ dest: destination, sync: true })
         : destination;
   return pino({ level, name: 'recq', formatters: { level: (label) => ({ level: label }) } }, stream);
+}
+
+/** pino-pretty, loaded only for a terminal: a process writing JSON lines never pays for it. */
+function prettyStream(options: PrettyOptions): PrettyStream {
+  return load<(options: PrettyOptions) => PrettyStream>('pino-pretty')(options);
+}
+
+/** pino and pino-pretty are CommonJS: required when the first line is written, synchronously. */
+export function load<T>(name: string): T {
+  return createRequire(import.meta.url)(name) as T;
 }
 
 /** pino-pretty pipes into its destination: a plain writer becomes a stream that writes at once. */

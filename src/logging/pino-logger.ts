@@ -1,5 +1,6 @@
-import { type Logger as PinoInstance, stdSerializers } from 'pino';
+import type { Logger as PinoInstance, stdSerializers } from 'pino';
 import type { LogFields, Logger } from '../logger.ts';
+import { load } from './console-pino.ts';
 
 /**
  * A `Logger` that writes through a pino instance of your own (its level, destination,
@@ -28,7 +29,7 @@ function serializable(fields: LogFields): LogFields {
     const value = fields[name];
     if (!(value instanceof Error)) continue;
     copy ??= { ...fields };
-    copy[name] = stdSerializers.err(value);
+    copy[name] = load<{ stdSerializers: typeof stdSerializers }>('pino').stdSerializers.err(value);
   }
   return copy ?? fields;
 }

@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { InvalidOptionError } from '../errors.ts';
 
 /**
@@ -24,7 +24,8 @@ export interface MetricsOptions {
 export interface ResolvedMetricsOptions {
   port: number | false;
   host: string;
-  registry: Registry;
+  /** Yours, or undefined for a registry of the system's own (made when the metrics start, so prom-client loads only then). */
+  registry: Registry | undefined;
   processMetrics: boolean;
 }
 
@@ -46,7 +47,7 @@ export function resolveMetricsOptions(metrics: MetricsOptions | true | undefined
   }
   if (processMetrics !== undefined && typeof processMetrics !== 'boolean')
     throw new InvalidOptionError('metrics.processMetrics', processMetrics, 'expected true or false');
-  return { port, host, registry: registry ?? new Registry(), processMetrics: processMetrics ?? registry === undefined };
+  return { port, host, registry, processMetrics: processMetrics ?? registry === undefined };
 }
 
 function isRegistry(value: unknown): value is Registry {

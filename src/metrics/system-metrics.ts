@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Component } from '../host/component.ts';
 import type { ResolvedMetricsOptions } from './metrics-options.ts';
 import { MetricsRecorder } from './recorder.ts';
@@ -28,7 +28,7 @@ export class MetricsService implements SystemMetrics {
 
   constructor(options: ResolvedMetricsOptions, components: readonly Component[], leadsLog: boolean) {
     this.#o = options;
-    this.registry = options.registry;
+    this.registry = options.registry ?? new Registry();
     this.#before = new Set(this.registry.getMetricsAsArray().map((metric) => metric.name));
     const consumers = components.map((component) => component.name);
     this.recorder = new MetricsRecorder(this.registry, consumers, leadsLog);
