@@ -90,7 +90,11 @@ export class System {
         { resync: () => runner?.resyncAll(), reregister: () => runner?.reregisterAll() },
         runner && {
           consumers: async () => (await running.status()).consumers,
-          control: { query: (component, key) => runner.query(component, key), command: (consumer, command, arg) => runner.command(consumer, command, arg) },
+          control: {
+            query: (component, key) => runner.query(component, key),
+            command: (consumer, command, arg) => runner.command(consumer, command, arg),
+            deadLetters: (consumer) => runner.deadLetters(consumer),
+          },
         },
       );
       await startMachines(machines, deployment, o, (state) => running.#supervisorMoved(state));

@@ -8,10 +8,10 @@ import type { Component } from '../host/component.ts';
 import { NatsLogAccess } from '../nats/log-client.ts';
 import { askWorker } from '../nats/worker-control.ts';
 import { chartOf } from './chart.ts';
-import { eventOf, historyOf } from './records.ts';
+import { eventOf, historyOf, letterOf } from './records.ts';
 import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
 import { replayActor } from './time-travel.ts';
-import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer } from './wire.ts';
+import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
 
 /** What the page says where a worker's file holds what it would show. */
 const inWorkerFile = (what: string, owner: string) => `Over NATS, ${what} ${owner}'s file, which this dashboard does not read`;
@@ -20,8 +20,9 @@ const inWorkerFile = (what: string, owner: string) => `Over NATS, ${what} ${owne
  * The dashboard's view of a system over NATS, as `recq status --nats` and `recq events --nats`
  * see it: the log, head and leases from the supervisor, each consumer's state from the workers'
  * status replies, an actor's state from the worker that holds its lease (as `recq query --nats`).
- * Its buttons send operator commands to that worker, which applies them at once. What only a
- * worker's own file holds (dead letters, timers, the journal) the page says it cannot show.
+ * Each consumer's dead letters (its newest, see `fitLetters`) come from the worker that holds
+ * its lease. Its buttons send operator commands to that worker, which applies them at once.
+ * What only a worker's own file holds (timers, the journal) the page says it cannot show.
  */
 export function natsSource(connection: NatsConnection, target: NatsTarget, components: readonly Component[] = []): DashboardSource {
   const access = new NatsLogAccess({ connection, namespace: target.namespace });
@@ -38,6 +39,23 @@ export function natsSource(connection: NatsConnection, target: NatsTarget, compo
       throw new DashboardRequestError(400, `Over NATS, dead letter ids are per worker file: name the letter's component to ${name} dead letter ${id}.`);
     }
     return command(component, name, id, `${name} dead letter ${id}`);
+  }
+
+  /** The dead letters of every consumer a worker holds, and what could not be listed, in words. */
+  async function letters(consumers: readonly DashboardConsumer[]): Promise<{ letters: DashboardDeadLetter[]; missing: string[] }> {
+    const pages = await Promise.all(
+      consumers.map(async (c) => {
+        if (c.leaseOwner === undefined) return { letters: [], missing: c.deadLetters > 0 ? `those of ${c.consumer} (no worker holds its lease)` : undefined };
+        try {
+          const page = await askWorker(connection, target.namespace, c.leaseOwner, { op: 'deadLetters', consumer: c.consumer });
+          const shown = page.letters.map((l) => letterOf({ ...l, id: l.id ?? 0 }));
+          return { letters: shown, missing: page.total > shown.length ? `the oldest ${page.total - shown.length} of ${c.consumer}` : undefined };
+        } catch (error) {
+          return { letters: [], missing: `those of ${c.consumer} (${error instanceof Error ? error.message : String(error)})` };
+        }
+      }),
+    );
+    return { letters: pages.flatMap((p) => p.letters), missing: pages.flatMap((p) => (p.missing === undefined ? [] : [p.missing])) };
   }
 
   return {
@@ -57,17 +75,21 @@ export function natsSource(connection: NatsConnection, target: NatsTarget, compo
         const lease = c.lease && !c.lease.expired ? c.lease : undefined;
         return consumerRow(basics, status.head, lease, { activeActors: c.activeActors, restarts: report?.restarts ?? null, lastError: report?.lastError });
       });
+      const listed = await letters(consumers);
       return {
         source: `NATS ${target.url} · namespace ${target.namespace}`,
         writes: 'direct',
         head: status.head,
         supervisor: status.supervisor ?? undefined,
         consumers,
-        deadLetters: [],
-        unavailable: {
-          deadLetters:
-            'Over NATS, dead letters are kept in each worker\'s file: the consumers panel counts them, "recq dlq list --db <worker file>" lists them, and here you can retry or skip one by its component and id',
-        },
+        deadLetters: listed.letters,
+        ...(listed.missing.length === 0
+          ? {}
+          : {
+              unavailable: {
+                deadLetters: `Over NATS, these dead letters are not listed: ${listed.missing.join('; ')}. Retry or skip one by its component and id`,
+              },
+            }),
       };
     },
     async events(after, limit) {

@@ -110,7 +110,7 @@ export interface DashboardOverview {
   consumers: DashboardConsumer[];
   deadLetters: DashboardDeadLetter[];
   samples: HeadSample[];
-  /** The panels this source cannot fill, and why (over NATS, dead letters are in each worker's file). */
+  /** What this source cannot list, and why (over NATS: a worker out of reach, or letters beyond the newest a reply holds). */
   unavailable?: { deadLetters?: string };
 }
 

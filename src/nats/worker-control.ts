@@ -1,6 +1,7 @@
 import { ErrorCode, headers, type MsgHdrs, type NatsConnection } from 'nats';
 import type { ConsumerCommand, ConsumerCommandName } from '../css/commands.ts';
 import { CONSUMER_COMMANDS } from '../css/commands.ts';
+import type { DeadLetter } from '../css/records.ts';
 import { RecqError, WorkerUnreachableError } from '../errors.ts';
 import type { ActorView } from '../host/actor-view.ts';
 import type { Logger } from '../logger.ts';
@@ -9,18 +10,40 @@ import { errorFromWire, errorToWire } from './wire-error.ts';
 import { decodeMessage, WIRE_HEADER, WIRE_VERSION } from './wire-message.ts';
 
 /** What an operator asks the worker that runs a consumer. */
-export type ControlRequest = { op: 'query'; component: string; key?: string } | { op: 'command'; consumer: string; command: ConsumerCommandName; arg?: number };
+export type ControlRequest =
+  | { op: 'query'; component: string; key?: string }
+  | { op: 'command'; consumer: string; command: ConsumerCommandName; arg?: number }
+  | { op: 'deadLetters'; consumer: string };
 
-/** What each request is answered with: the actor's view, or the command as the worker's queue holds it after running it. */
+/** Most dead letters one `deadLetters` reply lists: the consumer's newest. */
+export const MAX_LISTED_LETTERS = 100;
+/** NATS's own default, used while the server's is unknown (between reconnects). */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Room for the reply's headers and its `{"ok":true,"value":{...}}` wrapping inside max_payload. */
+const REPLY_ALLOWANCE = 256;
+
+/**
+ * A consumer's newest dead letters, oldest first: at most `MAX_LISTED_LETTERS`, and no more
+ * than fit the server's max_payload. `total` is how many the worker's file holds.
+ */
+export interface DeadLetterPage {
+  letters: DeadLetter[];
+  total: number;
+}
+
+/** What each request is answered with: the actor's view, the command as the worker's queue holds it after running it, or the consumer's dead letters. */
 export interface ControlReplies {
   query: ActorView;
   command: ConsumerCommand;
+  deadLetters: DeadLetterPage;
 }
 
 /** What a worker does with each request; throws a `RecqError` to refuse. */
 export interface ControlHandler {
   query(component: string, key: string | undefined): ActorView | Promise<ActorView>;
   command(consumer: string, command: ConsumerCommandName, arg: number | undefined): ConsumerCommand | Promise<ConsumerCommand>;
+  /** Every dead letter of `consumer` in this worker's file, oldest first. */
+  deadLetters(consumer: string): DeadLetter[] | Promise<DeadLetter[]>;
 }
 
 function wireHeaders(): MsgHdrs {
@@ -42,12 +65,27 @@ function decodeControlRequest(data: Uint8Array, h: MsgHdrs | undefined) {
       const arg = read.optionalInteger(o.arg, 'arg', 0);
       return { op: 'command', consumer: read.string(o.consumer, 'consumer'), command: command as ConsumerCommandName, ...(arg === undefined ? {} : { arg }) };
     }
-    return read.fail('op', '"query" or "command"', o.op);
+    if (o.op === 'deadLetters') return { op: 'deadLetters', consumer: read.string(o.consumer, 'consumer') };
+    return read.fail('op', '"query", "command" or "deadLetters"', o.op);
   });
 }
 
+/** The newest of `letters` (oldest first) that fit one reply of at most `maxPayload` bytes. */
+export function fitLetters(letters: readonly DeadLetter[], maxPayload: number): DeadLetterPage {
+  const fitted: DeadLetter[] = [];
+  let bytes = REPLY_ALLOWANCE + String(letters.length).length;
+  for (let i = letters.length - 1; i >= 0 && fitted.length < MAX_LISTED_LETTERS; i--) {
+    const letter = letters[i] as DeadLetter;
+    const cost = Buffer.byteLength(JSON.stringify(letter)) + 1;
+    if (bytes + cost > maxPayload) break;
+    fitted.push(letter);
+    bytes += cost;
+  }
+  return { letters: fitted.reverse(), total: letters.length };
+}
+
 /**
- * Answers queries and operator commands for this process's consumers on its own control
+ * Answers queries, dead letter listings and operator commands for this process's consumers on its own control
  * subject (`<ns>.control.<owner hash>`), so the CLI can ask the worker that holds a consumer's
  * lease. Commands go through the worker's own command queue, as queued ones do.
  *
@@ -76,11 +114,11 @@ export function serveWorkerControl(
       }
       const request = decoded.value;
       Promise.resolve()
-        .then(() =>
-          request.op === 'query'
-            ? options.handler.query(request.component, request.key)
-            : options.handler.command(request.consumer, request.command, request.arg),
-        )
+        .then(async () => {
+          if (request.op === 'query') return options.handler.query(request.component, request.key);
+          if (request.op === 'command') return options.handler.command(request.consumer, request.command, request.arg);
+          return fitLetters(await options.handler.deadLetters(request.consumer), connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
+        })
         .then(
           (value) => respond({ ok: true, value }),
           (failure: unknown) => {

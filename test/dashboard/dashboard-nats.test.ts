@@ -1,3 +1,4 @@
+import type { NatsConnection } from 'nats';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTo, parseNatsTarget } from '../../src/cli/nats-target.ts';
@@ -5,11 +6,13 @@ import { type Dashboard, natsSource, serveSource } from '../../src/dashboard/ind
 import { buildPage } from '../../src/dashboard/page/build.ts';
 import { loadPageAssets } from '../../src/dashboard/page-assets.ts';
 import { type System, silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
+import { askWorker } from '../../src/nats/worker-control.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { TempDir } from '../support/temp-dir.ts';
 import { untilView } from '../support/until-view.ts';
-import { launchChromium } from './browser.ts';
+import { launchChromium, until } from './browser.ts';
 import { ordersComponent } from './orders.ts';
+import { payments, paymentsComponent } from './payments.ts';
 
 /** `recq dashboard --nats`: the page of a cluster, a supervisor and a worker in this process over a real nats-server. */
 describe('dashboard over NATS, in headless Chromium', () => {
@@ -19,16 +22,18 @@ describe('dashboard over NATS, in headless Chromium', () => {
   let worker: System;
   let dashboard: Dashboard;
   let browser: Browser;
+  let connection: NatsConnection;
 
   beforeAll(async () => {
     nats = await startNatsServer();
     files = new TempDir();
     const options = { nats: { servers: nats.url, namespace: 'dash' }, leaseTtlMs: 3_000, logger: silentLogger };
     supervisor = await startSupervisor({ ...options, db: files.file('sss.db') });
-    worker = await startWorker({ ...options, db: files.file('worker.db'), components: [ordersComponent], owner: 'worker-1' });
+    worker = await startWorker({ ...options, db: files.file('worker.db'), components: [ordersComponent, paymentsComponent], owner: 'worker-1' });
     const target = parseNatsTarget('dashboard', { nats: nats.url, namespace: 'dash' });
     if (!target) throw new Error('no NATS target');
-    const source = natsSource(await connectTo(target), target, [ordersComponent]);
+    connection = await connectTo(target);
+    const source = natsSource(connection, target, [ordersComponent, paymentsComponent]);
     const assets = loadPageAssets(await buildPage(`${files.path}/page/`));
     dashboard = await serveSource(source, { port: 0, assets, intervalMs: 100 });
     browser = await launchChromium();
@@ -48,7 +53,7 @@ describe('dashboard over NATS, in headless Chromium', () => {
     const row = page.locator('[data-consumer="orders"]');
     await row.locator('[data-testid="host-state"]', { hasText: 'live' }).waitFor();
     await row.getByText('worker-1 · epoch').waitFor();
-    await page.locator('.dead-letters .gap', { hasText: "dead letters are kept in each worker's file" }).waitFor();
+    await page.locator('.dead-letters', { hasText: 'No dead letters.' }).waitFor();
 
     await worker.publish('orders.placed', { type: 'place', amount: 4 }, { key: 'o-1' });
     await worker.settled();
@@ -76,5 +81,35 @@ describe('dashboard over NATS, in headless Chromium', () => {
     await row.getByRole('button', { name: 'Resume' }).click();
     await row.locator('[data-testid="host-state"]', { hasText: 'live' }).waitFor();
     await page.close();
+  });
+
+  it("lists a consumer's dead letters from the worker that holds its lease, and retries one from its button", async () => {
+    payments.failing = true;
+    await worker.publish('payments.charged', { type: 'charge', amount: 30 });
+    const letter = await until('the charge is parked', () => worker.deadLetters('payments', 'parked')[0]);
+    payments.failing = false;
+    const page = await browser.newPage();
+    await page.goto(dashboard.url);
+    const card = page.locator(`.dead-letters [data-letter="${letter.id}"]`);
+    await card.getByText('card declined by the test').waitFor();
+    await card.getByText(`payments · seq ${letter.seq} · payments.charged`).waitFor();
+    expect(await page.locator('.dead-letters .gap').count()).toBe(0);
+    await card.getByRole('button', { name: 'event and stack' }).click();
+    expect(JSON.parse((await card.locator('pre').first().textContent()) ?? '')).toEqual({ type: 'charge', amount: 30 });
+    await card.getByRole('button', { name: 'Retry' }).click();
+    await card.getByRole('button', { name: 'Yes, retry' }).click();
+    await card.locator('[data-testid="letter-status"]', { hasText: 'retried' }).waitFor();
+    expect(worker.deadLetters('payments')[0]).toMatchObject({ id: letter.id, status: 'retried', attempts: 2 });
+    expect((await worker.query('payments')).context).toEqual({ charged: 30 });
+    await page.close();
+  });
+
+  it('answers a dead letter listing for a consumer the worker does not run with the error queries give', async () => {
+    const listing = askWorker(connection, 'dash', 'worker-1', { op: 'deadLetters', consumer: 'refunds' });
+    await expect(listing).rejects.toMatchObject({
+      code: 'UNKNOWN_COMPONENT',
+      message: 'Unknown component "refunds". Components in this system: orders, payments.',
+    });
+    await expect(askWorker(connection, 'dash', 'worker-1', { op: 'query', component: 'refunds' })).rejects.toMatchObject({ code: 'UNKNOWN_COMPONENT' });
   });
 });

@@ -2,42 +2,16 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assign, setup } from 'xstate';
 import { documents } from '../../examples/statechart/run.ts';
 import { type Dashboard, serveDashboard } from '../../src/dashboard/index.ts';
 import { buildPage } from '../../src/dashboard/page/build.ts';
 import { loadPageAssets, type PageAssets } from '../../src/dashboard/page-assets.ts';
-import { defineComponent, type System } from '../../src/index.ts';
+import type { System } from '../../src/index.ts';
 import { useScratch } from '../support/scratch.ts';
 import { TempDir } from '../support/temp-dir.ts';
 import { launchChromium, until } from './browser.ts';
 import { ordersComponent } from './orders.ts';
-
-/** Charges fail while `failing` is set: a charge then becomes a dead letter at once (one attempt). */
-const payments = { failing: true };
-const paymentsMachine = setup({
-  types: {} as { context: { charged: number }; events: { type: 'charge'; amount: number } },
-}).createMachine({
-  id: 'payments',
-  context: { charged: 0 },
-  on: {
-    charge: {
-      actions: [
-        () => {
-          if (payments.failing) throw new Error('card declined by the test');
-        },
-        assign({ charged: ({ context, event }) => context.charged + event.amount }),
-      ],
-    },
-  },
-});
-const paymentsComponent = defineComponent({
-  name: 'payments',
-  logic: paymentsMachine,
-  subscribe: 'payments.*',
-  retry: { maxAttempts: 1 },
-  checkpoint: { maxDelayMs: 0 },
-});
+import { payments, paymentsComponent } from './payments.ts';
 
 describe('dashboard in headless Chromium', () => {
   const scratch = useScratch();

@@ -5,13 +5,14 @@ import { timeOf } from './api.ts';
 /** Dead letters with their event, error and stack; retry and skip ask for a confirmation first. */
 export function DeadLettersPanel(props: {
   letters: readonly DashboardDeadLetter[];
-  /** Why the source cannot list them (over NATS): then a letter is named by its consumer and id. */
+  /** Which letters the source cannot list, and why (over NATS, a worker out of reach): then one is named by its consumer and id. */
   unavailable: string | undefined;
   consumers: readonly string[];
   act(path: string, what: string): void;
 }) {
-  const [confirming, setConfirming] = useState<{ id: number; action: 'retry' | 'skip' } | undefined>(undefined);
-  const [open, setOpen] = useState<number | undefined>(undefined);
+  // Over NATS ids are per worker file: a letter is named by its consumer and id.
+  const [confirming, setConfirming] = useState<{ name: string; action: 'retry' | 'skip' } | undefined>(undefined);
+  const [open, setOpen] = useState<string | undefined>(undefined);
   const waiting = props.letters.filter((l) => l.status === 'parked' || l.status === 'blocking').length;
   return (
     <section class="panel dead-letters">
@@ -26,61 +27,67 @@ export function DeadLettersPanel(props: {
       ) : (
         props.letters.length === 0 && <p class="muted">No dead letters.</p>
       )}
-      {props.letters.map((l) => (
-        <article key={l.id} class={`letter status-${l.status}`} data-letter={l.id}>
-          <header>
-            <strong>#{l.id}</strong> {l.consumer} · seq {l.seq} · {l.topic}
-            {l.key === undefined ? '' : ` · key ${l.key}`} · {l.attempts} attempt{l.attempts === 1 ? '' : 's'} ·{' '}
-            <span class="pill" data-testid="letter-status">
-              {l.status}
-            </span>
-          </header>
-          <p class="error-text">{l.error}</p>
-          <button type="button" class="link" onClick={() => setOpen(open === l.id ? undefined : l.id)}>
-            {open === l.id ? 'hide event and stack' : 'event and stack'}
-          </button>
-          {open === l.id && (
-            <div class="letter-detail">
-              <p class="muted">
-                first failed {timeOf(l.firstFailedAt)}, last {timeOf(l.lastFailedAt)} · id {l.eventId}
-              </p>
-              <pre>{JSON.stringify(l.event, null, 2)}</pre>
-              <pre class="stack">{l.stack ?? '(no stack recorded)'}</pre>
-            </div>
-          )}
-          {(l.status === 'parked' || l.status === 'blocking') && (
-            <div class="actions">
-              {confirming?.id === l.id ? (
-                <>
-                  <span>{confirming.action === 'retry' ? 'Apply it again against its actor’s current state?' : 'Give up on it for good?'}</span>
-                  <button
-                    type="button"
-                    class="danger"
-                    onClick={() => {
-                      setConfirming(undefined);
-                      props.act(`/api/dead-letters/${l.id}/${confirming.action}`, `${confirming.action} dead letter ${l.id}`);
-                    }}
-                  >
-                    Yes, {confirming.action}
-                  </button>
-                  <button type="button" onClick={() => setConfirming(undefined)}>
-                    Cancel
-                  </button>
-                </>
-              ) : (
-                <>
-                  <button type="button" onClick={() => setConfirming({ id: l.id, action: 'retry' })}>
-                    Retry
-                  </button>
-                  <button type="button" onClick={() => setConfirming({ id: l.id, action: 'skip' })}>
-                    Skip
-                  </button>
-                </>
-              )}
-            </div>
-          )}
-        </article>
-      ))}
+      {props.letters.map((l) => {
+        const name = `${l.consumer}/${l.id}`;
+        return (
+          <article key={name} class={`letter status-${l.status}`} data-letter={l.id}>
+            <header>
+              <strong>#{l.id}</strong> {l.consumer} · seq {l.seq} · {l.topic}
+              {l.key === undefined ? '' : ` · key ${l.key}`} · {l.attempts} attempt{l.attempts === 1 ? '' : 's'} ·{' '}
+              <span class="pill" data-testid="letter-status">
+                {l.status}
+              </span>
+            </header>
+            <p class="error-text">{l.error}</p>
+            <button type="button" class="link" onClick={() => setOpen(open === name ? undefined : name)}>
+              {open === name ? 'hide event and stack' : 'event and stack'}
+            </button>
+            {open === name && (
+              <div class="letter-detail">
+                <p class="muted">
+                  first failed {timeOf(l.firstFailedAt)}, last {timeOf(l.lastFailedAt)} · id {l.eventId}
+                </p>
+                <pre>{JSON.stringify(l.event, null, 2)}</pre>
+                <pre class="stack">{l.stack ?? '(no stack recorded)'}</pre>
+              </div>
+            )}
+            {(l.status === 'parked' || l.status === 'blocking') && (
+              <div class="actions">
+                {confirming?.name === name ? (
+                  <>
+                    <span>{confirming.action === 'retry' ? 'Apply it again against its actor’s current state?' : 'Give up on it for good?'}</span>
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => {
+                        setConfirming(undefined);
+                        props.act(
+                          `/api/dead-letters/${l.id}/${confirming.action}?component=${encodeURIComponent(l.consumer)}`,
+                          `${confirming.action} dead letter ${l.id}`,
+                        );
+                      }}
+                    >
+                      Yes, {confirming.action}
+                    </button>
+                    <button type="button" onClick={() => setConfirming(undefined)}>
+                      Cancel
+                    </button>
+                  </>
+                ) : (
+                  <>
+                    <button type="button" onClick={() => setConfirming({ name, action: 'retry' })}>
+                      Retry
+                    </button>
+                    <button type="button" onClick={() => setConfirming({ name, action: 'skip' })}>
+                      Skip
+                    </button>
+                  </>
+                )}
+              </div>
+            )}
+          </article>
+        );
+      })}
     </section>
   );
 }
