@@ -3,7 +3,7 @@ import type { ConsumerCommand, ConsumerCommandName } from '../css/commands.ts';
 import { CommandRefusedError, ConsumerNotRunningError } from '../errors.ts';
 import { consumerResource } from '../lease.ts';
 import { NatsLogAccess } from '../nats/log-client.ts';
-import { askWorker, type DeadLetterPage } from '../nats/worker-control.ts';
+import { askWorker } from '../nats/worker-control.ts';
 import type { NatsTarget } from './nats-target.ts';
 
 /** The owner of the unexpired lease on `consumer`, as the supervisor holds it. */
@@ -35,15 +35,4 @@ export async function commandOverNats(
   const done = await askWorker(nc, target.namespace, owner, { op: 'command', consumer, command, ...(arg === undefined ? {} : { arg }) });
   if (done.error !== undefined) throw new CommandRefusedError(consumer, what, done.error);
   return { owner, command: done };
-}
-
-/**
- * The newest dead letters of `consumer`, from the worker that holds its lease (see `fitLetters`).
- *
- * @example
- * const { owner, page } = await deadLettersOverNats(nc, target, 'orders');
- */
-export async function deadLettersOverNats(nc: NatsConnection, target: NatsTarget, consumer: string): Promise<{ owner: string; page: DeadLetterPage }> {
-  const owner = await leaseHolder(new NatsLogAccess({ connection: nc, namespace: target.namespace }), consumer);
-  return { owner, page: await askWorker(nc, target.namespace, owner, { op: 'deadLetters', consumer }) };
 }
