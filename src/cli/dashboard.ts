@@ -26,8 +26,9 @@ through an actor's history: its events replayed through its machine in memory.
 
 With --nats, shows a running cluster instead, as "recq status --nats" and "recq events --nats"
 see it: the log from its supervisor, the consumers from its workers, an actor's state from the
-worker running it; Pause, Resume, Retry and Skip go to that worker at once. What only a
-worker's file holds (dead letters, pending timers, the journal) the page says it cannot show.
+worker running it, and each consumer's newest dead letters from that worker; Pause, Resume,
+Retry and Skip go to that worker at once. What only a worker's file holds (pending timers, the
+journal) the page says it cannot show.
 
 It listens on 127.0.0.1 only, unless --host names another address, which needs --token:
 then open the address it prints (with ?token=...). Stop it with Ctrl-C.
