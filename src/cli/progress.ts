@@ -52,6 +52,13 @@ export class ProgressBar {
     this.#stream.write(`${CLEAR_LINE}${message}\n`);
     this.#drawn = '';
   }
+
+  /** Erases the bar, if one is drawn, leaving the cursor at the start of its empty line. */
+  clear(): void {
+    if (this.#drawn === '') return;
+    this.#stream.write(CLEAR_LINE);
+    this.#drawn = '';
+  }
 }
 
 /**

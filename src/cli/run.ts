@@ -3,12 +3,14 @@ import { resolve } from 'node:path';
 import { type SystemDefinition, startersOf } from '../define-system.ts';
 import { DatabaseError, InterruptedError, StoppedOnItsOwnError } from '../errors.ts';
 import type { System, SystemOptions } from '../system.ts';
+import { showCatchUp } from './catch-up.ts';
 import { defineCommand, UsageError } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
-import { StoreReader } from './inspect.ts';
+import { type LeaseState, StoreReader } from './inspect.ts';
 import { explainConnectFailure, parseNatsTarget } from './nats-target.ts';
 import { PROCESS_FLAGS, parseProcessFlags, processOptions } from './process-flags.ts';
+import { waitingLine } from './progress.ts';
 import { loadDefinition } from './system-module.ts';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -74,30 +76,54 @@ processes would, so "recq status --nats" and "recq events --nats" reach it.
 /** Deletes a database for `--fresh`, unless a live system holds it or it holds something other than recq's tables. */
 function deleteDatabase(db: string): void {
   const path = resolve(db);
-  if (existsSync(path)) {
-    let reader: StoreReader;
-    try {
-      reader = StoreReader.open(path);
-    } catch (error) {
-      throw DatabaseError.refusedToDelete(path, 'not-recq', error instanceof Error ? error.message : String(error), error);
-    }
-    try {
-      if (!reader.isRecqDatabase()) {
-        throw DatabaseError.refusedToDelete(path, 'not-recq', 'it holds tables but no recq event log. Check --db.');
-      }
-      const lease = reader.leases(Date.now()).find((l) => l.resource === 'log' && !l.expired);
-      if (lease) {
-        throw DatabaseError.refusedToDelete(
-          path,
-          'in-use',
-          `${lease.owner} is running a system on it (its lease on the log lasts until ${isoTime(lease.expiresAt)}). Stop that process first.`,
-        );
-      }
-    } finally {
-      reader.close();
-    }
+  const lease = liveLogLease(path);
+  if (lease) {
+    throw DatabaseError.refusedToDelete(
+      path,
+      'in-use',
+      `${lease.owner} is running a system on it (its lease on the log lasts until ${isoTime(lease.expiresAt)}). Stop that process first.`,
+    );
   }
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+}
+
+/** The unexpired lease on the log in the recq database at `path`, if any; refuses a file that is not a recq database. */
+function liveLogLease(path: string): LeaseState | undefined {
+  if (!existsSync(path)) return undefined;
+  let reader: StoreReader;
+  try {
+    reader = StoreReader.open(path);
+  } catch (error) {
+    throw DatabaseError.refusedToDelete(path, 'not-recq', error instanceof Error ? error.message : String(error), error);
+  }
+  try {
+    if (!reader.isRecqDatabase()) {
+      throw DatabaseError.refusedToDelete(path, 'not-recq', 'it holds tables but no recq event log. Check --db.');
+    }
+    return reader.leases(Date.now()).find((l) => l.resource === 'log' && !l.expired);
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Says on a terminal, once, that the system waits for the lease on the log another process holds
+ * (the supervisor logs it too), and how to stop waiting. Advisory: a file it cannot read is left
+ * to the system to report.
+ */
+function sayIfWaitingForLease(db: string): void {
+  if (!process.stderr.isTTY) return;
+  let lease: LeaseState | undefined;
+  try {
+    lease = liveLogLease(resolve(db));
+  } catch {
+    return;
+  }
+  if (lease)
+    waitingLine(
+      process.stderr,
+      `waiting for ${lease.owner} to give up the lease on the log of ${db} (it lasts until ${isoTime(lease.expiresAt)}); stop with Ctrl-C`,
+    );
 }
 
 interface RunTarget {
@@ -115,6 +141,7 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
   const interrupt = new AbortController();
   let received: NodeJS.Signals | undefined;
   let system: System | undefined;
+  let stopShowing = () => {};
   const onSignal = (signal: NodeJS.Signals) => {
     if (received !== undefined) {
       process.stderr.write(`recq: ${signal} again; exiting without waiting for the system to stop\n`);
@@ -133,7 +160,9 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
     const { main, db: _db, ...options } = definition;
     // Under a service manager a restart must not crash-loop on a lease another process still holds.
     const waitForLease = options.waitForLease ?? true;
+    if (waitForLease) sayIfWaitingForLease(target.db);
     system = await startersOf(definition).createSystem({ ...options, waitForLease, ...target.overrides, db: target.db });
+    stopShowing = showCatchUp(system);
     let outcome: Outcome;
     if (interrupt.signal.aborted) {
       outcome = { kind: 'interrupted' };
@@ -151,12 +180,14 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
       process.stderr.write(`recq: running ${target.module} on ${target.db}${over}; stop with Ctrl-C\n`);
       outcome = await Promise.race([interrupted, stoppedOnItsOwn(system)]);
     }
+    stopShowing();
     await system.stop();
     if (outcome.kind === 'failed') throw outcome.error;
     if (outcome.kind === 'stopped') throw new StoppedOnItsOwnError('system');
     if (outcome.kind === 'interrupted' && main) return SIGNAL_EXIT[received ?? 'SIGINT'] ?? 1;
     return 0;
   } catch (error) {
+    stopShowing();
     await system?.stop().catch(() => {});
     throw error;
   } finally {

@@ -1,5 +1,6 @@
 import { StoppedOnItsOwnError } from '../errors.ts';
 import type { System } from '../system.ts';
+import { showCatchUp } from './catch-up.ts';
 import { explainConnectFailure, type NatsTarget } from './nats-target.ts';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -38,20 +39,24 @@ async function serve(what: string, start: () => Promise<System>, ready: (system:
   const keepAlive = setInterval(() => {}, 2 ** 30);
   let system: System | undefined;
   let stopWatching = () => {};
+  let stopShowing = () => {};
   try {
     system = await start();
     if (received === undefined) {
       const running = system;
       process.stderr.write(`recq: ${ready(running)}; stop with Ctrl-C\n`);
+      stopShowing = showCatchUp(running);
       const outcome = await new Promise<'signal' | 'stopped'>((resolve) => {
         wake = () => resolve('signal');
         stopWatching = whenStopped(running, () => resolve('stopped'));
       });
+      stopShowing();
       if (outcome === 'stopped') throw new StoppedOnItsOwnError(what);
     }
     await system.stop();
     return 0;
   } catch (error) {
+    stopShowing();
     await system?.stop().catch(() => {});
     throw error;
   } finally {

@@ -8,7 +8,7 @@ import { serveUntilSignal } from './serve.ts';
 export const supervisorCommand = defineCommand({
   name: 'supervisor',
   summary: 'serve the event log and route it to workers over NATS (distributed deployment)',
-  about: `Usage: recq supervisor --nats URL --db FILE [--namespace NS] [--lease-ttl MS]
+  about: `Usage: recq supervisor --nats URL --db FILE [--owner NAME] [--namespace NS] [--lease-ttl MS]
 
 Runs the supervisor of a distributed system: the event log (the SSS) in FILE, the router that
 delivers each committed event to the consumers subscribed to its topic, and the request/reply
@@ -25,6 +25,7 @@ once (130 or 143).
     ...NATS_AUTH_FLAGS,
     ...PROCESS_FLAGS,
     db: { ...FLAGS.db, help: 'the SQLite file of the log; created if missing' },
+    owner: { ...FLAGS.owner, help: 'this supervisor\'s name in its lease on the log and in "recq status --nats"\n(default host:pid:random)' },
     jetstream: { type: 'boolean', usage: '--jetstream', help: 'keep the log in a JetStream stream, so several supervisors can fail over' },
     replicas: { type: 'string', usage: '--replicas N', help: "with --jetstream: the stream's replicas (default 1; 3 on a cluster)" },
     'lease-ttl': {
@@ -37,6 +38,7 @@ once (130 or 143).
     const target = requireNatsTarget('supervisor', values);
     const db = values.db;
     if (db === undefined) throw new UsageError('missing --db FILE: the SQLite file of the event log', 'supervisor');
+    if (values.owner === '') throw new UsageError('--owner expects a name', 'supervisor');
     const leaseTtlMs = parseCount('supervisor', '--lease-ttl', values['lease-ttl']);
     const replicas = parseCount('supervisor', '--replicas', values.replicas);
     if (replicas !== undefined && !values.jetstream) throw new UsageError('--replicas goes with --jetstream', 'supervisor');
@@ -50,8 +52,9 @@ once (130 or 143).
           db,
           nats: { servers: target.servers, namespace: target.namespace, ...target.credentials, ...jetstream },
           ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+          ...(values.owner === undefined ? {} : { owner: values.owner }),
         }),
-      () => `supervisor serving ${db} on ${target.url} (namespace ${target.namespace})`,
+      () => `supervisor${values.owner === undefined ? '' : ` ${values.owner}`} serving ${db} on ${target.url} (namespace ${target.namespace})`,
     );
   },
 });

@@ -34,6 +34,9 @@ describe('progress on a terminal', () => {
       `\r\x1b[Krebuilding jobs [${'#'.repeat(9)}${'-'.repeat(3)}]  75% 3/4`,
       `\r\x1b[Krebuilding jobs [${'#'.repeat(12)}] 100% 4/4`,
     ]);
+    bar?.clear();
+    bar?.clear();
+    expect(stream.written.slice(2)).toEqual(['\r\x1b[K']);
   });
 
   it('gives no bar and no waiting line off a terminal, where readers want the outcome', () => {
