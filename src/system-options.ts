@@ -2,7 +2,7 @@ import type { NatsConnection } from 'nats';
 import type { RestartPolicy } from '../actors/runner.machine.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DURABILITY_MODES, type Durability } from './db.ts';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from './envelope.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type TraceContext } from './envelope.ts';
 import { InvalidOptionError } from './errors.ts';
 import type { CheckpointPolicy, Component } from './host/component.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryPolicyProblem } from './host/retry-policy.ts';
@@ -119,6 +119,11 @@ export interface PublishOptions {
   id?: string;
   causation?: string;
   correlationId?: string;
+  /**
+   * The W3C trace context to store with the event when no span is active here (e.g. one a
+   * request brought in); with an OpenTelemetry SDK, the publish span becomes its child.
+   */
+  trace?: TraceContext;
 }
 
 /** Every option, checked and with its default. */

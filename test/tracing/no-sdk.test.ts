@@ -26,11 +26,14 @@ describe('without an OpenTelemetry SDK', () => {
     const system = await scratch.start({ db: scratch.file(), components: [recorder()], logger: silentLogger });
     const upstream = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=opaque' };
     await system.publishMany([{ topic: 'inv.a', event: { type: 'add', amount: 1 }, key: 'k1', trace: upstream }]);
+    await system.publish('inv.a', { type: 'add', amount: 2 }, { key: 'k2', trace: upstream });
     await system.settled();
-    const [published, emitted] = await system.events();
-    expect(published?.trace).toEqual(upstream);
-    expect(emitted?.id).toBe('recorder/k1/1/0');
-    expect(emitted).not.toHaveProperty('trace');
+    const events = await system.events();
+    const published = events.filter((envelope) => envelope.topic === 'inv.a');
+    const emitted = events.filter((envelope) => envelope.topic !== 'inv.a');
+    expect(published.map((envelope) => envelope.trace)).toEqual([upstream, upstream]);
+    expect(emitted.map((envelope) => envelope.id)).toEqual(['recorder/k1/1/0', 'recorder/k2/2/0']);
+    for (const envelope of emitted) expect(envelope).not.toHaveProperty('trace');
   });
 
   it('refuses a malformed trace context with InvalidEnvelopeError naming it, and appends nothing', async () => {
