@@ -60,9 +60,17 @@ describe('operator commands over NATS', () => {
     expect(letter?.id).toEqual(expect.any(Number));
     const status = JSON.parse((await cli(['status', '--json'])).stdout) as { consumers: { consumer: string; deadLetters: number | null }[] };
     expect(status.consumers.find((c) => c.consumer === 'recorder')?.deadLetters).toBe(1);
+    const listed = await cli(['dlq', 'list', '--component', 'recorder', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ id: letter?.id, component: 'recorder', seq: letter?.seq, status: 'parked' }]);
     const skipped = await cli(['dlq', 'skip', String(letter?.id), '--component', 'recorder']);
     expect(skipped.code).toBe(0);
     expect(worker.deadLetters('recorder').map((l) => l.status)).toEqual(['skipped']);
+    const parked = await cli(['dlq', 'list', '--component', 'recorder', '--status', 'parked']);
+    expect(parked.stdout).toBe('No dead letters.\n');
+    const unnamed = await cli(['dlq', 'list']);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain('over --nats, name the component whose worker to ask with --component C');
   });
 
   it('replays the consumer on its worker to the same state', async () => {
