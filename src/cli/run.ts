@@ -162,6 +162,7 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
     const waitForLease = options.waitForLease ?? true;
     if (waitForLease) sayIfWaitingForLease(target.db);
     system = await startersOf(definition).createSystem({ ...options, waitForLease, ...target.overrides, db: target.db });
+    if (system.metrics?.url) process.stderr.write(`recq: metrics on ${system.metrics.url}\n`);
     stopShowing = showCatchUp(system);
     let outcome: Outcome;
     if (interrupt.signal.aborted) {

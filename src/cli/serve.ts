@@ -44,7 +44,8 @@ async function serve(what: string, start: () => Promise<System>, ready: (system:
     system = await start();
     if (received === undefined) {
       const running = system;
-      process.stderr.write(`recq: ${ready(running)}; stop with Ctrl-C\n`);
+      const metrics = running.metrics?.url ? `; metrics on ${running.metrics.url}` : '';
+      process.stderr.write(`recq: ${ready(running)}${metrics}; stop with Ctrl-C\n`);
       stopShowing = showCatchUp(running);
       const outcome = await new Promise<'signal' | 'stopped'>((resolve) => {
         wake = () => resolve('signal');

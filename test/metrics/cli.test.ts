@@ -43,7 +43,9 @@ describe('recq run --metrics-port', () => {
     } finally {
       running.kill('SIGINT');
     }
-    expect((await running.exited).code).toBe(130);
+    const exited = await running.exited;
+    expect(exited.code).toBe(130);
+    expect(exited.stderr).toContain(`recq: metrics on ${url}\n`);
     await expect(fetch(url)).rejects.toThrow();
   });
 });
