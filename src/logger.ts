@@ -1,26 +1,11 @@
 import { InvalidOptionError } from './errors.ts';
 import { type ConsoleLoggerOptions, consolePino } from './logging/console-pino.ts';
+import { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from './logging/log-types.ts';
 import { pinoLogger } from './logging/pino-logger.ts';
 
 export type { ConsoleLoggerOptions } from './logging/console-pino.ts';
+export { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from './logging/log-types.ts';
 export { pinoLogger } from './logging/pino-logger.ts';
-
-/** What a log line carries besides its message: `component`, `key`, `seq`, `consumer`, `error`, ... */
-export type LogFields = Record<string, unknown>;
-
-/**
- * Structured log lines: a message plus fields. A line about an event carries `component`, `key`,
- * `seq` and `consumer`. Pass your own to `createSystem({ logger })`; `debug` is optional.
- */
-export interface Logger {
-  debug?(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
-
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Writes log lines at or above `level` to stderr, through pino: one JSON object a line when

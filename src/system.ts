@@ -1,5 +1,4 @@
 import type { Actor, AnyActorLogic } from 'xstate';
-import type { RunnerState } from '../actors/runner.machine.ts';
 import type { SupervisorState, supervisorMachine } from '../actors/supervisor.machine.ts';
 import { ComponentHandle } from './component-handle.ts';
 import type { DeadLetter, DeadLetterStatus } from './css/consumer-store.ts';
@@ -12,13 +11,14 @@ import { InvalidOptionError, SystemStoppedError, UnknownComponentError } from '.
 import type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 import type { Component } from './host/component.ts';
 import type { ActorView } from './host/component-host.ts';
-import type { ComponentRunner, ConsumerStatus } from './host/runner.ts';
+import type { ComponentRunner } from './host/runner.ts';
 import type { MetricsService, SystemMetrics } from './metrics/system-metrics.ts';
 import { metricsSourceOf } from './metrics/system-source.ts';
 import type { ReadQuery } from './sss/event-log.ts';
 import type { RouteState } from './sss/log-access.ts';
 import { createSystemView, type SystemView } from './supervisor/system-view.ts';
 import { type PublishOptions, type ResolvedOptions, resolveOptions, type SystemOptions } from './system-options.ts';
+import type { SystemStatus } from './system-status.ts';
 import { publishTraced } from './tracing/publish-span.ts';
 
 export type { SystemRole } from './deployments/deployment.ts';
@@ -26,16 +26,7 @@ export type { Awaited, WaitForOptions } from './host/actor-wait.ts';
 export type { ConsumerStatus } from './host/runner.ts';
 export type { SystemMetrics } from './metrics/system-metrics.ts';
 export type { NatsOptions, PublishOptions, SystemOptions } from './system-options.ts';
-
-/** What runs in this process and how far each consumer got. */
-export interface SystemStatus {
-  /** The supervisor's state, where this process runs it (it leads the log): `leading`, `degraded`, ... */
-  supervisor: SupervisorState | undefined;
-  /** The runner's state, where this process runs hosts: `running`, `degraded`, ... */
-  runner: RunnerState | undefined;
-  head: number;
-  consumers: ConsumerStatus[];
-}
+export type { SystemStatus } from './system-status.ts';
 
 /**
  * A running recq system, or the part of one that runs in this process: the supervisor with

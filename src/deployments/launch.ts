@@ -8,12 +8,9 @@ import { ComponentRunner } from '../host/runner.ts';
 import { logLifecycle } from '../logging/lifecycle-lines.ts';
 import type { ResolvedOptions } from '../system-options.ts';
 import type { Deployment } from './deployment.ts';
+import type { Machines } from './machines.ts';
 
-/** The machines a system runs in this process: the supervisor (where it leads the log), the runner (where it runs hosts), or both. */
-export interface Machines {
-  supervisor: Actor<typeof supervisorMachine> | undefined;
-  runner: ComponentRunner | undefined;
-}
+export type { Machines } from './machines.ts';
 
 // A standby is started: it leads once the leader's liveness lapses.
 const SETTLED_STATES: readonly SupervisorState[] = ['leading', 'standby', 'degraded', 'stopping', 'stopped', 'failed'];

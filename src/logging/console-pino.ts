@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import type { pino as Pino, Logger as PinoInstance } from 'pino';
 import type { PrettyOptions, PrettyStream } from 'pino-pretty';
-import type { LogLevel } from '../logger.ts';
+import type { LogLevel } from './log-types.ts';
 
 /** Where `consoleLogger` writes, and how. */
 export interface ConsoleLoggerOptions {

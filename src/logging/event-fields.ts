@@ -1,4 +1,4 @@
-import type { LogFields } from '../logger.ts';
+import type { LogFields } from './log-types.ts';
 
 /**
  * The fields of a line about one event of a consumer (or a timer or child outcome of one of its

@@ -1,6 +1,6 @@
 import { supervisorStateOf } from '../../actors/supervisor.machine.ts';
 import type { SystemRole } from '../deployments/deployment.ts';
-import type { Machines } from '../deployments/launch.ts';
+import type { Machines } from '../deployments/machines.ts';
 import type { ResolvedOptions } from '../system-options.ts';
 
 /** The supervisor's end states; a runner ends in `stopped`. */

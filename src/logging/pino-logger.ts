@@ -1,6 +1,6 @@
 import type { Logger as PinoInstance, stdSerializers } from 'pino';
-import type { LogFields, Logger } from '../logger.ts';
 import { load } from './console-pino.ts';
+import type { LogFields, Logger } from './log-types.ts';
 
 /**
  * A `Logger` that writes through a pino instance of your own (its level, destination,

@@ -2,7 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Envelope } from '../envelope.ts';
 import { consumerResource } from '../lease.ts';
 import type { RouteState } from '../sss/log-access.ts';
-import type { SystemStatus } from '../system.ts';
+import type { SystemStatus } from '../system-status.ts';
 
 /** What the gauges read at scrape time: what `system.status()` and `system.routes()` know, and a few counts from the files. */
 export interface MetricsSource {

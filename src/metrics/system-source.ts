@@ -1,7 +1,7 @@
 import type { Deployment } from '../deployments/deployment.ts';
 import type { RouteState } from '../sss/log-access.ts';
-import type { SystemStatus } from '../system.ts';
 import type { ResolvedOptions } from '../system-options.ts';
+import type { SystemStatus } from '../system-status.ts';
 import type { MetricsSource } from './state-gauges.ts';
 import { countStoredTimers } from './stored-timers.ts';
 
