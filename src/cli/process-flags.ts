@@ -9,12 +9,14 @@ export const PROCESS_FLAGS = {
   'log-level': {
     type: 'string',
     usage: '--log-level LEVEL',
-    help: 'debug, info, warn, error or silent (default warn; env RECQ_LOG_LEVEL)',
+    help: 'debug, info, warn, error or silent (default warn)',
+    env: 'RECQ_LOG_LEVEL',
   },
   'metrics-port': {
     type: 'string',
     usage: '--metrics-port PORT',
-    help: 'serve Prometheus metrics on http://127.0.0.1:PORT/metrics (env RECQ_METRICS_PORT)',
+    help: 'serve Prometheus metrics on http://127.0.0.1:PORT/metrics',
+    env: 'RECQ_METRICS_PORT',
   },
   inspect: {
     type: 'boolean',
@@ -23,30 +25,23 @@ export const PROCESS_FLAGS = {
   },
 } as const satisfies Flags;
 
-/** The levels of `--log-level`: the logger's own. */
-export type ProcessLogLevel = LogLevel;
-
-/** The process flags as read from the command line, falling back to their `RECQ_*` variables. */
+/** The process flags as read from the command line, or from their `RECQ_*` variables. */
 export interface ProcessFlags {
-  logLevel?: ProcessLogLevel;
+  logLevel?: LogLevel;
   metricsPort?: number;
   inspect: boolean;
 }
 
 /** Reads the process flags of `command`, refusing a bad level or port by name. */
-export function parseProcessFlags(
-  command: string,
-  values: { 'log-level'?: string; 'metrics-port'?: string; inspect?: boolean },
-  env: NodeJS.ProcessEnv = process.env,
-): ProcessFlags {
-  const level = values['log-level'] ?? nonEmpty(env.RECQ_LOG_LEVEL);
+export function parseProcessFlags(command: string, values: { 'log-level'?: string; 'metrics-port'?: string; inspect?: boolean }): ProcessFlags {
+  const level = values['log-level'];
   if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new UsageError(`--log-level expects one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`, command);
   }
-  const port = parseCount(command, '--metrics-port', values['metrics-port'] ?? nonEmpty(env.RECQ_METRICS_PORT));
+  const port = parseCount(command, '--metrics-port', values['metrics-port']);
   if (port !== undefined && (port < 1 || port > 65_535)) throw new UsageError(`--metrics-port expects a port from 1 to 65535, got ${port}`, command);
   return {
-    ...(level === undefined ? {} : { logLevel: level as ProcessLogLevel }),
+    ...(level === undefined ? {} : { logLevel: level as LogLevel }),
     ...(port === undefined ? {} : { metricsPort: port }),
     inspect: values.inspect === true,
   };
@@ -59,8 +54,4 @@ export function processOptions(flags: ProcessFlags): Partial<SystemOptions> {
   if (flags.logLevel !== undefined) options.logger = consoleLogger(flags.logLevel);
   if (flags.inspect) options.inspect = cliInspector();
   return options;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
 }

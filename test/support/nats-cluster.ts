@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection, StorageType } from 'nats';
-import { findNatsServer, freePort, waitUntilReady } from './nats-server.ts';
+import { endProcess, findNatsServer, freePort, waitUntilReady } from './nats-server.ts';
 
 /** One nats-server of a test cluster, with JetStream on in its own temporary store dir. */
 export interface ClusterNode {
@@ -87,12 +87,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       async end(signal: NodeJS.Signals): Promise<void> {
         const current = child;
         child = undefined;
-        if (!current || current.exitCode !== null || current.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
-        current.kill(signal);
-        const escalate = setTimeout(() => current.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(escalate);
+        await endProcess(current, signal);
       },
       kill: () => node.end('SIGKILL'),
       async restart() {

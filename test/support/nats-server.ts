@@ -99,12 +99,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     const current = child;
     child = undefined;
-    if (!current || current.exitCode !== null || current.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
-    current.kill(signal);
-    const escalate = setTimeout(() => current.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(escalate);
+    await endProcess(current, signal);
   };
 
   await launch();
@@ -128,6 +123,16 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
  * Resolves when a nats-server child logs that it is ready (it listens by then); rejects, after
  * killing it, if it exits first or is not ready within `timeoutMs`. `name` names it in errors.
  */
+/** Sends `signal` to a server still running, then SIGKILL if it has not exited within 5 s; resolves once it has exited. */
+export async function endProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const escalate = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(escalate);
+}
+
 export function waitUntilReady(child: ChildProcess, name: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   return new Promise((resolve, reject) => {
     const lines: string[] = [];
