@@ -1,9 +1,9 @@
+import { countStoredTimers } from '../css/tables/snapshots.ts';
 import type { Deployment } from '../deployments/deployment.ts';
 import type { RouteState } from '../sss/log-access.ts';
 import type { ResolvedOptions } from '../system-options.ts';
 import type { SystemStatus } from '../system-status.ts';
 import type { MetricsSource } from './state-gauges.ts';
-import { countStoredTimers } from './stored-timers.ts';
 
 /** What a system answers about itself, as the gauges read it. */
 export interface SystemReadings {

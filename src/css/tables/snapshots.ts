@@ -74,3 +74,12 @@ const deleteAll = preparedOnce('DELETE FROM snapshots WHERE consumer = ?');
 export function deleteSnapshots(db: SqliteDatabase, consumer: string): void {
   deleteAll(db).run(consumer);
 }
+
+// Each row keeps its actor's pending delayed events as a JSON array.
+const selectTimerCounts = preparedOnce('SELECT consumer, SUM(json_array_length(timers)) AS n FROM snapshots WHERE timers IS NOT NULL GROUP BY consumer');
+
+/** Delayed events waiting per consumer, as of each one's last checkpoint (read-only; one statement). */
+export function countStoredTimers(db: SqliteDatabase): Map<string, number> {
+  const rows = selectTimerCounts(db).all() as { consumer: string; n: number }[];
+  return new Map(rows.map((row) => [row.consumer, row.n]));
+}
