@@ -4,7 +4,7 @@ import { type RunnerInput, type RunnerState, runnerMachine } from './runner.mach
 
 /**
  * What the supervisor machine drives: the log (SSS) under its lease, and the router.
- * `src/supervisor/log-node.ts` implements it; the machine decides when each step runs.
+ * `src/sss/log-node.ts` (or `src/sss/jetstream/stream-node.ts`) implements it; the machine decides when each step runs.
  */
 export interface SupervisorWork {
   /** Opens the log and takes its lease (`LeaseHeldError` while another process holds it). */

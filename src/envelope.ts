@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { InvalidEnvelopeError, InvalidEventError, NonJsonValueError, PayloadTooLargeError } from './errors.ts';
 import { jsonProblem } from './json-value.ts';
 import { assertTopic } from './topic.ts';
-import { storedTraceContext, type TraceContext, traceContextProblem } from './tracing/trace-context.ts';
+import { storedTraceContext, type TraceContext, traceContextProblem } from './trace-context.ts';
 
-export type { TraceContext } from './tracing/trace-context.ts';
+export type { TraceContext } from './trace-context.ts';
 
 /** An XState-style event: an object with a string `type` and any JSON-serializable fields. */
 export interface EventObject {

@@ -20,6 +20,6 @@ export * from './errors/lifecycle-errors.ts';
 export * from './errors/nats-errors.ts';
 export * from './errors/operator-errors.ts';
 export * from './errors/ownership-errors.ts';
-export { RecqError, type RecqErrorCode, type WireError } from './errors/recq-error.ts';
+export { isRecqError, RecqError, type RecqErrorCode, type WireError } from './errors/recq-error.ts';
 export * from './errors/snapshot-errors.ts';
 export * from './errors/trust-errors.ts';

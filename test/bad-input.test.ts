@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
 import { SimulatedClock } from '../src/clock.ts';
+import { type Component, defineComponent } from '../src/component/component.ts';
 import type { AppendInput, EventObject } from '../src/envelope.ts';
 import {
   InvalidComponentError,
@@ -16,9 +17,8 @@ import {
   UnknownComponentError,
   UnknownKeyError,
 } from '../src/errors.ts';
-import { type Component, defineComponent } from '../src/host/component.ts';
-import { silentLogger } from '../src/logger.ts';
-import { createSystem, type System, type SystemOptions } from '../src/system.ts';
+import { silentLogger } from '../src/logging/logger.ts';
+import { createSystem, type System, type SystemOptions } from '../src/system/system.ts';
 import { useScratch } from './support/scratch.ts';
 import { readTables } from './support/tables.ts';
 

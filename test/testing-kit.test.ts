@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assign, emit, setup } from 'xstate';
 import { defineComponent, SystemStoppedError, silentLogger } from '../src/index.ts';
-import { closeTestSystems, testSystem } from '../src/testing/index.ts';
+import { closeTestSystems, testSystem } from '../src/public/testing.ts';
 
 const TIMEOUT_MS = 30_000;
 

@@ -1,5 +1,5 @@
 import { type AnyActorRef, assertEvent, assign, emit, fromPromise, setup } from 'xstate';
-import { idempotencyKey } from '../../src/host/idempotency-key.ts';
+import { idempotencyKey } from '../../src/actor/idempotency-key.ts';
 import type { ConversationEmitted, ConversationEvent } from './events.ts';
 import type { LookupTool, Model, ModelReply, ModelRequest, Turn } from './model.ts';
 

@@ -1,4 +1,4 @@
-import type { System, SystemStatus } from '../system.ts';
+import type { System, SystemStatus } from '../system/system.ts';
 import { ProgressBar, type ProgressStream } from './progress.ts';
 
 /**

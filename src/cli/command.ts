@@ -290,15 +290,3 @@ export function parseOnePositional(command: string, positionals: readonly string
   if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`, command);
   return value;
 }
-
-/**
- * A system module may import recq from its built package while the CLI runs from source, so
- * a `RecqError` from the module can be another copy of the class: recognise it by name too.
- */
-export function isRecqError(error: unknown): error is RecqError {
-  if (error instanceof RecqError) return true;
-  for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
-    if (proto.constructor?.name === 'RecqError') return true;
-  }
-  return false;
-}

@@ -1,10 +1,11 @@
 import type { ConsumerCommandName } from '../css/commands.ts';
 import { ConsumerRunningError } from '../errors.ts';
+import { ConsumerControl, type Delivery } from '../operator/consumer-control.ts';
+import { commandOverNats } from '../operator/nats-control.ts';
+import { connectTo, type NatsTarget } from '../operator/nats-target.ts';
 import { type Command, defineCommand, type ParsedCommand, parseCount, parseOnePositional, UsageError } from './command.ts';
-import { ConsumerControl, type Delivery } from './control.ts';
 import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, FLAGS, type Flag, type Flags, NATS_AUTH_FLAGS } from './flags.ts';
-import { commandOverNats } from './nats-control.ts';
-import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
+import { parseNatsInsteadOfDb } from './nats-target.ts';
 import { waitingLine } from './progress.ts';
 
 /** How every control command reaches a consumer, for their help texts. */

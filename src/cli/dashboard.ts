@@ -1,11 +1,12 @@
 import { fileSource } from '../dashboard/file-source.ts';
-import { DEFAULT_DASHBOARD_PORT } from '../dashboard/index.ts';
 import { natsSource } from '../dashboard/nats-source.ts';
+import { DEFAULT_DASHBOARD_PORT } from '../dashboard/serve-dashboard.ts';
 import { serveSource } from '../dashboard/server.ts';
 import type { DashboardSource } from '../dashboard/source.ts';
+import { connectTo } from '../operator/nats-target.ts';
 import { defineCommand, parseCount, UsageError } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
-import { connectTo, parseNatsInsteadOfDb } from './nats-target.ts';
+import { parseNatsInsteadOfDb } from './nats-target.ts';
 import { loadDefinition } from './system-module.ts';
 
 export const dashboardCommand = defineCommand({

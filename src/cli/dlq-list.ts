@@ -1,13 +1,14 @@
 import type { DeadLetterStatus } from '../css/consumer-store.ts';
 import { UnknownComponentError } from '../errors.ts';
-import { NatsLogAccess } from '../nats/log-client.ts';
-import { askWorker } from '../nats/worker-control.ts';
+import { leaseHolder } from '../operator/nats-control.ts';
+import { connectTo, type NatsTarget } from '../operator/nats-target.ts';
+import { type DeadLetterState, StoreReader } from '../operator/store-reader.ts';
+import { askWorker } from '../operator/worker-control.ts';
+import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { defineCommand, UsageError } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { deadLetterJson, formatTable, isoTime } from './format.ts';
-import { type DeadLetterState, StoreReader } from './inspect.ts';
-import { leaseHolder } from './nats-control.ts';
-import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
+import { parseNatsInsteadOfDb } from './nats-target.ts';
 
 const STATUSES: readonly DeadLetterStatus[] = ['parked', 'blocking', 'retried', 'skipped'];
 

@@ -1,8 +1,8 @@
 import { OutcomePendingError, RetryFailedError } from '../errors.ts';
+import type { ConsumerControl } from '../operator/consumer-control.ts';
+import type { DeadLetterState } from '../operator/store-reader.ts';
 import { UsageError } from './command.ts';
-import type { ConsumerControl } from './control.ts';
 import { COMPONENT_FLAG, DELIVERY_HELP, defineControlCommand, parseLetterId } from './control-command.ts';
-import type { DeadLetterState } from './inspect.ts';
 
 export const dlqRetryCommand = defineControlCommand({
   name: 'dlq retry',

@@ -1,9 +1,9 @@
 import { UnknownDeadLetterError } from '../errors.ts';
+import { type DeadLetterState, StoreReader } from '../operator/store-reader.ts';
 import { defineCommand } from './command.ts';
 import { parseLetterId } from './control-command.ts';
 import { DEFAULT_DB, FLAGS } from './flags.ts';
 import { deadLetterJson, isoTime } from './format.ts';
-import { type DeadLetterState, StoreReader } from './inspect.ts';
 
 export const dlqShowCommand = defineCommand({
   name: 'dlq show',

@@ -2,12 +2,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import type { Envelope } from '../envelope.ts';
 import { SupervisorUnreachableError } from '../errors.ts';
-import { NatsLogAccess } from '../nats/log-client.ts';
+import { connectTo, type NatsTarget } from '../operator/nats-target.ts';
+import { type EventPage, StoreReader } from '../operator/store-reader.ts';
+import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { defineCommand, parseCount, parsePatterns } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
-import { type EventPage, StoreReader } from './inspect.ts';
-import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
+import { parseNatsInsteadOfDb } from './nats-target.ts';
 
 /** How often `--follow` looks for new rows. */
 const POLL_MS = 200;

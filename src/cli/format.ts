@@ -1,4 +1,4 @@
-import type { DeadLetterState } from './inspect.ts';
+import type { DeadLetterState } from '../operator/store-reader.ts';
 
 /** A column of a text table; numbers read best right-aligned. */
 export interface Column {

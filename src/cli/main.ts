@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type CommandEntry, isGroup, isRecqError, runCommandLine, summaryRows, UsageError, usageLines } from './command.ts';
+import { isRecqError } from '../errors.ts';
+import { type CommandEntry, isGroup, runCommandLine, summaryRows, UsageError, usageLines } from './command.ts';
 import { completionCommand } from './completion.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { dlqCommand } from './dlq.ts';

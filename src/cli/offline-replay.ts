@@ -7,8 +7,8 @@ import { openDatabase } from '../db.ts';
 import { ConsumerRunningError, LeaseHeldError } from '../errors.ts';
 import { consumerResource } from '../lease.ts';
 import { ownerIsGone, processOwner } from '../owner.ts';
+import { LeaseTable } from '../sss/lease-table.ts';
 import { hasTable } from '../sss/tables/sqlite-master.ts';
-import { LeaseTable } from '../supervisor/leases.ts';
 
 /** How long the CLI holds a consumer's lease while it resets the consumer: far longer than the reset takes. */
 const RESET_LEASE_MS = 30_000;

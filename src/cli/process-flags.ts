@@ -1,6 +1,6 @@
 import { cliInspector } from '../inspect/local-inspector.ts';
-import { consoleLogger, LOG_LEVELS, type LogLevel } from '../logger.ts';
-import type { SystemOptions } from '../system-options.ts';
+import { consoleLogger, LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
+import type { SystemOptions } from '../system/system-options.ts';
 import { parseCount, UsageError } from './command.ts';
 import type { Flags } from './flags.ts';
 

@@ -1,13 +1,14 @@
 import type { AppendResult } from '../envelope.ts';
 import { LogInUseError } from '../errors.ts';
-import { silentLogger } from '../logger.ts';
-import { NatsLogAccess } from '../nats/log-client.ts';
+import { silentLogger } from '../logging/logger.ts';
+import { connectTo } from '../operator/nats-target.ts';
+import { StoreReader } from '../operator/store-reader.ts';
 import { ownerIsGone } from '../owner.ts';
-import { createSystem } from '../system.ts';
+import { NatsLogAccess } from '../sss/nats/log-client.ts';
+import { createSystem } from '../system/system.ts';
 import { defineCommand, UsageError } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
-import { StoreReader } from './inspect.ts';
-import { connectTo, parseNatsInsteadOfDb } from './nats-target.ts';
+import { parseNatsInsteadOfDb } from './nats-target.ts';
 
 export const publishCommand = defineCommand({
   name: 'publish',

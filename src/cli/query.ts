@@ -1,12 +1,13 @@
+import type { ActorView } from '../actor/actor-view.ts';
 import { UnknownKeyError } from '../errors.ts';
-import type { ActorView } from '../host/actor-view.ts';
-import { NatsLogAccess } from '../nats/log-client.ts';
-import { askWorker } from '../nats/worker-control.ts';
+import { ConsumerControl } from '../operator/consumer-control.ts';
+import { leaseHolder } from '../operator/nats-control.ts';
+import { connectTo } from '../operator/nats-target.ts';
+import { askWorker } from '../operator/worker-control.ts';
+import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { defineCommand, UsageError } from './command.ts';
-import { ConsumerControl } from './control.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
-import { leaseHolder } from './nats-control.ts';
-import { connectTo, parseNatsInsteadOfDb } from './nats-target.ts';
+import { parseNatsInsteadOfDb } from './nats-target.ts';
 
 export const queryCommand = defineCommand({
   name: 'query',

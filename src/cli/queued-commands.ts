@@ -1,10 +1,10 @@
 import { CommandQueue } from '../css/commands.ts';
 import { openDatabase } from '../db.ts';
 import { CommandDoneError, DatabaseError, UnknownCommandError } from '../errors.ts';
+import { StoreReader } from '../operator/store-reader.ts';
 import { type Command, defineCommand, parseOnePositional, UsageError } from './command.ts';
 import { DEFAULT_DB, FLAGS } from './flags.ts';
 import { formatTable, isoTime } from './format.ts';
-import { StoreReader } from './inspect.ts';
 
 /** Age as people read it: 42 s, 7 min, 3 h, 2 d. */
 function age(ms: number): string {

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidCommandError } from '../errors.ts';
+import type { ConsumerControl } from '../operator/consumer-control.ts';
 import { UsageError } from './command.ts';
-import type { ConsumerControl } from './control.ts';
 import { DELIVERY_HELP, defineControlCommand, parseComponent } from './control-command.ts';
 import { replayOffline } from './offline-replay.ts';
 import { ProgressBar } from './progress.ts';

@@ -1,7 +1,7 @@
 import { StoppedOnItsOwnError } from '../errors.ts';
-import type { System } from '../system.ts';
+import { explainConnectFailure, type NatsTarget } from '../operator/nats-target.ts';
+import type { System } from '../system/system.ts';
 import { showCatchUp } from './catch-up.ts';
-import { explainConnectFailure, type NatsTarget } from './nats-target.ts';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 

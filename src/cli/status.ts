@@ -1,9 +1,11 @@
-import { type ClusterStatus, formatClusterStatus, readClusterStatus, WORKER_REPLY_WINDOW_MS } from './cluster-status.ts';
+import { type ClusterStatus, readClusterStatus, WORKER_REPLY_WINDOW_MS } from '../operator/cluster-status.ts';
+import { connectTo, type NatsTarget } from '../operator/nats-target.ts';
+import { type LeaseState, StoreReader, type StoreStatus } from '../operator/store-reader.ts';
+import { formatClusterStatus } from './cluster-status-text.ts';
 import { defineCommand } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { formatTable, isoTime } from './format.ts';
-import { type LeaseState, StoreReader, type StoreStatus } from './inspect.ts';
-import { connectTo, type NatsTarget, parseNatsInsteadOfDb } from './nats-target.ts';
+import { parseNatsInsteadOfDb } from './nats-target.ts';
 
 export const statusCommand = defineCommand({
   name: 'status',

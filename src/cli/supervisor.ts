@@ -1,4 +1,4 @@
-import { startSupervisor } from '../system.ts';
+import { startSupervisor } from '../system/system.ts';
 import { defineCommand, parseCount, UsageError } from './command.ts';
 import { FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { requireNatsTarget } from './nats-target.ts';

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defineSystem, type SystemDefinition } from '../define-system.ts';
-import { InvalidOptionError, InvalidSystemModuleError, ModuleLoadError, ModuleNotFoundError, RecqError } from '../errors.ts';
-import { isRecqError } from './command.ts';
+import { InvalidOptionError, InvalidSystemModuleError, isRecqError, ModuleLoadError, ModuleNotFoundError, RecqError } from '../errors.ts';
+import { defineSystem, type SystemDefinition } from '../system/define-system.ts';
 import { enableTypeScript, isTypeScript } from './typescript-loader.ts';
 
 /**

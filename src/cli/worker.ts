@@ -1,6 +1,6 @@
-import { type SystemDefinition, startersOf } from '../define-system.ts';
+import type { Component } from '../component/component.ts';
 import { NoComponentsError } from '../errors.ts';
-import type { Component } from '../host/component.ts';
+import { type SystemDefinition, startersOf } from '../system/define-system.ts';
 import { defineCommand, parseOnePositional, UsageError } from './command.ts';
 import { FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { requireNatsTarget } from './nats-target.ts';

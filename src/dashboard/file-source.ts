@@ -1,8 +1,8 @@
-import { ConsumerControl, type Delivery } from '../cli/control.ts';
-import { StoreReader } from '../cli/inspect.ts';
+import type { Component } from '../component/component.ts';
 import { UnknownComponentError, UnknownKeyError } from '../errors.ts';
-import type { Component } from '../host/component.ts';
 import { consumerResource } from '../lease.ts';
+import { ConsumerControl, type Delivery } from '../operator/consumer-control.ts';
+import { StoreReader } from '../operator/store-reader.ts';
 import { chartOf } from './chart.ts';
 import { effectsOf, eventOf, historyOf, letterOf, timersOf } from './records.ts';
 import { type DashboardSource, HISTORY_WINDOW } from './source.ts';

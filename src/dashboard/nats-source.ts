@@ -1,12 +1,12 @@
 import type { NatsConnection } from 'nats';
-import { readClusterStatus } from '../cli/cluster-status.ts';
-import { commandOverNats, leaseHolder } from '../cli/nats-control.ts';
-import type { NatsTarget } from '../cli/nats-target.ts';
+import type { Component } from '../component/component.ts';
 import type { ConsumerCommandName } from '../css/commands.ts';
 import { DashboardRequestError } from '../errors.ts';
-import type { Component } from '../host/component.ts';
-import { NatsLogAccess } from '../nats/log-client.ts';
-import { askWorker } from '../nats/worker-control.ts';
+import { readClusterStatus } from '../operator/cluster-status.ts';
+import { commandOverNats, leaseHolder } from '../operator/nats-control.ts';
+import type { NatsTarget } from '../operator/nats-target.ts';
+import { askWorker } from '../operator/worker-control.ts';
+import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { chartOf } from './chart.ts';
 import { eventOf, historyOf, letterOf } from './records.ts';
 import { type DashboardSource, HISTORY_WINDOW } from './source.ts';

@@ -1,6 +1,6 @@
+import type { StoredTimer } from '../actor/durable-timers.ts';
 import type { DeadLetter, JournalEntry } from '../css/records.ts';
 import type { Envelope } from '../envelope.ts';
-import type { StoredTimer } from '../host/durable-timers.ts';
 import { compilePatterns } from '../topic.ts';
 import { HISTORY_LIMIT } from './source.ts';
 import type { DashboardDeadLetter, DashboardEffect, DashboardEvent, DashboardTimer } from './wire.ts';

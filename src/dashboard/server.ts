@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DashboardRequestError, RecqError } from '../errors.ts';
+import { RequestGuard } from '../http/request-guard.ts';
 import { type FeedClient, LiveFeed } from './live-feed.ts';
 import { loadPageAssets, type PageAssets } from './page-assets.ts';
-import { RequestGuard } from './request-guard.ts';
 import type { DashboardSource } from './source.ts';
-import type { StreamMessage } from './wire.ts';
+import { type StreamMessage, WRITE_HEADER } from './wire.ts';
 
 export interface DashboardServerOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -37,7 +37,7 @@ const KEEPALIVE_MS = 15_000;
  */
 export async function serveSource(source: DashboardSource, options: DashboardServerOptions): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
-  const guard = new RequestGuard(host, options.token);
+  const guard = new RequestGuard(host, options.token, WRITE_HEADER);
   const assets = options.assets ?? loadPageAssets();
   const feed = new LiveFeed(source, { intervalMs: options.intervalMs ?? 500 });
   const streams = new Set<ServerResponse>();

@@ -1,8 +1,8 @@
-import type { StoreReader } from '../cli/inspect.ts';
+import type { Component } from '../component/component.ts';
 import type { StoredSnapshot } from '../css/records.ts';
 import { InvalidCommandError, UnknownComponentError } from '../errors.ts';
-import type { Component } from '../host/component.ts';
-import type { System } from '../system.ts';
+import type { StoreReader } from '../operator/store-reader.ts';
+import type { System } from '../system/system.ts';
 import { chartOf } from './chart.ts';
 import { effectsOf, eventOf, historyOf, letterOf, timersOf } from './records.ts';
 import { type DashboardSource, HISTORY_WINDOW } from './source.ts';

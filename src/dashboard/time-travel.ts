@@ -1,9 +1,9 @@
+import { ActorCell, type CellOwner } from '../actor/actor-cell.ts';
 import type { Clock } from '../clock.ts';
+import type { Component } from '../component/component.ts';
 import type { JournalEntry } from '../css/records.ts';
 import type { Envelope } from '../envelope.ts';
 import { DashboardRequestError } from '../errors.ts';
-import { ActorCell, type CellOwner } from '../host/actor-cell.ts';
-import type { Component } from '../host/component.ts';
 import { deliveryOrder, effectOf, eventOf, invokeSources } from './records.ts';
 import { HISTORY_LIMIT } from './source.ts';
 import type { DashboardReplay, DashboardStep } from './wire.ts';

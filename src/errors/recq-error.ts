@@ -107,3 +107,15 @@ export const wireText = (value: unknown): string => (typeof value === 'string' ?
 
 /** A wire field as a number; a missing one is NaN, so the rebuilt error still says what it can. */
 export const wireNumber = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
+
+/**
+ * A system module may import recq from its built package while the CLI runs from source, so
+ * a `RecqError` from the module can be another copy of the class: recognise it by name too.
+ */
+export function isRecqError(error: unknown): error is RecqError {
+  if (error instanceof RecqError) return true;
+  for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === 'RecqError') return true;
+  }
+  return false;
+}

@@ -1,10 +1,10 @@
+import type { ActorTable } from '../actor/actor-table.ts';
 import type { Clock } from '../clock.ts';
+import type { CheckpointPolicy } from '../component/component.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
 import { NotRegisteredError, RecqError, StaleEpochError, StorageError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { ConsumerProbe } from '../metrics/probe.ts';
-import type { ActorTable } from './actor-table.ts';
-import type { CheckpointPolicy } from './component.ts';
 import type { ConsumerLease } from './consumer-lease.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';
 import type { ConsumerPosition } from './position.ts';

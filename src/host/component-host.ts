@@ -1,19 +1,19 @@
 import type { BatchOutcome, HostCommand, HostSignal, HostView, HostWork, Restored } from '../../actors/host.machine.ts';
+import type { ActorCell, CellOwner } from '../actor/actor-cell.ts';
+import type { ActorTable } from '../actor/actor-table.ts';
+import { type ActorView, queryActor } from '../actor/actor-view.ts';
+import type { PendingTimer } from '../actor/durable-timers.ts';
+import type { Component } from '../component/component.ts';
 import type { DeadLetter, HostState } from '../css/consumer-store.ts';
 import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError, SupervisorUnreachableError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
-import type { LogFields } from '../logger.ts';
 import { eventFields } from '../logging/event-fields.ts';
+import type { LogFields } from '../logging/logger.ts';
 import type { Delivery } from '../transport/transport.ts';
-import type { ActorCell, CellOwner } from './actor-cell.ts';
-import type { ActorTable } from './actor-table.ts';
-import { type ActorView, queryActor } from './actor-view.ts';
 import type { Checkpoint } from './checkpoint.ts';
-import type { Component } from './component.ts';
 import type { ConsumerLease } from './consumer-lease.ts';
 import { openConsumerRecord } from './consumer-record.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';
-import type { PendingTimer } from './durable-timers.ts';
 import type { EventApplier } from './event-applier.ts';
 import type { FailureTracker } from './failures.ts';
 import type { HostOptions } from './host-options.ts';
@@ -24,7 +24,7 @@ import type { PassivationSweep } from './passivation-sweep.ts';
 import { type ConsumerPosition, DONE } from './position.ts';
 import { type CommandedConsumer, runQueuedCommands } from './queued-commands.ts';
 
-export type { ActorView } from './actor-view.ts';
+export type { ActorView } from '../actor/actor-view.ts';
 export type { HostOptions } from './host-options.ts';
 
 const NOT_ATTACHED: HostView<DeadLetter> = Object.freeze({ paused: false, blockedOn: undefined, replaying: false });

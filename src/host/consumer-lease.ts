@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { LeaseHeldError, RecqError, StaleEpochError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { LogAccess, Registration } from '../sss/log-access.ts';
 
 export interface ConsumerLeaseOptions {

@@ -1,7 +1,7 @@
+import type { Component } from '../component/component.ts';
+import { readsAsIs } from '../component/logic-version.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
 import { VersionMismatchError } from '../errors.ts';
-import type { Component } from './component.ts';
-import { readsAsIs } from './logic-version.ts';
 
 /**
  * Opens (or creates) the consumer's CSS record for `component` and adopts its version and

@@ -1,7 +1,7 @@
+import { type RetryPolicy, retryDelay } from '../component/retry-policy.ts';
 import type { DeadLetter } from '../css/consumer-store.ts';
 import type { Envelope } from '../envelope.ts';
 import { type ConsumerProbe, silentProbe } from '../metrics/probe.ts';
-import { type RetryPolicy, retryDelay } from './retry-policy.ts';
 
 /** What to do about a failed attempt. */
 export type FailureVerdict = { action: 'retry'; delayMs: number; attempts: number } | { action: 'park' | 'block'; letter: DeadLetter };

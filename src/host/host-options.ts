@@ -1,15 +1,15 @@
 import type { Clock } from '../clock.ts';
+import type { CheckpointPolicy, Component } from '../component/component.ts';
+import type { RetryPolicy } from '../component/retry-policy.ts';
 import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
 import type { InspectionListener } from '../inspect/inspect-option.ts';
 import type { Lease } from '../lease.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ConsumerProbe } from '../metrics/probe.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import type { Transport } from '../transport/transport.ts';
-import type { CheckpointPolicy, Component } from './component.ts';
 import type { Relay } from './relay.ts';
-import type { RetryPolicy } from './retry-policy.ts';
 
 /** Everything a `ComponentHost` is built from: its component and consumer, the stores and log it uses, and its policies. */
 export interface HostOptions {

@@ -1,7 +1,7 @@
 import type { HostSignal } from '../../actors/host.machine.ts';
+import type { CellOwner } from '../actor/actor-cell.ts';
+import { ActorTable } from '../actor/actor-table.ts';
 import type { StaleEpochError } from '../errors.ts';
-import type { CellOwner } from './actor-cell.ts';
-import { ActorTable } from './actor-table.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { ConsumerLease } from './consumer-lease.ts';
 import { DeadLetterBook } from './dead-letter-book.ts';

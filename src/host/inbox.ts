@@ -1,5 +1,5 @@
+import type { PendingTimer } from '../actor/durable-timers.ts';
 import type { Envelope } from '../envelope.ts';
-import type { PendingTimer } from './durable-timers.ts';
 
 /** Work waiting for a host, applied strictly in arrival order. */
 export type InboxItem =

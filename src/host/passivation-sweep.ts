@@ -1,5 +1,5 @@
+import type { ActorTable } from '../actor/actor-table.ts';
 import type { Clock } from '../clock.ts';
-import type { ActorTable } from './actor-table.ts';
 
 /**
  * The timer that passivates a keyed component's idle actors: armed while any are in memory,

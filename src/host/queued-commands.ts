@@ -1,7 +1,7 @@
 import type { CommandQueue, CommandResult, ConsumerCommand } from '../css/commands.ts';
 import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
 import { InvalidCommandError, StorageError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { replayOutcome } from './replay-before-restore.ts';
 
 /** What a consumer under operator command offers: the System API's controls, and where it stands. */

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Outbox } from '../css/outbox.ts';
 import { StaleEpochError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 
 export interface RelayOptions {

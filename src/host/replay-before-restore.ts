@@ -3,7 +3,7 @@ import type { CommandQueue, ConsumerCommand } from '../css/commands.ts';
 import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
 import { LeaseHeldError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 
 export interface ReplayBeforeRestoreOptions {

@@ -1,6 +1,6 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import { InvalidOptionError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 /** An XState inspection observer: a function, or an observer with `next`. */
 export type InspectionObserver = ((event: InspectionEvent) => void) | Partial<Observer<InspectionEvent>>;

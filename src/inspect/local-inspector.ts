@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import safeStableStringify from 'safe-stable-stringify';
 import type { InspectionEvent, Observer } from 'xstate';
-import { RequestGuard } from '../dashboard/request-guard.ts';
 import { InvalidOptionError } from '../errors.ts';
+import { RequestGuard } from '../http/request-guard.ts';
 import { inspectorPage } from './inspector-page.ts';
 
 /** The port `recq ... --inspect` serves its inspector on. */

@@ -2,14 +2,33 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Envelope } from '../envelope.ts';
 import { consumerResource } from '../lease.ts';
 import type { RouteState } from '../sss/log-access.ts';
-import type { SystemStatus } from '../system-status.ts';
+
+/** One consumer as the gauges read it (a `ConsumerStatus` of `system.status()`). */
+export interface ConsumerReading {
+  consumer: string;
+  hostState: string;
+  offset: number;
+  committedOffset: number;
+  lag: number;
+  activeActors: number;
+  storedActors: number;
+  deadLetters: number;
+}
+
+/** The system as the gauges read it (what `system.status()` returns). */
+export interface StatusReading {
+  supervisor: string | undefined;
+  runner: string | undefined;
+  head: number;
+  consumers: readonly ConsumerReading[];
+}
 
 /** What the gauges read at scrape time: what `system.status()` and `system.routes()` know, and a few counts from the files. */
 export interface MetricsSource {
   /** This process's name in leases. */
   owner: string;
   now(): number;
-  status(): Promise<SystemStatus>;
+  status(): Promise<StatusReading>;
   routes(): Promise<RouteState>;
   /** The first event after `offset` that `consumer` subscribes to: the oldest it has not applied. */
   firstAfter(consumer: string, offset: number): Promise<Envelope | undefined>;
@@ -20,7 +39,7 @@ export interface MetricsSource {
 }
 
 interface Reading {
-  status: SystemStatus;
+  status: StatusReading;
   routes: RouteState;
   lagSeconds: Map<string, number>;
   timers: Map<string, number>;
@@ -54,7 +73,7 @@ export function registerStateGauges(registry: Registry, source: MetricsSource): 
       },
     });
   };
-  const perConsumer = (name: string, help: string, value: (consumer: SystemStatus['consumers'][number], reading: Reading) => number | undefined) =>
+  const perConsumer = (name: string, help: string, value: (consumer: ConsumerReading, reading: Reading) => number | undefined) =>
     gauge(name, help, ['consumer'], (metric, reading) => {
       for (const consumer of reading.status.consumers) {
         const v = value(consumer, reading);

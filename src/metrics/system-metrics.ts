@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { Component } from '../host/component.ts';
+import type { Component } from '../component/component.ts';
 import type { ResolvedMetricsOptions } from './metrics-options.ts';
 import { MetricsRecorder } from './recorder.ts';
 import { type MetricsServer, serveMetrics } from './server.ts';

@@ -1,6 +1,6 @@
 import { type ConnectionOptions, connect, DebugEvents, ErrorCode, Events, type NatsConnection, type Status } from 'nats';
 import { NatsConnectError } from '../errors.ts';
-import { consoleLogger, type Logger } from '../logger.ts';
+import { consoleLogger, type Logger } from '../logging/logger.ts';
 import { authOptions, type NatsCredentials, withEnvCredentials } from './credentials.ts';
 
 /**

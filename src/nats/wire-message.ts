@@ -2,7 +2,7 @@ import type { Envelope, StoredEvent } from '../envelope.ts';
 import { MalformedMessageError, RecqError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import { assertPattern, assertTopic } from '../topic.ts';
-import { storedTraceContext, type TraceContext, traceContextProblem } from '../tracing/trace-context.ts';
+import { storedTraceContext, type TraceContext, traceContextProblem } from '../trace-context.ts';
 
 /** The header every recq message carries, naming the wire format it was encoded with. */
 export const WIRE_HEADER = 'Recq-Wire';

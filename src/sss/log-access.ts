@@ -1,7 +1,7 @@
 import type { AppendInput, AppendResult, Envelope } from '../envelope.ts';
 import type { Lease } from '../lease.ts';
 import type { ReadQuery } from './event-log.ts';
-import type { SupervisorRecord } from './tables/supervisor.ts';
+import type { SupervisorRecord } from './tables/supervisor-state.ts';
 
 /** What a host gets back when it registers a consumer with the supervisor. */
 export interface Registration {

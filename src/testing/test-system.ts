@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { SimulatedClock } from '../clock.ts';
 import type { AppendInput, AppendResult, Envelope, EventObject } from '../envelope.ts';
 import type { ActorView } from '../host/component-host.ts';
-import { createSystem, type PublishOptions, type System, type SystemOptions } from '../system.ts';
+import { createSystem, type PublishOptions, type System, type SystemOptions } from '../system/system.ts';
 import { causedBy } from './caused-by.ts';
 import { tempDirectory } from './temp-files.ts';
 

@@ -1,7 +1,7 @@
 import { type Context, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import type { PreparedAppend } from '../envelope.ts';
+import type { TraceContext } from '../trace-context.ts';
 import { ATTR, messagingAttributes, traceContextOf, tracer, tracingEnabled } from './spans.ts';
-import type { TraceContext } from './trace-context.ts';
 
 /**
  * Records that an actor emitted `emitted`: a PRODUCER span `emit <topic>` (`messaging.operation.type`

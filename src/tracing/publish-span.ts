@@ -1,7 +1,7 @@
 import { context, type Span, SpanKind } from '@opentelemetry/api';
 import type { AppendInput, AppendResult, EventObject } from '../envelope.ts';
+import { type TraceContext, traceContextProblem } from '../trace-context.ts';
 import { ATTR, contextOf, messagingAttributes, recordFailure, traceContextOf, tracer, tracingEnabled } from './spans.ts';
-import { type TraceContext, traceContextProblem } from './trace-context.ts';
 
 /**
  * Publishes `inputs` through `append` inside one PRODUCER span per event, `publish <topic>`

@@ -11,7 +11,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { TraceContext } from './trace-context.ts';
+import type { TraceContext } from '../trace-context.ts';
 
 /** The instrumentation scope of recq's spans. */
 export const TRACER_NAME = 'recq';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClusterStatus } from '../../src/cli/cluster-status.ts';
 import type { Envelope } from '../../src/envelope.ts';
+import type { ClusterStatus } from '../../src/operator/cluster-status.ts';
 import { jsonLogLine } from '../logging/json-log-line.ts';
 import { type Child, useChildren } from '../support/child-process.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreStatus } from '../../src/cli/inspect.ts';
+import type { StoreStatus } from '../../src/operator/store-reader.ts';
 import { useChildren } from '../support/child-process.ts';
 import { createWorkspace, PUBLISH_THREE, recq, recqCommand, systemModule, type Workspace } from './recq-process.ts';
 

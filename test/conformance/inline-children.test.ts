@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AnyActorRef, assign, createMachine, fromPromise, spawnChild } from 'xstate';
 import { defineComponent, InlineSpawnError, silentLogger } from '../../src/index.ts';
-import { closeTestSystems, testSystem } from '../../src/testing/index.ts';
+import { closeTestSystems, testSystem } from '../../src/public/testing.ts';
 
 const counter = createMachine({ context: { n: 0 }, on: { inc: { actions: assign({ n: ({ context }) => context.n + 1 }) } } });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SimulatedClock } from '../../src/clock.ts';
 import { defineComponent, silentLogger } from '../../src/index.ts';
-import { type TestSystem, testSystem } from '../../src/testing/index.ts';
+import { type TestSystem, testSystem } from '../../src/public/testing.ts';
 import type { ConformanceCase, Outcome } from './conformance-case.ts';
 import { settleTurns } from './settle-turns.ts';
 

@@ -1,12 +1,13 @@
 import type { NatsConnection } from 'nats';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTo, parseNatsTarget } from '../../src/cli/nats-target.ts';
-import { type Dashboard, natsSource, serveSource } from '../../src/dashboard/index.ts';
+import { parseNatsTarget } from '../../src/cli/nats-target.ts';
 import { buildPage } from '../../src/dashboard/page/build.ts';
 import { loadPageAssets } from '../../src/dashboard/page-assets.ts';
 import { type System, silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
-import { askWorker } from '../../src/nats/worker-control.ts';
+import { connectTo } from '../../src/operator/nats-target.ts';
+import { askWorker } from '../../src/operator/worker-control.ts';
+import { type Dashboard, natsSource, serveSource } from '../../src/public/dashboard.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { TempDir } from '../support/temp-dir.ts';
 import { untilView } from '../support/until-view.ts';

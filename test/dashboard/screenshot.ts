@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DocumentEvent } from '../../examples/statechart/document.machine.ts';
 import { documents } from '../../examples/statechart/run.ts';
-import { serveDashboard } from '../../src/dashboard/index.ts';
 import { buildPage } from '../../src/dashboard/page/build.ts';
 import { loadPageAssets } from '../../src/dashboard/page-assets.ts';
+import { serveDashboard } from '../../src/dashboard/serve-dashboard.ts';
 import { createSystem, defineComponent, silentLogger } from '../../src/index.ts';
 import { launchChromium, until } from './browser.ts';
 

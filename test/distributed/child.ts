@@ -6,7 +6,7 @@
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type Logger, RecqError, type System } from '../../src/index.ts';
-import { type ConnectionEvent, connectNats, watchConnection } from '../../src/nats/index.ts';
+import { type ConnectionEvent, connectNats, watchConnection } from '../../src/public/nats.ts';
 import type { NodeConfig, WireFailure } from './protocol.ts';
 
 /**

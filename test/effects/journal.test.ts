@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AnyActorRef, assign, emit, fromPromise, setup } from 'xstate';
-import { idempotencyKey } from '../../src/host/idempotency-key.ts';
+import { idempotencyKey } from '../../src/actor/idempotency-key.ts';
 import { defineComponent, silentLogger } from '../../src/index.ts';
-import { closeTestSystems, type TestSystem, testSystem } from '../../src/testing/index.ts';
+import { closeTestSystems, type TestSystem, testSystem } from '../../src/public/testing.ts';
 import { untilActor } from './until-actor.ts';
 
 /** A stand-in for a paid service: counts its calls, by idempotency key, and answers when told to. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { assign, emit, fromPromise, setup } from 'xstate';
 import { defineComponent, silentLogger } from '../../src/index.ts';
-import { closeTestSystems, type TestSystem, testSystem } from '../../src/testing/index.ts';
+import { closeTestSystems, type TestSystem, testSystem } from '../../src/public/testing.ts';
 import { untilActor } from './until-actor.ts';
 
 const TIMEOUT_MS = 60_000;

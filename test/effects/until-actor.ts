@@ -1,5 +1,5 @@
 import type { ActorView } from '../../src/host/component-host.ts';
-import type { TestSystem } from '../../src/testing/index.ts';
+import type { TestSystem } from '../../src/public/testing.ts';
 
 /** How many turns of the event loop an invoked child may take to settle and be applied. */
 const TURNS = 500;

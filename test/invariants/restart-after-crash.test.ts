@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { StoreReader } from '../../src/cli/inspect.ts';
 import { createSystem, LeaseHeldError } from '../../src/index.ts';
+import { StoreReader } from '../../src/operator/store-reader.ts';
 import { useChildren } from '../support/child-process.ts';
 import { listeningLogger } from '../support/listening-logger.ts';
 import { useScratch } from '../support/scratch.ts';

@@ -14,10 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import type { PreparedAppend } from '../../src/envelope.ts';
 import { NotLeadingError } from '../../src/errors.ts';
-import { StreamIndex } from '../../src/jetstream/stream-index.ts';
-import { decodeRecord, encodeEpochBody, epochMsgId, recordHeaders, type StreamRecord } from '../../src/jetstream/stream-record.ts';
-import { ensureLogStream } from '../../src/jetstream/stream-setup.ts';
-import { StreamWriter } from '../../src/jetstream/stream-writer.ts';
+import { StreamIndex } from '../../src/sss/jetstream/stream-index.ts';
+import { decodeRecord, encodeEpochBody, epochMsgId, recordHeaders, type StreamRecord } from '../../src/sss/jetstream/stream-record.ts';
+import { ensureLogStream } from '../../src/sss/jetstream/stream-setup.ts';
+import { StreamWriter } from '../../src/sss/jetstream/stream-writer.ts';
 import { type NatsCluster, startNatsCluster } from '../support/nats-cluster.ts';
 
 const PLACE = { stream: 'pipe_sss', subject: 'pipe.log', bucket: 'pipe_supervisors', replicas: 3, livenessTtlMs: 1500, ackTimeoutMs: 5000 };

@@ -4,7 +4,7 @@
  * what status shows of the leader, the standbys, the epoch and the stream's replicas.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterStatus } from '../../src/cli/cluster-status.ts';
+import type { ClusterStatus } from '../../src/operator/cluster-status.ts';
 import { recq, recqCommand } from '../cli/recq-process.ts';
 import { type Child, useChildren, WAIT_MS } from '../support/child-process.ts';
 import { type NatsCluster, startNatsCluster } from '../support/nats-cluster.ts';

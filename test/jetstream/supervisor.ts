@@ -5,7 +5,7 @@
  * arrives as log lines.
  */
 import { type ReadQuery, startSupervisor } from '../../src/index.ts';
-import { connectNats, watchConnection } from '../../src/nats/index.ts';
+import { connectNats, watchConnection } from '../../src/public/nats.ts';
 import { emit, lineLogger, readConfig, run, serve } from '../distributed/child.ts';
 import type { StreamSupervisorConfig } from './stream-cluster.ts';
 

@@ -14,14 +14,14 @@ import {
   SupervisorUnreachableError,
 } from '../../src/errors.ts';
 import { connectNats } from '../../src/nats/connection.ts';
-import { NatsLogAccess } from '../../src/nats/log-client.ts';
-import { LogService } from '../../src/nats/log-server.ts';
 import type { SssOp } from '../../src/nats/subjects.ts';
-import { NatsTransport } from '../../src/nats/transport.ts';
-import { decodeReply } from '../../src/nats/wire-reply.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
-import { LeaseTable } from '../../src/supervisor/leases.ts';
-import { Router } from '../../src/supervisor/router.ts';
+import { LeaseTable } from '../../src/sss/lease-table.ts';
+import { NatsLogAccess } from '../../src/sss/nats/log-client.ts';
+import { LogService } from '../../src/sss/nats/log-service.ts';
+import { decodeReply } from '../../src/sss/nats/wire-reply.ts';
+import { Router } from '../../src/sss/router.ts';
+import { NatsTransport } from '../../src/transport/nats-transport.ts';
 import type { Delivery } from '../../src/transport/transport.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { useScratch } from '../support/scratch.ts';

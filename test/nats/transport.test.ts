@@ -2,7 +2,7 @@ import { headers, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/envelope.ts';
 import { connectNats } from '../../src/nats/connection.ts';
-import { NatsTransport } from '../../src/nats/transport.ts';
+import { NatsTransport } from '../../src/transport/nats-transport.ts';
 import type { Delivery } from '../../src/transport/transport.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { Inbox } from './inbox.ts';

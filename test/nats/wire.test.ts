@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/envelope.ts';
 import { InvalidTopicError, LeaseHeldError, MalformedMessageError, PayloadTooLargeError, RecqError, StaleEpochError } from '../../src/errors.ts';
 import { subjectsFor } from '../../src/nats/subjects.ts';
-import { decodeDeliveries, encodeDeliveries } from '../../src/nats/wire-delivery.ts';
 import { errorFromWire, errorToWire } from '../../src/nats/wire-error.ts';
 import type { HeaderReader } from '../../src/nats/wire-message.ts';
-import { decodeReply, encodeErrorReply, encodeOkReply } from '../../src/nats/wire-reply.ts';
-import { decodeRequest } from '../../src/nats/wire-request.ts';
+import { decodeReply, encodeErrorReply, encodeOkReply } from '../../src/sss/nats/wire-reply.ts';
+import { decodeRequest } from '../../src/sss/nats/wire-request.ts';
+import { decodeDeliveries, encodeDeliveries } from '../../src/transport/wire-delivery.ts';
 
 const wire: HeaderReader = { get: (name) => (name === 'Recq-Wire' ? '1' : '') };
 const envelope: Envelope = { seq: 3, id: 'e-3', topic: 'orders.placed', time: 5, event: { type: 'order.placed', total: 2 }, key: 'o-1' };

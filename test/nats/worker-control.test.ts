@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/css/records.ts';
-import { fitLetters, MAX_LISTED_LETTERS } from '../../src/nats/worker-control.ts';
+import { fitLetters, MAX_LISTED_LETTERS } from '../../src/operator/worker-control.ts';
 
 function letter(id: number, error = 'card declined'): DeadLetter {
   return {

@@ -1,6 +1,6 @@
 import { assign, emit, setup } from 'xstate';
 import { type Component, type Delivery, defineComponent, type EventMeta, PermanentError } from '../../src/index.ts';
-import { MemoryTransport } from '../../src/transport/index.ts';
+import { MemoryTransport } from '../../src/public/transport.ts';
 import { seeded } from '../invariants/fixtures.ts';
 
 /** How one producer event behaves when the accumulator applies it. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidEnvelopeError, silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
-import { connectNats } from '../../src/nats/index.ts';
+import { connectNats } from '../../src/public/nats.ts';
 import { recorder, tally } from '../invariants/fixtures.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';
 import { useScratch } from '../support/scratch.ts';

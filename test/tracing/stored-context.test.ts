@@ -5,11 +5,11 @@ import { Outbox } from '../../src/css/outbox.ts';
 import { openDatabase } from '../../src/db.ts';
 import { prepareAppend } from '../../src/envelope.ts';
 import { InvalidEnvelopeError, MalformedMessageError } from '../../src/errors.ts';
-import { decodeRecord, encodeEventBody, recordHeaders } from '../../src/jetstream/stream-record.ts';
-import { decodeAnnouncement } from '../../src/nats/wire-delivery.ts';
 import { WIRE_HEADER, WIRE_VERSION } from '../../src/nats/wire-message.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
-import { traceContextProblem } from '../../src/tracing/trace-context.ts';
+import { decodeRecord, encodeEventBody, recordHeaders } from '../../src/sss/jetstream/stream-record.ts';
+import { traceContextProblem } from '../../src/trace-context.ts';
+import { decodeAnnouncement } from '../../src/transport/wire-delivery.ts';
 import { useScratch } from '../support/scratch.ts';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assign, emit, setup } from 'xstate';
 import { defineComponent } from '../../src/index.ts';
-import { closeTestSystems, testSystem } from '../../src/testing/index.ts';
+import { closeTestSystems, testSystem } from '../../src/public/testing.ts';
 import { recordSpans, spanId, traceparentOf } from './recording-tracer.ts';
 
 const spans = recordSpans();

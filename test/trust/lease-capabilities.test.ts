@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LeaseNotHeldError, type System, silentLogger, startSupervisor, startWorker } from '../../src/index.ts';
 import { connectNats } from '../../src/nats/connection.ts';
-import { NatsLogAccess } from '../../src/nats/log-client.ts';
+import { NatsLogAccess } from '../../src/sss/nats/log-client.ts';
 import { recorder, tally } from '../invariants/fixtures.ts';
 import { listeningLogger } from '../support/listening-logger.ts';
 import { type NatsServer, startNatsServer } from '../support/nats-server.ts';

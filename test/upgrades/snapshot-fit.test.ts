@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, createActor, createMachine, setup } from 'xstate';
-import { snapshotMisfits } from '../../src/host/snapshot-fit.ts';
+import { snapshotMisfits } from '../../src/component/snapshot-fit.ts';
 
 /** The persisted snapshot of `machine` after `events`, as the CSS stores it (JSON). */
 function persistedAfter(machine: AnyStateMachine, events: string[], input?: unknown): unknown {

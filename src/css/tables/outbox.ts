@@ -1,7 +1,7 @@
 import type { SqliteDatabase } from '../../db.ts';
 import type { AppendInput, PreparedAppend, StoredEvent } from '../../envelope.ts';
 import { preparedOnce } from '../../sss/tables/prepared.ts';
-import { traceContextOfColumns } from '../../tracing/trace-context.ts';
+import { traceContextOfColumns } from '../../trace-context.ts';
 import type { OutboxEntry } from '../records.ts';
 
 /** A row of the `outbox` table, as the relay reads it. */

@@ -1,7 +1,7 @@
 import type { SqliteDatabase } from '../../db.ts';
 import type { Envelope, PreparedAppend, StoredEvent } from '../../envelope.ts';
 import { assertPattern, compilePatterns, patternToGlob, type TopicMatcher } from '../../topic.ts';
-import { traceContextOfColumns } from '../../tracing/trace-context.ts';
+import { traceContextOfColumns } from '../../trace-context.ts';
 import { preparedOnce, preparedPerCount } from './prepared.ts';
 
 /** A row of the `events` table. */

@@ -1,0 +1,187 @@
+import type { JetStreamClient, PubAck } from 'nats';
+import type { Clock } from '../../clock.ts';
+import type { AppendResult, Envelope, PreparedAppend } from '../../envelope.ts';
+import { NotLeadingError } from '../../errors.ts';
+import type { StreamIndex } from './stream-index.ts';
+import { encodeEventBody, envelopeOf, epochMsgId, recordHeaders, type StreamRecord } from './stream-record.ts';
+
+/** JetStream's error codes for a publish whose expected last sequence, or last message id, is not the stream's last. */
+const WRONG_LAST = new Set([10071, 10070]);
+
+export interface StreamWriterOptions {
+  js: JetStreamClient;
+  subject: string;
+  index: StreamIndex;
+  clock: Clock;
+  /** The epoch this leader won; every record it writes carries it. */
+  epoch: number;
+  ackTimeoutMs: number;
+  /** Hears each group of events indexed after their acks, in seq order (the router). */
+  committed: (envelopes: readonly Envelope[]) => void;
+  /** Hears, once, that an append was refused or could not be confirmed: this leader must step down. */
+  deposed: (error: NotLeadingError) => void;
+}
+
+interface Slot {
+  seq: number;
+  prepared: PreparedAppend;
+  time: number;
+  acked: boolean;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The leader's only way to write the log. Appends are published at once and pipelined, each
+ * with `Nats-Msg-Id` = its event id, `Nats-Expected-Last-Sequence` = the seq before it and
+ * `Nats-Expected-Last-Msg-Id` = the id of the record before it (its epoch record, for the
+ * first), so the stream itself refuses them if anyone else has written since (a newer
+ * leader's epoch record). The seq alone is not enough for a pipeline: once one append is
+ * refused, a later one can still expect exactly the seq another writer's record took, and
+ * land after it. An event is indexed and acknowledged only after JetStream's ack, in seq
+ * order, and the acks that arrive together are indexed in one transaction.
+ *
+ * A refused or unconfirmed publish (no ack in time: the stream may be electing a leader)
+ * breaks the chain: the writer rejects everything not yet acknowledged with
+ * `NotLeadingError`, and the supervisor steps down and reads the stream again. Producers
+ * retry with the same ids; whatever did land is found in the index then.
+ */
+export class StreamWriter {
+  readonly epoch: number;
+  readonly #o: StreamWriterOptions;
+  /** The seq of the last record published: the next one expects it as the stream's last. */
+  #lastSent: number;
+  /** The `Nats-Msg-Id` of that record. */
+  #lastSentId: string;
+  readonly #slots = new Map<number, Slot>();
+  readonly #inFlight = new Map<string, Promise<AppendResult>>();
+  #drainScheduled = false;
+  #failure: NotLeadingError | undefined;
+
+  constructor(options: StreamWriterOptions) {
+    this.#o = options;
+    this.epoch = options.epoch;
+    // A leader's writer starts right after the epoch record that won it the lead.
+    this.#lastSent = options.index.head;
+    this.#lastSentId = epochMsgId(options.epoch);
+  }
+
+  /** The seq of the last record this leader has published (acknowledged or not). */
+  get lastSent(): number {
+    return this.#lastSent;
+  }
+
+  /** Set once the writer has stopped: why. */
+  get failure(): NotLeadingError | undefined {
+    return this.#failure;
+  }
+
+  /** Publishes the events the log does not hold yet; resolves once each is acknowledged and indexed. */
+  append(prepared: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const time = this.#o.clock.now();
+    return Promise.all(prepared.map((p) => this.#appendOne(p, time)));
+  }
+
+  /** Stops writing: what is not acknowledged yet is rejected with `reason`. */
+  stop(reason: NotLeadingError): void {
+    this.#fail(reason, false);
+  }
+
+  #appendOne(p: PreparedAppend, time: number): Promise<AppendResult> {
+    const seq = this.#o.index.seqOf(p.id);
+    if (seq !== undefined) return Promise.resolve({ seq, id: p.id, duplicate: true });
+    const pending = this.#inFlight.get(p.id);
+    if (pending) return pending.then((result) => ({ ...result, duplicate: true }));
+    const slotSeq = ++this.#lastSent;
+    const previousId = this.#lastSentId;
+    this.#lastSentId = p.id;
+    const result = new Promise<AppendResult>((resolve, reject) => {
+      this.#slots.set(slotSeq, { seq: slotSeq, prepared: p, time, acked: false, resolve, reject });
+    });
+    this.#inFlight.set(p.id, result);
+    // js.publish sends before its first await, so publishes leave in seq order.
+    this.#o.js
+      .publish(this.#o.subject, encodeEventBody(p, time), {
+        msgID: p.id,
+        expect: { lastSequence: slotSeq - 1, lastMsgID: previousId },
+        headers: recordHeaders('event', this.epoch),
+        timeout: this.#o.ackTimeoutMs,
+      })
+      .then(
+        (ack) => this.#acked(slotSeq, ack),
+        (error: unknown) => this.#refused(slotSeq, error),
+      );
+    return result;
+  }
+
+  #acked(seq: number, ack: PubAck): void {
+    const slot = this.#slots.get(seq);
+    if (!slot || this.#failure) return;
+    if (ack.seq !== seq || ack.duplicate) {
+      // JetStream checks duplicates before the expected sequence: a newer leader wrote this id, or the index is behind the stream.
+      const reason = ack.duplicate
+        ? `the stream already holds event ${slot.prepared.id} at seq ${ack.seq}, written since by another supervisor`
+        : `the stream placed event ${slot.prepared.id} at seq ${ack.seq}, not ${seq}`;
+      this.#fail(new NotLeadingError('append', this.epoch, reason), true);
+      return;
+    }
+    slot.acked = true;
+    if (!this.#drainScheduled) {
+      this.#drainScheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  #refused(seq: number, error: unknown): void {
+    if (this.#failure) return;
+    const code = (error as { api_error?: { err_code?: number } }).api_error?.err_code;
+    const reason =
+      code !== undefined && WRONG_LAST.has(code)
+        ? `the stream refused seq ${seq}: another supervisor has written since (${(error as Error).message})`
+        : `seq ${seq} was not confirmed: ${(error as Error)?.message ?? String(error)}`;
+    this.#fail(new NotLeadingError('append', this.epoch, reason, error), true);
+  }
+
+  /** Indexes the acknowledged slots that follow the index head, in one transaction, and acknowledges them. */
+  #drain(): void {
+    this.#drainScheduled = false;
+    const ready: Slot[] = [];
+    for (let seq = this.#o.index.head + 1; ; seq++) {
+      const slot = this.#slots.get(seq);
+      if (!slot?.acked) break;
+      ready.push(slot);
+    }
+    if (ready.length === 0) return;
+    const records: StreamRecord[] = ready.map((slot) => ({
+      kind: 'event',
+      seq: slot.seq,
+      epoch: this.epoch,
+      envelope: envelopeOf(slot.prepared, slot.seq, slot.time),
+    }));
+    let events: Envelope[];
+    try {
+      events = this.#o.index.apply(records);
+    } catch (error) {
+      this.#fail(new NotLeadingError('append', this.epoch, 'the local index could not be written', error), false);
+      return;
+    }
+    for (const slot of ready) {
+      this.#slots.delete(slot.seq);
+      this.#inFlight.delete(slot.prepared.id);
+      slot.resolve({ seq: slot.seq, id: slot.prepared.id, duplicate: false });
+    }
+    if (events.length > 0) this.#o.committed(events);
+  }
+
+  #fail(reason: NotLeadingError, notify: boolean): void {
+    if (this.#failure) return;
+    // What the stream acknowledged before the break is the log's: index and acknowledge it first.
+    if (this.#drainScheduled) this.#drain();
+    this.#failure = reason;
+    for (const slot of this.#slots.values()) slot.reject(reason);
+    this.#slots.clear();
+    this.#inFlight.clear();
+    if (notify) this.#o.deposed(reason);
+  }
+}
