@@ -1,10 +1,24 @@
-import { assign, fromPromise, sendParent, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, or, raise, type StateValue, sendParent, setup, stateIn } from 'xstate';
 
-/** The coarse states a host records for `recq status` in other processes. */
-export type HostPhase = 'restoring' | 'standby' | 'catching-up' | 'live' | 'retrying' | 'blocked' | 'paused' | 'failed' | 'fenced' | 'stopped';
-
-/** What wakes a host machine: new work in the inbox (deliveries, timers, a parked letter's retry) or a due checkpoint. */
-export type HostSignal = { type: 'work' } | { type: 'commit.due' };
+/**
+ * The states of a host, as `status()`, `recq status` and the CSS show them: the name of the
+ * state the machine is in (`hostStateOf`), where live work between batches (`idle`,
+ * `processing`, `committing`) is `live`.
+ */
+export type HostState =
+  | 'restoring'
+  | 'standby'
+  | 'catchingUp'
+  | 'live'
+  | 'retrying'
+  | 'blocked'
+  | 'paused'
+  | 'replaying'
+  | 'stopping'
+  | 'failing'
+  | 'stopped'
+  | 'failed'
+  | 'fenced';
 
 /**
  * What the machine knows of a dead letter: which event it is about. The work's letters carry
@@ -30,10 +44,12 @@ export type HostCommand<Letter extends HeldLetter = HeldLetter> =
   | { type: 'deadLetter.skip'; letter: Letter }
   | ({ type: 'replay' } & ReplayRequest)
   /** Another owner holds the consumer now. */
-  | { type: 'fenced'; error: unknown };
+  | { type: 'fenced'; error: unknown }
+  /** A checkpoint is due (its timer fired, or one was asked for). */
+  | { type: 'commit.due' };
 
-/** How `restore` ended: restored (paused or not, as the CSS says), or refused while another owner's lease lasts. */
-export type Restored = { restored: true; paused: boolean } | { restored: false; standbyMs: number };
+/** How registering ended: the lease and the route are this host's, or another owner's lease lasts `standbyMs` more. */
+export type Registered = { registered: true } | { registered: false; standbyMs: number };
 
 /** How a batch ended: done, waiting `delayMs` to try a failed event again, or blocked on a dead letter. */
 export type BatchOutcome<Letter extends HeldLetter = HeldLetter> =
@@ -41,27 +57,44 @@ export type BatchOutcome<Letter extends HeldLetter = HeldLetter> =
   | { outcome: 'retry'; delayMs: number }
   | { outcome: 'blocked'; letter: Letter };
 
-/** What the machine holds that its work reads back (to refuse a second replay, to drop deliveries while paused). */
+/** What the work reads of its machine: the state, and what the operator's commands need to know. */
 export interface HostView<Letter extends HeldLetter = HeldLetter> {
+  state: HostState;
+  /** An operator paused the consumer: deliveries are not queued, what they carried is read from the log on resume. */
   paused: boolean;
+  /** The dead letter a blocked host waits on. */
   blockedOn: Letter | undefined;
+  /** A replay is asked for or running: a second one is refused. */
   replaying: boolean;
+}
+
+/** How the work reaches the machine that drives it. */
+export interface HostLink<Letter extends HeldLetter = HeldLetter> {
+  send(event: HostCommand<Letter>): void;
+  /** Calls `listener` with the machine's view now and after each step; returns a function that stops. */
+  observe(listener: (view: HostView<Letter>) => void): () => void;
 }
 
 /**
  * What the host machine drives. `src/host/component-host.ts` implements it; the machine
- * decides when each step runs, and holds which state the host is in.
+ * decides when each step runs, and is the state the host is in.
  */
 export interface HostWork<Letter extends HeldLetter = HeldLetter> {
   readonly consumer: string;
-  /** Gives the work a way to wake and command the machine, and to read what it holds. */
-  attach(send: (event: HostSignal | HostCommand<Letter>) => void, view: () => HostView<Letter>): void;
-  /** Takes the lease, registers the route, opens the CSS record, restores the actors. */
-  restore(): Promise<Restored>;
+  /** Gives the work its machine: to send it what happens outside (a fence, a due checkpoint, a command), and to follow its view. */
+  attach(link: HostLink<Letter>): void;
+  /** Takes the lease and registers the route. */
+  register(): Promise<Registered>;
+  /** Applies the replays an operator queued while the consumer was down, before any snapshot is read. */
+  replayQueued(): Promise<void>;
+  /** Opens the CSS record and restores the actors; says whether an operator left the consumer paused. */
+  restore(): Promise<{ paused: boolean }>;
   /** Queues everything between the restored offset and the registration watermark. */
   catchUp(): Promise<void>;
-  /** Applies the work waiting in the inbox, filling any gap from the log. */
-  processBatch(): Promise<BatchOutcome<Letter>>;
+  /** Calls `ready` once the inbox holds work (deliveries, due timers, a letter's retry), at once if it does; returns a function that stops. */
+  awaitWork(ready: () => void): () => void;
+  /** Applies the work waiting in the inbox, filling any gap from the log; says whether a checkpoint is due after it. */
+  processBatch(): Promise<BatchOutcome<Letter> & { commitDue: boolean }>;
   /** Writes offset, dirty snapshots, dead letters and emitted events in one transaction. */
   commit(): Promise<void>;
   /** Forgets the consumer's actors and rebuilds it from the log from `from` (an operator's replay). */
@@ -72,28 +105,19 @@ export interface HostWork<Letter extends HeldLetter = HeldLetter> {
   retryLetter(letter: Letter): void;
   /** The blocked letter is marked skipped and the offset moves past its event. */
   skipLetter(letter: Letter): void;
-  /** Records the phase for status readers in other processes. */
-  entered(phase: HostPhase): void;
-  /** A query: deliveries and timers fill the inbox outside the machine, between its steps. */
-  hasInbox(): boolean;
-  /** A query: the batch size, the checkpoint timer and what is uncommitted are counted as work is applied. */
-  commitDue(): boolean;
-  /** A query: only the work knows which of its errors mean another owner holds the consumer. */
+  /** Only the work knows which of its errors mean another owner holds the consumer. */
   isFencing(error: unknown): boolean;
 }
 
 export interface HostContext {
   work: HostWork;
-  /** An operator paused the consumer (restored from the CSS on restart). */
-  paused: boolean;
   /** The dead letter a blocked host waits on. */
   blockedOn: HeldLetter | undefined;
-  stopRequested: boolean;
+  /** Why the host ends failed or fenced: a step's error, or the fence it was told of. */
   error: unknown;
-  /** The fence the host learnt of by event; it ends as fenced at the next step boundary. */
-  fencedBy: unknown;
   retryInMs: number;
   standbyMs: number;
+  /** The replay asked for, until it has run. */
   replay: ReplayRequest | undefined;
 }
 
@@ -105,37 +129,51 @@ export type HostReport =
   | { type: 'host.fenced'; consumer: string; error: unknown }
   | { type: 'host.stopped'; consumer: string };
 
-type HostEvent = HostSignal | HostCommand | { type: 'stop' };
+type HostEvent = HostCommand | { type: 'work' } | { type: 'stop' } | { type: 'ended' };
+
+const LIVE_BETWEEN_BATCHES = new Set(['idle', 'processing', 'committing']);
+
+/** The host's state, from the machine's state value (see `HostState`). */
+export function hostStateOf(value: StateValue): HostState {
+  const lifecycle = (value as { lifecycle: StateValue }).lifecycle;
+  if (typeof lifecycle === 'string') return lifecycle as HostState;
+  const [top, inner] = Object.entries(lifecycle)[0] as [string, StateValue];
+  if (top !== 'live') return top as HostState;
+  const work = (inner as { work: StateValue }).work;
+  const step = typeof work === 'string' ? work : (Object.keys(work)[0] as string);
+  return (LIVE_BETWEEN_BATCHES.has(step) ? 'live' : step) as HostState;
+}
 
 const step = <I, O>(run: (work: HostWork, input: I) => Promise<O>) => fromPromise<O, { work: HostWork } & I>(({ input }) => run(input.work, input));
 const withWork = ({ context }: { context: HostContext }) => ({ work: context.work });
-const enter =
-  (phase: HostPhase) =>
-  ({ context }: { context: HostContext }) =>
-    context.work.entered(phase);
-const failOnError = { target: '#host.failing', actions: 'recordError' } as const;
+const failOnError = { target: '#host.lifecycle.failing', actions: 'recordError' } as const;
 
-/** Between batches, the first of these that holds decides where a waiting host goes. */
-const leaveHold = [
-  { guard: 'stopRequested', target: '#host.stopping' },
-  { guard: 'fenced', target: '#host.failing', actions: 'failWithFence' },
-  { guard: 'replayRequested', target: '#host.live.replaying' },
+/** After a step of restoring: a stop or a fence asked for while it ran is taken now. */
+const endIfAsked = [
+  { guard: 'stopAsked', target: '#host.lifecycle.stopping' },
+  { guard: 'fenceAsked', target: '#host.lifecycle.failing' },
 ] as const;
 
+/** Between batches, the first of these that holds decides where a waiting host goes. */
+const takeAsked = [...endIfAsked, { guard: 'replayAsked', target: '#host.lifecycle.live.work.replaying' }] as const;
+
 /**
- * The component host lifecycle:
- * restoring (⇄ standby while another worker owns the consumer) → catching up → live (idle ⇄
- * processing → committing; retrying; blocked; paused; replaying), until stopped, failed or fenced.
+ * The component host lifecycle, in two regions. `lifecycle`: restoring (registering → the
+ * replays queued while it was down → opening the actors; ⇄ standby while another worker owns the
+ * consumer) → live → stopping, or failing → failed or fenced. `asked`: what an operator, the
+ * lease or the runner asked for that waits for the step under way to end (a replay, a stop, a
+ * fence); the lifecycle takes it at the next step boundary.
  *
+ * Live, `mode` is running or paused (an operator's pause, kept in the CSS across restarts), and
+ * `work` catches up, then goes idle ⇄ processing → committing, with these holds:
  * - A batch that ends on a failed event waits in `retrying` for its backoff, after what came
  *   before it is committed.
  * - Under the `block` policy, a consumer that gave up on an event commits and waits in `blocked`
  *   until an operator's `deadLetter.retry` or `deadLetter.skip` of that letter.
- * - An operator's `pause` takes the host to `paused` after the current batch, where it commits
- *   and waits for `resume`; the paused flag survives restarts (`restore` returns it).
- * - An operator's `replay` runs between batches, or while blocked or paused.
- * - A host that fails reports `host.failed` and ends; its supervisor decides whether to start a
- *   new one. A host told `fenced` (or failing on a fencing error) reports `host.fenced` and ends.
+ * - Paused, the host commits after the current batch and holds in `paused` until resumed.
+ * - A replay runs between batches, or while blocked or paused.
+ * A host that fails reports `host.failed` and ends; its runner decides whether to start a new
+ * one. A host told `fenced` (or failing on a fencing error) reports `host.fenced` and ends.
  */
 export const hostMachine = setup({
   types: {
@@ -144,23 +182,25 @@ export const hostMachine = setup({
     events: {} as HostEvent,
   },
   actors: {
+    register: step((work) => work.register()),
+    replayQueued: step((work) => work.replayQueued()),
     restore: step((work) => work.restore()),
     catchUp: step((work) => work.catchUp()),
     processBatch: step((work) => work.processBatch()),
     commit: step((work) => work.commit()),
     replay: step((work, input: { from: number }) => work.replay(input.from)),
     shutDown: step((work) => work.shutDown()),
+    awaitWork: fromCallback<HostEvent, { work: HostWork }>(({ input, sendBack }) => input.work.awaitWork(() => sendBack({ type: 'work' }))),
   },
   guards: {
-    hasInbox: ({ context }) => context.work.hasInbox(),
-    commitDue: ({ context }) => context.work.commitDue(),
-    stopRequested: ({ context }) => context.stopRequested,
-    fenced: ({ context }) => context.fencedBy !== undefined,
-    paused: ({ context }) => context.paused,
-    resumed: ({ context }) => !context.paused,
+    stopAsked: stateIn({ asked: 'stop' }),
+    fenceAsked: stateIn({ asked: 'fence' }),
+    replayAsked: stateIn({ asked: 'replay' }),
+    replaying: stateIn({ lifecycle: { live: { work: 'replaying' } } }),
+    paused: stateIn({ lifecycle: { live: { mode: 'paused' } } }),
+    resumed: stateIn({ lifecycle: { live: { mode: 'running' } } }),
     unblocked: ({ context }) => context.blockedOn === undefined,
-    replayRequested: ({ context }) => context.replay !== undefined,
-    endsFenced: ({ context }) => context.fencedBy !== undefined || context.work.isFencing(context.error),
+    endsFenced: or([stateIn({ asked: 'fence' }), ({ context }) => context.work.isFencing(context.error)]),
     blockedOnLetter: ({ context, event }) => 'letter' in event && event.letter.eventId === context.blockedOn?.eventId,
   },
   delays: {
@@ -168,17 +208,14 @@ export const hostMachine = setup({
     standbyDelay: ({ context }) => context.standbyMs,
   },
   actions: {
-    requestStop: assign({ stopRequested: true }),
     // Runs on invoke errors (`xstate.error.actor.*`), which carry the thrown value.
     recordError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
-    recordFence: assign({ fencedBy: ({ context, event }) => context.fencedBy ?? (event.type === 'fenced' ? event.error : undefined) }),
-    failWithFence: assign({ error: ({ context }) => context.error ?? context.fencedBy }),
-    pause: assign({ paused: true }),
-    resume: assign({ paused: false }),
-    // The work refuses a second request while one is pending (it reads `replaying`), so the first stands.
-    requestReplay: assign({
-      replay: ({ context, event }) => context.replay ?? (event.type === 'replay' ? { from: event.from, settle: event.settle } : undefined),
-    }),
+    recordFence: assign({ error: ({ context, event }) => context.error ?? (event.type === 'fenced' ? event.error : undefined) }),
+    holdReplay: assign({ replay: ({ event }) => (event.type === 'replay' ? { from: event.from, settle: event.settle } : undefined) }),
+    // A replay asked for while the host ends is refused at once: nothing will run it.
+    refuseReplay: ({ context, event }) => {
+      if (event.type === 'replay') event.settle(new Error(`consumer ${context.work.consumer} is stopping; its replay was not run`));
+    },
     retryLetter: ({ context, event }) => {
       if (event.type === 'deadLetter.retry') context.work.retryLetter(event.letter);
     },
@@ -187,199 +224,257 @@ export const hostMachine = setup({
     },
     unblock: assign({ blockedOn: undefined }),
     // Runs on the replay step's done or error event; an error is passed on to the requester.
-    settleReplay: ({ context, event }) => context.replay?.settle('error' in event ? (event.error ?? new Error('replay failed')) : undefined),
-    clearReplay: assign({ replay: undefined }),
+    settleReplay: assign({
+      replay: ({ context, event }) => {
+        context.replay?.settle('error' in event ? (event.error ?? new Error('replay failed')) : undefined);
+        return undefined;
+      },
+    }),
+    reportLive: sendParent(({ context }): HostReport => ({ type: 'host.live', consumer: context.work.consumer })),
+    reportStandby: sendParent(({ context }): HostReport => ({ type: 'host.standby', consumer: context.work.consumer })),
+    reportStopped: sendParent(({ context }): HostReport => ({ type: 'host.stopped', consumer: context.work.consumer })),
+    reportFenced: sendParent(({ context }): HostReport => ({ type: 'host.fenced', consumer: context.work.consumer, error: context.error })),
+    reportFailed: sendParent(({ context }): HostReport => ({ type: 'host.failed', consumer: context.work.consumer, error: context.error })),
+    // Closes the `asked` region too, so the machine is done.
+    end: raise({ type: 'ended' }),
   },
 }).createMachine({
   id: 'host',
+  type: 'parallel',
   context: ({ input, self }) => {
-    input.work.attach(
-      (event) => self.send(event),
-      () => {
-        const { paused, blockedOn, replay } = self.getSnapshot().context;
-        return { paused, blockedOn, replaying: replay !== undefined };
+    input.work.attach({
+      send: (event) => self.send(event),
+      // The first view comes as the machine starts, then one after each step that changed it.
+      observe: (listener) => {
+        let last: HostView | undefined;
+        const subscription = self.subscribe({
+          next: (snapshot) => {
+            const next = hostViewOf(snapshot);
+            if (last && next.state === last.state && next.paused === last.paused && next.blockedOn === last.blockedOn && next.replaying === last.replaying)
+              return;
+            last = next;
+            listener(next);
+          },
+          error: () => {},
+        });
+        return () => subscription.unsubscribe();
       },
-    );
-    return {
-      work: input.work,
-      stopRequested: false,
-      error: undefined,
-      fencedBy: undefined,
-      paused: false,
-      blockedOn: undefined,
-      retryInMs: 0,
-      standbyMs: 0,
-      replay: undefined,
-    };
-  },
-  initial: 'restoring',
-  on: {
-    stop: { actions: 'requestStop' },
-    fenced: { actions: 'recordFence' },
-    pause: { actions: 'pause' },
-    resume: { actions: 'resume' },
-    replay: { actions: 'requestReplay' },
+    });
+    return { work: input.work, error: undefined, blockedOn: undefined, retryInMs: 0, standbyMs: 0, replay: undefined };
   },
   states: {
-    restoring: {
-      entry: enter('restoring'),
-      invoke: {
-        src: 'restore',
-        input: withWork,
-        onDone: [
-          {
-            guard: ({ event }) => !event.output.restored,
-            target: 'standby',
-            actions: assign({ standbyMs: ({ event }) => (event.output.restored ? 0 : event.output.standbyMs) }),
-          },
-          { target: 'catchingUp', actions: assign({ paused: ({ event }) => event.output.restored && event.output.paused }) },
-        ],
-        onError: failOnError,
-      },
-    },
-    // Another worker owns the consumer; take over when its lease expires.
-    standby: {
-      entry: [enter('standby'), sendParent(({ context }): HostReport => ({ type: 'host.standby', consumer: context.work.consumer }))],
-      after: { standbyDelay: 'restoring' },
-      on: { stop: 'stopped' },
-    },
-    catchingUp: {
-      entry: enter('catching-up'),
-      invoke: {
-        src: 'catchUp',
-        input: withWork,
-        onDone: {
-          target: 'live',
-          actions: sendParent(({ context }): HostReport => ({ type: 'host.live', consumer: context.work.consumer })),
-        },
-        onError: failOnError,
-      },
-    },
-    live: {
-      initial: 'idle',
+    asked: {
+      initial: 'nothing',
+      on: { ended: '.over' },
       states: {
-        idle: {
-          entry: enter('live'),
-          always: [
-            ...leaveHold,
-            { guard: 'paused', target: 'paused' },
-            { guard: 'hasInbox', target: 'processing' },
-            { guard: 'commitDue', target: 'committing' },
-          ],
+        nothing: {
           on: {
-            work: { target: 'idle', reenter: true },
-            'commit.due': { target: 'idle', reenter: true },
-            stop: { target: '#host.stopping' },
+            replay: { target: 'replay', actions: 'holdReplay' },
+            stop: 'stop',
+            fenced: { target: 'fence', actions: 'recordFence' },
           },
         },
-        processing: {
-          invoke: {
-            src: 'processBatch',
-            input: withWork,
-            onDone: [
-              {
-                guard: ({ event }) => event.output.outcome === 'retry',
-                target: 'retrying',
-                actions: assign({ retryInMs: ({ event }) => (event.output.outcome === 'retry' ? event.output.delayMs : 0) }),
-              },
-              {
-                guard: ({ event }) => event.output.outcome === 'blocked',
-                target: 'blocked',
-                actions: assign({ blockedOn: ({ event }) => (event.output.outcome === 'blocked' ? event.output.letter : undefined) }),
-              },
-              { guard: 'commitDue', target: 'committing' },
-              { target: 'idle' },
-            ],
-            onError: failOnError,
-          },
+        replay: {
+          // Taken: the replay runs, and the next one may be asked for.
+          always: { guard: 'replaying', target: 'nothing' },
+          on: { stop: 'stop', fenced: { target: 'fence', actions: 'recordFence' } },
         },
-        committing: {
-          invoke: { src: 'commit', input: withWork, onDone: 'idle', onError: failOnError },
-        },
-        retrying: {
-          entry: enter('retrying'),
-          initial: 'saving',
-          states: {
-            saving: {
-              invoke: { src: 'commit', input: withWork, onDone: 'waiting', onError: failOnError },
-            },
-            waiting: {
-              // A stop or fence that came while the failed batch was still running was only noted.
-              always: [leaveHold[0], leaveHold[1]],
-              after: { retryDelay: '#host.live.idle' },
-              on: { stop: '#host.stopping' },
-            },
-          },
-        },
-        // The operator's answer is accepted while the commit runs too; `holding` leaves once it has come.
-        blocked: {
-          entry: enter('blocked'),
-          initial: 'saving',
-          on: {
-            'deadLetter.retry': { guard: 'blockedOnLetter', actions: ['retryLetter', 'unblock'] },
-            'deadLetter.skip': { guard: 'blockedOnLetter', actions: ['skipLetter', 'unblock'] },
-          },
-          states: {
-            saving: {
-              invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: failOnError },
-            },
-            holding: {
-              always: [...leaveHold, { guard: 'unblocked', target: '#host.live.idle' }],
-              on: { 'commit.due': 'saving' },
-            },
-          },
-        },
-        paused: {
-          entry: enter('paused'),
-          initial: 'saving',
-          states: {
-            saving: {
-              invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: failOnError },
-            },
-            holding: {
-              always: [...leaveHold, { guard: 'resumed', target: '#host.live.idle' }],
-              on: { 'commit.due': 'saving' },
-            },
-          },
-        },
-        replaying: {
-          // A replay starts over from the log: the letter it was blocked on is met again.
-          entry: 'unblock',
-          invoke: {
-            src: 'replay',
-            input: ({ context }) => ({ work: context.work, from: context.replay?.from ?? 1 }),
-            onDone: { target: 'idle', actions: ['settleReplay', 'clearReplay'] },
-            onError: { target: '#host.failing', actions: ['recordError', 'settleReplay', 'clearReplay'] },
-          },
-        },
+        stop: { on: { fenced: { target: 'fence', actions: 'recordFence' }, replay: { actions: 'refuseReplay' } } },
+        fence: { on: { replay: { actions: 'refuseReplay' } } },
+        over: { type: 'final' },
       },
     },
-    stopping: {
-      invoke: { src: 'commit', input: withWork, onDone: 'shuttingDown', onError: failOnError },
-    },
-    shuttingDown: {
-      invoke: { src: 'shutDown', input: withWork, onDone: 'stopped', onError: 'stopped' },
-    },
-    stopped: {
-      type: 'final',
-      entry: [enter('stopped'), sendParent(({ context }): HostReport => ({ type: 'host.stopped', consumer: context.work.consumer }))],
-    },
-    failing: {
-      invoke: { src: 'shutDown', input: withWork, onDone: 'ended', onError: 'ended' },
-    },
-    ended: {
-      always: [{ guard: 'endsFenced', target: 'fenced' }, { target: 'failed' }],
-    },
-    fenced: {
-      type: 'final',
-      entry: [
-        enter('fenced'),
-        sendParent(({ context }): HostReport => ({ type: 'host.fenced', consumer: context.work.consumer, error: context.error ?? context.fencedBy })),
-      ],
-    },
-    failed: {
-      type: 'final',
-      entry: [enter('failed'), sendParent(({ context }): HostReport => ({ type: 'host.failed', consumer: context.work.consumer, error: context.error }))],
+    lifecycle: {
+      initial: 'restoring',
+      states: {
+        restoring: {
+          initial: 'registering',
+          states: {
+            registering: {
+              invoke: {
+                src: 'register',
+                input: withWork,
+                onDone: [
+                  {
+                    guard: ({ event }) => !event.output.registered,
+                    target: '#host.lifecycle.standby',
+                    actions: assign({ standbyMs: ({ event }) => (event.output.registered ? 0 : event.output.standbyMs) }),
+                  },
+                  ...endIfAsked,
+                  { target: 'replayingQueued' },
+                ],
+                onError: failOnError,
+              },
+            },
+            replayingQueued: {
+              invoke: { src: 'replayQueued', input: withWork, onDone: [...endIfAsked, { target: 'opening' }], onError: failOnError },
+            },
+            opening: {
+              invoke: {
+                src: 'restore',
+                input: withWork,
+                onDone: [
+                  ...endIfAsked,
+                  { guard: ({ event }) => event.output.paused, target: '#host.lifecycle.live.mode.paused' },
+                  { target: '#host.lifecycle.live' },
+                ],
+                onError: failOnError,
+              },
+            },
+          },
+        },
+        // Another worker owns the consumer; take over when its lease expires.
+        standby: {
+          entry: 'reportStandby',
+          always: { guard: 'stopAsked', target: 'stopped' },
+          after: { standbyDelay: 'restoring' },
+        },
+        live: {
+          type: 'parallel',
+          states: {
+            mode: {
+              initial: 'running',
+              states: {
+                running: { on: { pause: 'paused' } },
+                paused: { on: { resume: 'running' } },
+              },
+            },
+            work: {
+              initial: 'catchingUp',
+              states: {
+                catchingUp: {
+                  invoke: { src: 'catchUp', input: withWork, onDone: { target: 'idle', actions: 'reportLive' }, onError: failOnError },
+                },
+                idle: {
+                  always: [...takeAsked, { guard: 'paused', target: 'paused' }],
+                  invoke: { src: 'awaitWork', input: withWork },
+                  on: { work: 'processing', 'commit.due': 'committing' },
+                },
+                processing: {
+                  invoke: {
+                    src: 'processBatch',
+                    input: withWork,
+                    onDone: [
+                      {
+                        guard: ({ event }) => event.output.outcome === 'retry',
+                        target: 'retrying',
+                        actions: assign({ retryInMs: ({ event }) => (event.output.outcome === 'retry' ? event.output.delayMs : 0) }),
+                      },
+                      {
+                        guard: ({ event }) => event.output.outcome === 'blocked',
+                        target: 'blocked',
+                        actions: assign({ blockedOn: ({ event }) => (event.output.outcome === 'blocked' ? event.output.letter : undefined) }),
+                      },
+                      { guard: ({ event }) => event.output.commitDue, target: 'committing' },
+                      { target: 'idle' },
+                    ],
+                    onError: failOnError,
+                  },
+                },
+                committing: {
+                  invoke: { src: 'commit', input: withWork, onDone: 'idle', onError: failOnError },
+                },
+                retrying: {
+                  initial: 'saving',
+                  states: {
+                    saving: {
+                      invoke: { src: 'commit', input: withWork, onDone: 'waiting', onError: failOnError },
+                    },
+                    waiting: {
+                      always: [...endIfAsked],
+                      after: { retryDelay: '#host.lifecycle.live.work.idle' },
+                    },
+                  },
+                },
+                // The operator's answer is accepted while the commit runs too; `holding` leaves once it has come.
+                blocked: {
+                  initial: 'saving',
+                  on: {
+                    'deadLetter.retry': { guard: 'blockedOnLetter', actions: ['retryLetter', 'unblock'] },
+                    'deadLetter.skip': { guard: 'blockedOnLetter', actions: ['skipLetter', 'unblock'] },
+                  },
+                  states: {
+                    saving: {
+                      invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: failOnError },
+                    },
+                    holding: {
+                      always: [...takeAsked, { guard: 'unblocked', target: '#host.lifecycle.live.work.idle' }],
+                      on: { 'commit.due': 'saving' },
+                    },
+                  },
+                },
+                paused: {
+                  initial: 'saving',
+                  states: {
+                    saving: {
+                      invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: failOnError },
+                    },
+                    holding: {
+                      always: [...takeAsked, { guard: 'resumed', target: '#host.lifecycle.live.work.idle' }],
+                      on: { 'commit.due': 'saving' },
+                    },
+                  },
+                },
+                replaying: {
+                  // A replay starts over from the log: the letter it was blocked on is met again.
+                  entry: 'unblock',
+                  invoke: {
+                    src: 'replay',
+                    input: ({ context }) => ({ work: context.work, from: context.replay?.from ?? 1 }),
+                    onDone: { target: 'idle', actions: 'settleReplay' },
+                    onError: { target: '#host.lifecycle.failing', actions: ['recordError', 'settleReplay'] },
+                  },
+                },
+              },
+            },
+          },
+        },
+        stopping: {
+          initial: 'saving',
+          states: {
+            saving: {
+              invoke: { src: 'commit', input: withWork, onDone: 'shuttingDown', onError: failOnError },
+            },
+            shuttingDown: {
+              invoke: { src: 'shutDown', input: withWork, onDone: '#host.lifecycle.stopped', onError: '#host.lifecycle.stopped' },
+            },
+          },
+        },
+        failing: {
+          invoke: {
+            src: 'shutDown',
+            input: withWork,
+            onDone: [{ guard: 'endsFenced', target: 'fenced' }, { target: 'failed' }],
+            onError: [{ guard: 'endsFenced', target: 'fenced' }, { target: 'failed' }],
+          },
+        },
+        stopped: {
+          type: 'final',
+          entry: ['reportStopped', 'end'],
+        },
+        fenced: {
+          type: 'final',
+          entry: ['reportFenced', 'end'],
+        },
+        failed: {
+          type: 'final',
+          entry: ['reportFailed', 'end'],
+        },
+      },
     },
   },
 });
+
+/** What the work reads of a host machine's snapshot. */
+export function hostViewOf<Letter extends HeldLetter = HeldLetter>(snapshot: { value: StateValue; context: HostContext }): HostView<Letter> {
+  const value = snapshot.value as { asked: string; lifecycle: StateValue };
+  const state = hostStateOf(value);
+  const lifecycle = value.lifecycle;
+  const live = typeof lifecycle === 'object' && 'live' in lifecycle ? (lifecycle.live as { mode: string }) : undefined;
+  return {
+    state,
+    paused: live?.mode === 'paused',
+    blockedOn: snapshot.context.blockedOn as Letter | undefined,
+    replaying: value.asked === 'replay' || state === 'replaying',
+  };
+}

@@ -1,5 +1,5 @@
-import { type ActorRefFrom, assign, enqueueActions, raise, setup } from 'xstate';
-import { type HostReport, type HostWork, hostMachine } from './host.machine.ts';
+import { type ActorRefFrom, assign, enqueueActions, raise, type StateValue, setup } from 'xstate';
+import { type HostReport, type HostState, type HostWork, hostMachine } from './host.machine.ts';
 
 /** How the runner restarts failed hosts. */
 export interface RestartPolicy {
@@ -11,7 +11,12 @@ export interface RestartPolicy {
   windowMs: number;
 }
 
-export type HostStatus = 'starting' | 'standby' | 'live' | 'restarting' | 'failed' | 'fenced' | 'stopped';
+/**
+ * A host as its runner knows it, from what the host reported: in the host's own words
+ * (`restoring` until it reports; `live` from then on, whatever it does live), or `restarting`
+ * between a failed host and the next.
+ */
+export type HostStatus = Extract<HostState, 'restoring' | 'standby' | 'live' | 'failed' | 'fenced' | 'stopped'> | 'restarting';
 
 export interface HostRecord {
   status: HostStatus;
@@ -37,6 +42,23 @@ export interface RunnerInput {
   /** Builds the work object for a fresh host of `consumer`. */
   createWork: (consumer: string) => HostWork;
   report: (report: RunnerReport) => void;
+  /** Hears of the runner actor as it is created, whoever runs it (the supervisor, or a worker on its own). */
+  attached?: (runner: RunnerActor) => void;
+}
+
+/** What the runner actor offers whoever follows it: its snapshots (state and host records) and its events. */
+export interface RunnerActor {
+  getSnapshot(): RunnerSnapshot;
+  subscribe(observer: { next?: (snapshot: RunnerSnapshot) => void; error?: (error: unknown) => void; complete?: () => void }): { unsubscribe(): void };
+  send(event: RunnerEvent): void;
+}
+
+/** A snapshot of the runner, as `RunnerActor` gives it. */
+export interface RunnerSnapshot {
+  /** A `RunnerState`. */
+  value: StateValue;
+  status: 'active' | 'done' | 'error' | 'stopped';
+  context: { hosts: Record<string, HostRecord> };
 }
 
 export interface RunnerContext extends Omit<RunnerInput, 'consumers'> {
@@ -44,7 +66,7 @@ export interface RunnerContext extends Omit<RunnerInput, 'consumers'> {
   children: Record<string, ActorRefFrom<typeof hostMachine>>;
 }
 
-type RunnerEvent =
+export type RunnerEvent =
   | HostReport
   | { type: 'restart'; consumer: string }
   /** An operator queued a replay for a failed host: start it again, and the replay runs before its actors are restored. */
@@ -103,7 +125,7 @@ export const runnerMachine = setup({
       const generation = record.generation + 1;
       const child = spawn('host', { id: `${event.consumer}#${generation}`, input: { work: context.createWork(event.consumer) } });
       return {
-        hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'starting' as const, generation } },
+        hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'restoring' as const, generation } },
         children: { ...context.children, [event.consumer]: child },
       };
     }),
@@ -177,7 +199,7 @@ export const runnerMachine = setup({
     stopChildren: ({ context }) => {
       for (const [consumer, child] of Object.entries(context.children)) {
         const status = context.hosts[consumer]?.status;
-        if (status === 'starting' || status === 'live' || status === 'standby') child.send({ type: 'stop' });
+        if (status === 'restoring' || status === 'live' || status === 'standby') child.send({ type: 'stop' });
       }
     },
     markRestartsStopped: assign(({ context }) => ({
@@ -191,15 +213,20 @@ export const runnerMachine = setup({
   },
 }).createMachine({
   id: 'runner',
-  context: ({ input }) => ({
-    policy: input.policy,
-    now: input.now,
-    random: input.random,
-    createWork: input.createWork,
-    report: input.report,
-    hosts: Object.fromEntries(input.consumers.map((c) => [c, { status: 'starting', generation: 0, failures: [], lastError: undefined } satisfies HostRecord])),
-    children: {},
-  }),
+  context: ({ input, self }) => {
+    input.attached?.(self);
+    return {
+      policy: input.policy,
+      now: input.now,
+      random: input.random,
+      createWork: input.createWork,
+      report: input.report,
+      hosts: Object.fromEntries(
+        input.consumers.map((c) => [c, { status: 'restoring', generation: 0, failures: [], lastError: undefined } satisfies HostRecord]),
+      ),
+      children: {},
+    };
+  },
   initial: 'starting',
   on: {
     restart: { actions: 'spawnHost' },

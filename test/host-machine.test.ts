@@ -1,103 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Actor, type AnyActorRef, assign, createActor, SimulatedClock, setup, waitFor } from 'xstate';
-import {
-  type BatchOutcome,
-  type HeldLetter,
-  type HostCommand,
-  type HostPhase,
-  type HostReport,
-  type HostSignal,
-  type HostView,
-  type HostWork,
-  hostMachine,
-  type Restored,
-} from '../actors/host.machine.ts';
+import { type HostReport, type HostState, type HostWork, hostMachine, hostStateOf } from '../actors/host.machine.ts';
+import { FenceError, Gate, ScriptedWork } from './support/scripted-work.ts';
 
-class FenceError extends Error {}
-
-/** A step that does not end until the test says so. */
-class Gate {
-  release!: () => void;
-  readonly opened = new Promise<void>((resolve) => {
-    this.release = resolve;
-  });
-}
-
-/** A host's work that records each step the machine runs and answers from a script. */
-class ScriptedWork implements HostWork {
-  readonly consumer = 'orders';
-  readonly steps: string[] = [];
-  readonly phases: HostPhase[] = [];
-  /** Items waiting in the inbox; a batch that ends done takes them all. */
-  inbox = 0;
-  /** Whether a checkpoint is due after the next batch. */
-  commitAfterBatch = false;
-  restores: (Restored | Error)[] = [];
-  batches: (BatchOutcome | Error)[] = [];
-  replayError: Error | undefined;
-  batchGate: Gate | undefined;
-  #due = false;
-  send!: (event: HostSignal | HostCommand) => void;
-  view!: () => HostView;
-
-  attach(send: (event: HostSignal | HostCommand) => void, view: () => HostView): void {
-    this.send = send;
-    this.view = view;
-  }
-  async restore(): Promise<Restored> {
-    this.steps.push('restore');
-    const next = this.restores.shift() ?? { restored: true, paused: false };
-    if (next instanceof Error) throw next;
-    return next;
-  }
-  async catchUp(): Promise<void> {
-    this.steps.push('catchUp');
-  }
-  async processBatch(): Promise<BatchOutcome> {
-    this.steps.push('processBatch');
-    await this.batchGate?.opened;
-    const next = this.batches.shift() ?? { outcome: 'done' };
-    if (next instanceof Error) throw next;
-    if (next.outcome === 'done') this.inbox = 0;
-    this.#due = this.commitAfterBatch;
-    return next;
-  }
-  async commit(): Promise<void> {
-    this.steps.push('commit');
-    this.#due = false;
-  }
-  async replay(from: number): Promise<void> {
-    this.steps.push(`replay from ${from}`);
-    if (this.replayError) throw this.replayError;
-  }
-  async shutDown(): Promise<void> {
-    this.steps.push('shutDown');
-  }
-  retryLetter(letter: HeldLetter): void {
-    this.steps.push(`retry ${letter.eventId}`);
-  }
-  skipLetter(letter: HeldLetter): void {
-    this.steps.push(`skip ${letter.eventId}`);
-  }
-  entered(phase: HostPhase): void {
-    this.phases.push(phase);
-  }
-  hasInbox(): boolean {
-    return this.inbox > 0;
-  }
-  commitDue(): boolean {
-    return this.#due;
-  }
-  isFencing(error: unknown): boolean {
-    return error instanceof FenceError;
-  }
-  /** The steps run since `mark` was taken. */
-  since(mark: number): string[] {
-    return this.steps.slice(mark);
-  }
-}
-
-/** A parent for the host, as the supervisor is: it keeps every report the host sends up. */
+/** A parent for the host, as the runner is: it keeps every report the host sends up. */
 const parentMachine = setup({
   types: { context: {} as { work: HostWork; reports: HostReport[] }, input: {} as { work: HostWork }, events: {} as HostReport },
   actors: { host: hostMachine },
@@ -113,7 +19,7 @@ function startHost(work: ScriptedWork) {
   parent.start();
   const host = parent.getSnapshot().children.host as AnyActorRef;
   const reports = () => parent.getSnapshot().context.reports.map((r) => r.type);
-  const until = (matches: (value: unknown) => boolean) => waitFor(host, (s) => matches(s.value), { timeout: 1_000 });
+  const until = (matches: (lifecycle: unknown) => boolean) => waitFor(host, (s) => matches((s.value as { lifecycle: unknown }).lifecycle), { timeout: 1_000 });
   const live = () => until(at('live', 'idle'));
   /** Lets the promise steps the machine started run to their end. */
   const settle = async () => {
@@ -122,10 +28,19 @@ function startHost(work: ScriptedWork) {
   return { clock, parent, host, reports, until, live, settle };
 }
 
-/** Matches a host state value by its path, e.g. `at('live', 'retrying', 'waiting')`. */
+/**
+ * Matches the lifecycle region's value by its path, e.g. `at('live', 'retrying', 'waiting')`
+ * (live's work region; its mode region is not looked at), or `at('stopped')`.
+ */
 const at = (...path: [string, ...string[]]) => {
-  const value = path.slice(0, -1).reduceRight<unknown>((inner, key) => ({ [key]: inner }), path.at(-1));
-  return (v: unknown) => JSON.stringify(v) === JSON.stringify(value);
+  const [top, ...rest] = path;
+  const nested = (keys: string[]): unknown => (keys.length === 1 ? keys[0] : { [keys[0] as string]: nested(keys.slice(1)) });
+  return (lifecycle: unknown) => {
+    if (rest.length === 0) return lifecycle === top;
+    if (top !== 'live') return JSON.stringify(lifecycle) === JSON.stringify({ [top]: nested(rest) });
+    const work = (lifecycle as { live?: { work?: unknown } }).live?.work;
+    return JSON.stringify(work) === JSON.stringify(nested(rest));
+  };
 };
 
 describe('host machine', () => {
@@ -133,19 +48,19 @@ describe('host machine', () => {
     const work = new ScriptedWork();
     const { live, reports } = startHost(work);
     await live();
-    expect(work.steps).toEqual(['restore', 'catchUp']);
-    expect(work.phases).toEqual(['restoring', 'catching-up', 'live']);
+    expect(work.steps).toEqual(['register', 'replayQueued', 'restore', 'catchUp']);
+    expect(work.states).toEqual(['restoring', 'catchingUp', 'live']);
     expect(reports()).toEqual(['host.live']);
   });
 
   it('processes work while live, and commits when the batch makes a checkpoint due', async () => {
     const work = new ScriptedWork();
-    const { live } = startHost(work);
+    const { live, until } = startHost(work);
     await live();
     const mark = work.steps.length;
-    work.inbox = 2;
     work.commitAfterBatch = true;
-    work.send({ type: 'work' });
+    work.arrive(2);
+    await until(at('live', 'committing'));
     await live();
     expect(work.since(mark)).toEqual(['processBatch', 'commit']);
     expect(work.inbox).toBe(0);
@@ -156,11 +71,10 @@ describe('host machine', () => {
     const { clock, live, until, settle } = startHost(work);
     await live();
     const mark = work.steps.length;
-    work.inbox = 1;
     work.batches = [{ outcome: 'retry', delayMs: 500 }];
-    work.send({ type: 'work' });
+    work.arrive();
     await until(at('live', 'retrying', 'waiting'));
-    expect(work.phases.at(-1)).toBe('retrying');
+    expect(work.view().state).toBe('retrying');
     expect(work.since(mark)).toEqual(['processBatch', 'commit']);
     clock.increment(499);
     await settle();
@@ -178,9 +92,8 @@ describe('host machine', () => {
     work.send({ type: 'pause' });
     await until(at('live', 'paused', 'holding'));
     expect(work.view().paused).toBe(true);
-    expect(work.phases.at(-1)).toBe('paused');
-    work.inbox = 1;
-    work.send({ type: 'work' });
+    expect(work.view().state).toBe('paused');
+    work.arrive();
     await settle();
     expect(work.since(mark)).toEqual(['commit']);
     work.send({ type: 'resume' });
@@ -191,12 +104,12 @@ describe('host machine', () => {
 
   it('starts paused when restore says the consumer was paused', async () => {
     const work = new ScriptedWork();
-    work.restores = [{ restored: true, paused: true }];
+    work.restores = [{ paused: true }];
     work.inbox = 1;
     const { until, settle } = startHost(work);
     await until(at('live', 'paused', 'holding'));
     await settle();
-    expect(work.steps).toEqual(['restore', 'catchUp', 'commit']);
+    expect(work.steps).toEqual(['register', 'replayQueued', 'restore', 'catchUp', 'commit']);
   });
 
   it('holds a blocked host until the letter it waits on is retried, ignoring another letter', async () => {
@@ -204,12 +117,11 @@ describe('host machine', () => {
     const { live, until, settle } = startHost(work);
     await live();
     const mark = work.steps.length;
-    work.inbox = 1;
     work.batches = [{ outcome: 'blocked', letter: { eventId: 'e7' } }];
-    work.send({ type: 'work' });
+    work.arrive();
     await until(at('live', 'blocked', 'holding'));
     expect(work.view().blockedOn).toEqual({ eventId: 'e7' });
-    work.send({ type: 'work' });
+    work.arrive();
     work.send({ type: 'deadLetter.retry', letter: { eventId: 'e8' } });
     await settle();
     expect(work.since(mark)).toEqual(['processBatch', 'commit']);
@@ -224,10 +136,10 @@ describe('host machine', () => {
     const { live, until } = startHost(work);
     await live();
     const mark = work.steps.length;
-    work.inbox = 1;
     work.batches = [{ outcome: 'blocked', letter: { eventId: 'e3' } }];
-    work.send({ type: 'work' });
+    work.arrive();
     await until(at('live', 'blocked', 'holding'));
+    work.inbox = 1;
     work.send({ type: 'deadLetter.skip', letter: { eventId: 'e3' } });
     await live();
     expect(work.since(mark)).toEqual(['processBatch', 'commit', 'skip e3', 'processBatch']);
@@ -238,15 +150,15 @@ describe('host machine', () => {
     const { live, until } = startHost(work);
     await live();
     const mark = work.steps.length;
-    work.batchGate = new Gate();
-    work.inbox = 1;
-    work.send({ type: 'work' });
+    const gate = new Gate();
+    work.gates.processBatch = gate;
+    work.arrive();
     await until(at('live', 'processing'));
     const settled: unknown[] = [];
     work.send({ type: 'replay', from: 4, settle: (error) => settled.push(error ?? 'done') });
     expect(work.view().replaying).toBe(true);
     expect(work.since(mark)).toEqual(['processBatch']);
-    work.batchGate.release();
+    gate.release();
     await until(at('live', 'idle'));
     expect(work.since(mark)).toEqual(['processBatch', 'replay from 4']);
     expect(settled).toEqual(['done']);
@@ -260,7 +172,7 @@ describe('host machine', () => {
     work.replayError = new Error('disk full');
     const settled: unknown[] = [];
     work.send({ type: 'replay', from: 1, settle: (error) => settled.push(error) });
-    await until((v) => v === 'failed');
+    await until(at('failed'));
     expect(settled).toEqual([work.replayError]);
     expect(reports()).toEqual(['host.live', 'host.failed']);
   });
@@ -270,12 +182,11 @@ describe('host machine', () => {
     const { clock, host, live, until, reports, settle } = startHost(work);
     await live();
     const mark = work.steps.length;
-    work.inbox = 1;
     work.batches = [{ outcome: 'retry', delayMs: 1_000 }];
-    work.send({ type: 'work' });
+    work.arrive();
     await until(at('live', 'retrying', 'waiting'));
     host.send({ type: 'stop' });
-    await until((v) => v === 'stopped');
+    await until(at('stopped'));
     clock.increment(1_000);
     await settle();
     expect(work.since(mark)).toEqual(['processBatch', 'commit', 'commit', 'shutDown']);
@@ -284,16 +195,16 @@ describe('host machine', () => {
 
   it('stands by while another owner holds the lease, and restores again once its delay has passed', async () => {
     const work = new ScriptedWork();
-    work.restores = [{ restored: false, standbyMs: 2_000 }];
+    work.registrations = [{ registered: false, standbyMs: 2_000 }];
     const { clock, until, live, reports, settle } = startHost(work);
-    await until((v) => v === 'standby');
+    await until(at('standby'));
     expect(reports()).toEqual(['host.standby']);
     clock.increment(1_999);
     await settle();
-    expect(work.steps).toEqual(['restore']);
+    expect(work.steps).toEqual(['register']);
     clock.increment(1);
     await live();
-    expect(work.steps).toEqual(['restore', 'restore', 'catchUp']);
+    expect(work.steps).toEqual(['register', 'register', 'replayQueued', 'restore', 'catchUp']);
     expect(reports()).toEqual(['host.standby', 'host.live']);
   });
 
@@ -304,9 +215,9 @@ describe('host machine', () => {
     // Not an error the work calls fencing: the machine remembers it was told.
     const error = new Error('epoch 3 is stale');
     work.send({ type: 'fenced', error });
-    await until((v) => v === 'fenced');
+    await until(at('fenced'));
     expect(work.steps.at(-1)).toBe('shutDown');
-    expect(work.phases.at(-1)).toBe('fenced');
+    expect(work.states.at(-1)).toBe('fenced');
     expect(parent.getSnapshot().context.reports.at(-1)).toEqual({ type: 'host.fenced', consumer: 'orders', error });
   });
 
@@ -315,15 +226,108 @@ describe('host machine', () => {
     fencing.inbox = 1;
     fencing.batches = [new FenceError('lease taken')];
     const first = startHost(fencing);
-    await first.until((v) => v === 'fenced');
+    await first.until(at('fenced'));
     expect(first.reports()).toEqual(['host.live', 'host.fenced']);
 
     const failing = new ScriptedWork();
     failing.inbox = 1;
     failing.batches = [new Error('boom')];
     const second = startHost(failing);
-    await second.until((v) => v === 'failed');
+    await second.until(at('failed'));
     expect(second.reports()).toEqual(['host.live', 'host.failed']);
-    expect(failing.steps).toEqual(['restore', 'catchUp', 'processBatch', 'shutDown']);
+    expect(failing.steps).toEqual(['register', 'replayQueued', 'restore', 'catchUp', 'processBatch', 'shutDown']);
+  });
+
+  it('takes a stop asked while a batch runs once the batch ends: it commits and shuts down, and starts no other batch', async () => {
+    const work = new ScriptedWork();
+    const { host, live, until, reports } = startHost(work);
+    await live();
+    const mark = work.steps.length;
+    const gate = new Gate();
+    work.gates.processBatch = gate;
+    work.arrive();
+    await until(at('live', 'processing'));
+    host.send({ type: 'stop' });
+    work.inbox = 5;
+    expect(work.since(mark)).toEqual(['processBatch']);
+    gate.release();
+    await until(at('stopped'));
+    expect(work.since(mark)).toEqual(['processBatch', 'commit', 'shutDown']);
+    expect(reports()).toEqual(['host.live', 'host.stopped']);
+    expect(host.getSnapshot().status).toBe('done');
+  });
+
+  it('takes a stop asked while it registers once registering ends: it never restores, and gives the lease back', async () => {
+    const work = new ScriptedWork();
+    const gate = new Gate();
+    work.gates.register = gate;
+    const { host, until } = startHost(work);
+    host.send({ type: 'stop' });
+    gate.release();
+    await until(at('stopped'));
+    expect(work.steps).toEqual(['register', 'commit', 'shutDown']);
+    expect(work.states).toEqual(['restoring', 'stopping', 'stopped']);
+  });
+
+  it('refuses a replay asked for while it stops, telling the requester at once', async () => {
+    const work = new ScriptedWork();
+    const { host, live, until } = startHost(work);
+    await live();
+    const gate = new Gate();
+    work.gates.commit = gate;
+    host.send({ type: 'stop' });
+    await until(at('stopping', 'saving'));
+    const settled: unknown[] = [];
+    work.send({ type: 'replay', from: 1, settle: (error) => settled.push(error) });
+    expect(String(settled[0])).toMatch(/consumer orders is stopping; its replay was not run/);
+    gate.release();
+    await until(at('stopped'));
+    expect(work.steps.filter((step) => step.startsWith('replay from'))).toEqual([]);
+  });
+
+  it('shows a pause at once, while the batch under way ends, and holds once it has', async () => {
+    const work = new ScriptedWork();
+    const { live, until } = startHost(work);
+    await live();
+    const gate = new Gate();
+    work.gates.processBatch = gate;
+    work.arrive();
+    await until(at('live', 'processing'));
+    work.send({ type: 'pause' });
+    expect(work.view()).toMatchObject({ state: 'live', paused: true });
+    gate.release();
+    await until(at('live', 'paused', 'holding'));
+    expect(work.view()).toMatchObject({ state: 'paused', paused: true });
+  });
+
+  it('names every state of its lifecycle with a host state', () => {
+    const names: HostState[] = [
+      'restoring',
+      'standby',
+      'catchingUp',
+      'live',
+      'retrying',
+      'blocked',
+      'paused',
+      'replaying',
+      'stopping',
+      'failing',
+      'stopped',
+      'failed',
+      'fenced',
+    ];
+    const lifecycle = hostMachine.root.states.lifecycle;
+    const values: unknown[] = [];
+    for (const [key, node] of Object.entries(lifecycle?.states ?? {})) {
+      if (key !== 'live') {
+        values.push(Object.keys(node.states).length === 0 ? key : { [key]: Object.keys(node.states)[0] });
+        continue;
+      }
+      for (const step of Object.keys(node.states.work?.states ?? {})) values.push({ live: { mode: 'running', work: step } });
+    }
+    expect(values.length).toBeGreaterThan(12);
+    const states = values.map((value) => hostStateOf({ asked: 'nothing', lifecycle: value } as never));
+    expect(states.filter((state) => !names.includes(state))).toEqual([]);
+    expect(new Set(states)).toEqual(new Set(names));
   });
 });

@@ -15,7 +15,7 @@ function flakyRecorder(failing: { on: boolean }) {
   return defineComponent({ name: 'recorder', logic, subscribe: 'inv.*', key: true, version: '1', checkpoint: { maxDelayMs: 0 } });
 }
 
-describe('supervisor', () => {
+describe('runner restarts, in a running system', () => {
   const scratch = useScratch();
 
   /** The flaky recorder on a simulated clock, its checkpoints working until the test sets `failing.on`. */

@@ -11,7 +11,7 @@ export const CATCH_UP_MIN_EVENTS = 1000;
 const POLL_MS = 250;
 
 /** The host phases in which a consumer's offset moves on by itself; one in any other (paused, blocked, standby, ...) is no longer waited for. */
-const MOVING = new Set(['restoring', 'catching-up', 'live', 'retrying']);
+const MOVING = new Set(['restoring', 'catchingUp', 'live', 'retrying']);
 
 /** What the catch-up bar reads of `system.status()`. */
 export type CatchUpStatus = Pick<SystemStatus, 'head'> & {

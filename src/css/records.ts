@@ -1,4 +1,4 @@
-import type { HostPhase } from '../../actors/host.machine.ts';
+import type { HostState } from '../../actors/host.machine.ts';
 import type { AppendInput, PreparedAppend } from '../envelope.ts';
 
 // The records of the Consumer State Store, apart from the tables and classes that store them,
@@ -96,7 +96,7 @@ export interface Checkpoint {
 }
 
 /** The coarse lifecycle state a host records for `recq status` in other processes. */
-export type HostState = HostPhase;
+export type { HostState };
 
 /**
  * What an operator can ask of a consumer from outside the process that runs it:

@@ -3,8 +3,8 @@ import type { Clock } from '../clock.ts';
 import type { CheckpointPolicy } from '../component/component.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
 import { NotRegisteredError, RecqError, StaleEpochError, StorageError } from '../errors.ts';
-import type { Lease } from '../lease.ts';
 import type { ConsumerProbe } from '../metrics/probe.ts';
+import type { CommitPort } from './commit-port.ts';
 import type { ConsumerLease } from './consumer-lease.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';
 import type { ConsumerPosition } from './position.ts';
@@ -30,9 +30,9 @@ export interface CheckpointOptions {
   position: ConsumerPosition;
   clock: Clock;
   policy: CheckpointPolicy;
-  /** A check run inside each checkpoint transaction that the lease is still held. */
-  fence: (lease: Lease) => (() => void) | undefined;
-  checkLeaseLocally: boolean;
+  /** Where commits go: the deployment's sink and fence. */
+  commits: CommitPort;
+  /** Moves what commits emit on to the log, where they go to an outbox. */
   relay: Relay | undefined;
   /** A checkpoint is due (its timer fired, or one was asked for). */
   onDue: () => void;
@@ -49,6 +49,8 @@ export interface CheckpointOptions {
  * emitted events in one transaction. Once fenced (or halted) it refuses to write, whatever step is still running.
  */
 export class Checkpoint implements Checkpointer {
+  /** The check every write of the consumer's store (a commit, a replay's reset) runs first in its transaction. */
+  readonly fence: () => void;
   readonly #o: CheckpointOptions;
   #pending = 0;
   #timer: unknown;
@@ -57,6 +59,7 @@ export class Checkpoint implements Checkpointer {
 
   constructor(options: CheckpointOptions) {
     this.#o = options;
+    this.fence = options.commits.fence(options.lease);
   }
 
   /** Why this checkpoint writes no more (a fence or a halt), if it does not. */
@@ -112,12 +115,11 @@ export class Checkpoint implements Checkpointer {
     const { consumer, store, actors, letters, position } = this.#o;
     const lease = this.#o.lease.current;
     if (!lease) throw new NotRegisteredError(consumer, 'commit');
-    if (this.#o.checkLeaseLocally) this.#o.lease.assertValid();
     const { snapshots, emitted, journal } = actors.collect();
     // Wall time, not the clock: a simulated clock stands still while SQLite works.
     const startedAt = performance.now();
     try {
-      store.commit(consumer, { offset: position.offset, snapshots, emitted, deadLetters: letters.writes(), journal }, this.#o.fence(lease));
+      store.commit(consumer, { offset: position.offset, snapshots, emitted, deadLetters: letters.writes(), journal }, this.fence);
     } catch (error) {
       if (error instanceof StaleEpochError) {
         this.refuse(error);

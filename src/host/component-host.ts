@@ -1,10 +1,10 @@
-import type { BatchOutcome, HostCommand, HostSignal, HostView, HostWork, Restored } from '../../actors/host.machine.ts';
+import type { BatchOutcome, HostLink, HostState, HostView, HostWork, Registered } from '../../actors/host.machine.ts';
 import type { ActorCell, CellOwner } from '../actor/actor-cell.ts';
 import type { ActorTable } from '../actor/actor-table.ts';
 import { type ActorView, queryActor } from '../actor/actor-view.ts';
 import type { PendingTimer } from '../actor/durable-timers.ts';
 import type { Component } from '../component/component.ts';
-import type { DeadLetter, HostState } from '../css/consumer-store.ts';
+import type { DeadLetter } from '../css/consumer-store.ts';
 import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError, SupervisorUnreachableError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import { eventFields } from '../logging/event-fields.ts';
@@ -23,17 +23,19 @@ import type { OperatorCommands } from './operator-commands.ts';
 import type { PassivationSweep } from './passivation-sweep.ts';
 import { type ConsumerPosition, DONE } from './position.ts';
 import { type CommandedConsumer, runQueuedCommands } from './queued-commands.ts';
+import { queuedReplay, replayOutcome } from './queued-replay.ts';
+import type { Relay } from './relay.ts';
 
 export type { ActorView } from '../actor/actor-view.ts';
 export type { HostOptions } from './host-options.ts';
 
-const NOT_ATTACHED: HostView<DeadLetter> = Object.freeze({ paused: false, blockedOn: undefined, replaying: false });
+const NOT_STARTED: HostView<DeadLetter> = Object.freeze({ state: 'restoring', paused: false, blockedOn: undefined, replaying: false });
 
 /**
  * Runs one consumer: keeps its actors, applies events in seq order, retries and dead-letters
  * failures, fires durable timers, and checkpoints offset, snapshots, dead letters and emitted
  * events together. The host machine in `actors/host.machine.ts` decides when each step runs and
- * holds the state the host is in; this class is assembled from one part per concept:
+ * is the state the host is in (this class follows its view); it is assembled from one part per concept:
  * `ConsumerPosition` (where it stands, and its inbox), `EventApplier` (applying, with failures),
  * `Checkpoint` (the batch and its commit) and `OperatorCommands` (pause, retry, skip, replay).
  */
@@ -41,7 +43,6 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   readonly consumer: string;
   readonly component: Component;
   readonly maxPayloadBytes: number;
-  state: HostState = 'restoring';
   readonly #o: HostOptions;
   readonly #actors: ActorTable;
   readonly #failures: FailureTracker;
@@ -52,10 +53,13 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   readonly #sweep: PassivationSweep;
   readonly #applier: EventApplier;
   readonly #commands: OperatorCommands;
+  readonly #relay: Relay | undefined;
   #unroute: (() => void) | undefined;
-  #signal: ((event: HostSignal | HostCommand<DeadLetter>) => void) | undefined;
-  #view: (() => HostView<DeadLetter>) | undefined;
-  #woken = false;
+  #link: HostLink<DeadLetter> | undefined;
+  #view: HostView<DeadLetter> = NOT_STARTED;
+  /** The idle machine's wake-up, while it waits for work. */
+  #ready: (() => void) | undefined;
+  #readyQueued = false;
   /** Registrations refused in a row because the supervisor did not answer. */
   #unreachable = 0;
 
@@ -64,16 +68,18 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.consumer = options.consumer;
     this.component = options.component;
     this.maxPayloadBytes = options.maxPayloadBytes;
-    const parts = assembleHost(options, {
+    this.#relay = options.commits.relay?.(options.consumer, { onFenced: (error) => this.fence(error), onDrained: options.onProgress });
+    const parts = assembleHost(options, this.#relay, {
       cells: this,
       renewed: (lastRouted) => {
         this.sync(lastRouted);
         this.#runQueuedCommands();
       },
       fenced: (error) => this.fence(error),
-      wake: (signal) => this.#wake(signal),
+      // After the current turn, so a due checkpoint never commits inside what asked for it.
+      commitDue: () => queueMicrotask(() => this.#link?.send({ type: 'commit.due' })),
       push: (item) => this.#push(item),
-      machine: { command: (event) => this.#signal?.(event), view: () => this.#view?.() ?? NOT_ATTACHED },
+      machine: { command: (event) => this.#link?.send(event), view: () => this.#view },
     });
     this.#actors = parts.actors;
     this.#failures = parts.failures;
@@ -86,46 +92,71 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#commands = parts.commands;
   }
 
-  /** Connects the host machine, so deliveries, timers and commands can wake it, and commands read what it holds. */
-  attach(send: (event: HostSignal | HostCommand<DeadLetter>) => void, view: () => HostView<DeadLetter>): void {
-    this.#signal = send;
-    this.#view = view;
+  /** Connects the host machine: deliveries, timers and commands reach it, and its view is followed (and recorded for other processes). */
+  attach(link: HostLink<DeadLetter>): void {
+    this.#link = link;
+    link.observe((view) => {
+      const moved = view.state !== this.#view.state;
+      this.#view = view;
+      if (!moved) return;
+      try {
+        this.#o.store.setHostState(this.consumer, view.state);
+      } catch {
+        // Status is advisory; a locked or full disk must not stop the lifecycle.
+      }
+      this.#o.onProgress();
+    });
   }
 
-  entered(state: HostState): void {
-    if (state === this.state) return;
-    this.state = state;
-    try {
-      this.#o.store.setHostState(this.consumer, state);
-    } catch {
-      // Status is advisory; a locked or full disk must not stop the lifecycle.
-    }
-    this.#o.onProgress();
+  /** The host's state: the machine's (`hostStateOf`). */
+  get state(): HostState {
+    return this.#view.state;
   }
 
   isFencing(error: unknown): boolean {
     return error instanceof StaleEpochError || this.#checkpoint.refusedBy !== undefined;
   }
 
-  async restore(): Promise<Restored> {
-    const { component, store, transport } = this.#o;
+  async register(): Promise<Registered> {
     let registration: Awaited<ReturnType<ConsumerLease['register']>>;
     try {
       registration = await this.#lease.register();
     } catch (error) {
-      if (error instanceof LeaseHeldError) return { restored: false, standbyMs: this.#lease.standbyDelay };
+      if (error instanceof LeaseHeldError) return { registered: false, standbyMs: this.#lease.standbyDelay };
       // The supervisor is down (or not started yet): wait for it as a standby waits for a lease.
-      if (error instanceof SupervisorUnreachableError) return { restored: false, standbyMs: this.#waitForSupervisor(error) };
+      if (error instanceof SupervisorUnreachableError) return { registered: false, standbyMs: this.#waitForSupervisor(error) };
       throw error;
     }
     if (this.#unreachable > 0) this.#o.logger.info(`consumer ${this.consumer} reached the supervisor`, this.#fields());
     this.#unreachable = 0;
     // Deliveries routed before this subscription are a gap the first later one (or a heartbeat) reveals.
-    this.#unroute = transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
+    this.#unroute = this.#o.transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
     this.#position.registeredAt(registration.watermark);
     // What a previous life left in the outbox goes first.
-    this.#o.relay?.kick(registration.lease);
-    this.#position.restoredAt(openConsumerRecord(store, this.consumer, component, registration.watermark));
+    this.#relay?.kick(registration.lease);
+    return { registered: true };
+  }
+
+  /**
+   * Resets the consumer for the replays an operator queued while it was down (snapshots
+   * forgotten, offset moved back), before any snapshot is read: a consumer whose snapshots no
+   * longer fit its machine is rebuilt from the log instead of failing on them.
+   */
+  async replayQueued(): Promise<void> {
+    const { commands, store, logger } = this.#o;
+    const queued = commands && queuedReplay(commands, this.consumer);
+    if (!commands || !queued) return;
+    store.reset(this.consumer, queued.from - 1, this.#checkpoint.fence);
+    logger.info(
+      `consumer ${this.consumer} replays from seq ${queued.from}, as an operator queued, before its actors are restored`,
+      this.#fields({ seq: queued.from }),
+    );
+    for (const command of queued.commands) commands.complete(command.id, { outcome: replayOutcome(this.consumer, queued.from) });
+  }
+
+  async restore(): Promise<{ paused: boolean }> {
+    const { component, store } = this.#o;
+    this.#position.restoredAt(openConsumerRecord(store, this.consumer, component, this.#position.routedThrough));
     // A letter the consumer was blocked on when it stopped is settled by the next attempt at it.
     for (const letter of store.deadLetters(this.consumer, 'blocking')) this.#letters.retrying(letter);
     this.#actors.restore();
@@ -139,7 +170,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#sweep.schedule();
     this.#runQueuedCommands();
     // Read after the queued commands ran: a pause or resume among them is part of what was restored.
-    return { restored: true, paused: store.isPaused(this.consumer) };
+    return { paused: store.isPaused(this.consumer) };
   }
 
   /** How long to wait before asking an unreachable supervisor again: doubling, up to a lease's time-to-live; said once per outage. */
@@ -156,11 +187,18 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#position.inbox.push({ kind: 'sync', prev: this.#position.routedThrough });
   }
 
-  hasInbox(): boolean {
-    return this.#position.inbox.size > 0;
+  awaitWork(ready: () => void): () => void {
+    if (this.#position.inbox.size > 0) {
+      ready();
+      return () => {};
+    }
+    this.#ready = ready;
+    return () => {
+      if (this.#ready === ready) this.#ready = undefined;
+    };
   }
 
-  async processBatch(): Promise<BatchOutcome<DeadLetter>> {
+  async processBatch(): Promise<BatchOutcome<DeadLetter> & { commitDue: boolean }> {
     if (this.#checkpoint.refusedBy !== undefined) throw this.#checkpoint.refusedBy;
     const { inbox } = this.#position;
     let outcome: BatchOutcome<DeadLetter> = DONE;
@@ -172,11 +210,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
       inbox.shift();
     }
     this.#o.onProgress();
-    return outcome;
-  }
-
-  commitDue(): boolean {
-    return this.#checkpoint.isDue();
+    return { ...outcome, commitDue: this.#checkpoint.isDue() };
   }
 
   async commit(): Promise<void> {
@@ -186,7 +220,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   async replay(from: number): Promise<void> {
     const lease = this.#lease.current;
     if (!lease) throw new NotRegisteredError(this.consumer, 'replay');
-    this.#o.store.reset(this.consumer, from - 1, this.#o.fence(lease));
+    this.#o.store.reset(this.consumer, from - 1, this.#checkpoint.fence);
     this.#actors.clear();
     this.#position.inbox.clear();
     this.#letters.clear();
@@ -209,6 +243,11 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   async shutDown(): Promise<void> {
     const lease = this.#release();
     if (lease && this.#checkpoint.refusedBy === undefined) await this.#o.log.unregister(lease).catch(() => {});
+    try {
+      this.#o.commands?.stopReading(this.consumer);
+    } catch {
+      // The row expires on its own; the CLI then sees no reader.
+    }
     this.#o.logger.info(`consumer ${this.consumer} stopped at offset ${this.committedOffset}`, this.#fields({ offset: this.committedOffset }));
   }
 
@@ -221,7 +260,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   /** Another owner holds the consumer now: stop writing, and end as fenced. */
   fence(error: StaleEpochError): void {
     this.#checkpoint.refuse(error);
-    this.#signal?.({ type: 'fenced', error });
+    this.#link?.send({ type: 'fenced', error });
   }
 
   /**
@@ -238,7 +277,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     );
     this.#position.registeredAt(registration.watermark);
     this.sync(registration.watermark);
-    this.#o.relay?.kick(registration.lease);
+    this.#relay?.kick(registration.lease);
   }
 
   /** Seq up to which events are applied in memory (ahead of the checkpoint between commits). */
@@ -258,11 +297,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   /** True when every routed event is applied and checkpointed. */
   isSettled(lastRouted: number): boolean {
     return (
-      this.state === 'live' &&
-      this.#position.inbox.size === 0 &&
-      this.offset >= lastRouted &&
-      !this.#checkpoint.hasUncommitted &&
-      (this.#o.relay?.idle() ?? true)
+      this.state === 'live' && this.#position.inbox.size === 0 && this.offset >= lastRouted && !this.#checkpoint.hasUncommitted && (this.#relay?.idle() ?? true)
     );
   }
 
@@ -273,12 +308,12 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
 
   /** The dead letter this consumer is blocked on, if any (the host machine holds it). */
   get blockedOn(): DeadLetter | undefined {
-    return this.#view?.().blockedOn;
+    return this.#view.blockedOn;
   }
 
-  /** True while an operator's pause holds (the host machine holds it; the CSS keeps it across restarts). */
+  /** True while an operator's pause holds (the host machine is in it; the CSS keeps it across restarts). */
   isPaused(): boolean {
-    return this.#view?.().paused ?? false;
+    return this.#view.paused;
   }
 
   /** The current state of the actor for `key` (in memory if active, else from the CSS). */
@@ -354,8 +389,9 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
 
   /** Stops timers, route, relay and actors; returns the lease that was held. */
   #release(): Lease | undefined {
-    this.#signal = undefined;
-    this.#o.relay?.stop();
+    this.#link = undefined;
+    this.#ready = undefined;
+    this.#relay?.stop();
     this.#checkpoint.stop();
     this.#sweep.stop();
     this.#unroute?.();
@@ -371,7 +407,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
 
   #push(item: InboxItem): void {
     this.#position.inbox.push(item);
-    this.#wake({ type: 'work' });
+    this.#workArrived();
   }
 
   #deliver(delivery: Delivery): void {
@@ -379,20 +415,18 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     // A paused consumer reads what it missed from the log on resume instead of queueing it.
     if (this.isPaused()) return;
     this.#position.inbox.push({ kind: 'event', envelope: delivery.envelope, prev: delivery.prev });
-    if (this.state === 'live') this.#wake({ type: 'work' });
+    this.#workArrived();
   }
 
-  /** Wakes the machine after the current turn; a burst of deliveries wakes it once. */
-  #wake(event: HostSignal): void {
-    const signal = this.#signal;
-    if (!signal) return;
-    if (event.type === 'work') {
-      if (this.#woken) return;
-      this.#woken = true;
-    }
+  /** Wakes the idle machine after the current turn: a burst of deliveries wakes it once. */
+  #workArrived(): void {
+    if (!this.#ready || this.#readyQueued) return;
+    this.#readyQueued = true;
     queueMicrotask(() => {
-      if (event.type === 'work') this.#woken = false;
-      signal(event);
+      this.#readyQueued = false;
+      const ready = this.#ready;
+      this.#ready = undefined;
+      ready?.();
     });
   }
 }

@@ -4,12 +4,11 @@ import type { RetryPolicy } from '../component/retry-policy.ts';
 import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
 import type { InspectionListener } from '../inspect/inspect-option.ts';
-import type { Lease } from '../lease.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ConsumerProbe } from '../metrics/probe.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import type { Transport } from '../transport/transport.ts';
-import type { Relay } from './relay.ts';
+import type { CommitPort } from './commit-port.ts';
 
 /** Everything a `ComponentHost` is built from: its component and consumer, the stores and log it uses, and its policies. */
 export interface HostOptions {
@@ -28,17 +27,10 @@ export interface HostOptions {
   leaseTtlMs: number;
   readPageSize: number;
   maxPayloadBytes: number;
-  /** A check run inside each checkpoint transaction that the lease is still held. */
-  fence: (lease: Lease) => (() => void) | undefined;
+  /** Where checkpoints go: the deployment's emit sink, fence and relay. */
+  commits: CommitPort;
   /** Called after each batch and each checkpoint, so waiters can look again. */
   onProgress: () => void;
-  /** Moves emitted events from a worker's outbox to the log (distributed deployment only). */
-  relay?: Relay;
-  /**
-   * Refuse checkpoints once the lease may have expired without a renewal (distributed: the
-   * lease table is in another process, so no transaction can check it).
-   */
-  checkLeaseLocally?: boolean;
   /** Where every actor's inspection events go (the system's `inspect` option). */
   inspect?: InspectionListener;
   /** Operator commands queued from other processes (the CLI); run after restore and on each heartbeat. */

@@ -1,4 +1,3 @@
-import type { HostSignal } from '../../actors/host.machine.ts';
 import type { CellOwner } from '../actor/actor-cell.ts';
 import { ActorTable } from '../actor/actor-table.ts';
 import type { StaleEpochError } from '../errors.ts';
@@ -12,6 +11,7 @@ import type { InboxItem } from './inbox.ts';
 import { type MachineLink, OperatorCommands } from './operator-commands.ts';
 import { PassivationSweep } from './passivation-sweep.ts';
 import { ConsumerPosition } from './position.ts';
+import type { Relay } from './relay.ts';
 
 /** The parts one `ComponentHost` is assembled from, one concept each. */
 export interface HostParts {
@@ -34,14 +34,15 @@ export interface PartsHolder {
   renewed: (lastRouted: number) => void;
   /** Another owner holds the consumer now (found by a renewal or a commit). */
   fenced: (error: StaleEpochError) => void;
-  wake: (signal: HostSignal) => void;
+  /** A checkpoint is due: the machine commits after the step under way. */
+  commitDue: () => void;
   /** Queues work for the next batch and wakes the machine. */
   push: (item: InboxItem) => void;
   machine: MachineLink;
 }
 
 /** Builds and wires the parts of a host for `options`. */
-export function assembleHost(options: HostOptions, holder: PartsHolder): HostParts {
+export function assembleHost(options: HostOptions, relay: Relay | undefined, holder: PartsHolder): HostParts {
   const { component, consumer, store, log, clock, logger } = options;
   const actors = new ActorTable(component, consumer, store, clock, holder.cells, logger);
   const failures = new FailureTracker(options.retry, options.random, options.probe);
@@ -67,10 +68,9 @@ export function assembleHost(options: HostOptions, holder: PartsHolder): HostPar
     position,
     clock,
     policy: options.checkpoint,
-    fence: options.fence,
-    checkLeaseLocally: options.checkLeaseLocally ?? false,
-    relay: options.relay,
-    onDue: () => holder.wake({ type: 'commit.due' }),
+    commits: options.commits,
+    relay,
+    onDue: holder.commitDue,
     onFenced: holder.fenced,
     onCommitted: options.onProgress,
     ...(options.probe ? { probe: options.probe } : {}),

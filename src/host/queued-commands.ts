@@ -2,7 +2,7 @@ import type { CommandQueue, CommandResult, ConsumerCommand } from '../css/comman
 import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
 import { InvalidCommandError, StorageError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
-import { replayOutcome } from './replay-before-restore.ts';
+import { replayOutcome } from './queued-replay.ts';
 
 /** What a consumer under operator command offers: the System API's controls, and where it stands. */
 export interface CommandedConsumer {

@@ -4,9 +4,8 @@ import type { CheckpointPolicy, Component } from '../component/component.ts';
 import type { RetryPolicy } from '../component/retry-policy.ts';
 import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
-import type { Outbox } from '../css/outbox.ts';
+import type { CommitPort } from '../host/commit-port.ts';
 import type { InspectionListener } from '../inspect/inspect-option.ts';
-import type { Lease } from '../lease.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Probe } from '../metrics/probe.ts';
 import type { LogAccess } from '../sss/log-access.ts';
@@ -32,17 +31,15 @@ export interface RunnerSettings {
   probe: Probe;
 }
 
-/** What a runner runs its hosts with: the options, the consumer store, how they reach the log, and what fences their checkpoints. */
+/** What a runner runs its hosts with: the settings, the consumer store, how they reach the log, and where their checkpoints go. */
 export interface RunnerOptions {
   options: RunnerSettings;
   store: ConsumerStore;
   log: LogAccess;
   transport: Transport;
-  /** Distributed: emitted events wait here until a relay appends them to the log. */
-  outbox?: Outbox;
+  /** Where the hosts' checkpoints go: the deployment's emit sink, fence and relay. */
+  commits: CommitPort;
   commands?: CommandQueue;
-  /** A check, inside each checkpoint transaction, that a consumer's lease is still held. */
-  fence: (lease: Lease) => (() => void) | undefined;
   /** Commits appends waiting in the log's group commit (embedded), so `settled` sees them. */
   flushLog?: () => void;
 }

@@ -1,6 +1,6 @@
-import { type ActorRefFrom, createActor } from 'xstate';
+import { type Actor, createActor } from 'xstate';
 import type { HostWork } from '../../actors/host.machine.ts';
-import { type HostRecord, type RunnerInput, type RunnerReport, type RunnerState, runnerMachine } from '../../actors/runner.machine.ts';
+import { type HostRecord, type RunnerActor, type RunnerInput, type RunnerReport, type RunnerState, runnerMachine } from '../../actors/runner.machine.ts';
 import { type Awaited, type WaitForOptions, waitForActor } from '../actor/actor-wait.ts';
 import type { Clock } from '../clock.ts';
 import type { Component } from '../component/component.ts';
@@ -31,12 +31,10 @@ export interface RunnerStatus {
   consumers: ConsumerStatus[];
 }
 
-type RunnerRef = ActorRefFrom<typeof runnerMachine>;
-
 /**
  * Runs a set of components: one host per consumer under the runner machine, which restarts
  * failed hosts with backoff. Embedded, the supervisor machine runs that machine as its child
- * (`attach`); in a worker it runs on its own (`start`). It is the same in every deployment;
+ * (with `input`); in a worker it runs on its own (`start`). It is the same in every deployment;
  * only the log access, the transport and where emitted events go differ.
  */
 export class ComponentRunner {
@@ -50,8 +48,9 @@ export class ComponentRunner {
   readonly #commands: CommandQueue | undefined;
   readonly #waiting: WaitingLetters;
   #revival: FailedHostRevival | undefined;
-  #actor: RunnerRef | undefined;
-  #ownActor = false;
+  #actor: RunnerActor | undefined;
+  /** The runner actor, where this process runs it on its own (a worker). */
+  #own: Actor<typeof runnerMachine> | undefined;
   #waiters: (() => void)[] = [];
   readonly #progressListeners = new Set<() => void>();
   #head = 0;
@@ -69,6 +68,7 @@ export class ComponentRunner {
       random: o.random,
       report: (report) => this.#onReport(report),
       createWork: (consumer) => this.#createHost(consumer),
+      attached: (actor) => this.#follow(actor),
     };
   }
 
@@ -77,13 +77,12 @@ export class ComponentRunner {
     return this.#input;
   }
 
-  /** Follows the runner machine that the supervisor started with `input`. */
-  attach(actor: RunnerRef): void {
-    if (this.#actor) return;
+  /** Follows the runner actor made from `input`, as it is created (by the supervisor, or by `start`). */
+  #follow(actor: RunnerActor): void {
     this.#actor = actor;
     actor.subscribe({
       next: (snapshot) => {
-        this.view.trigger.runner({ state: snapshot.value });
+        this.view.trigger.runner({ state: snapshot.value as RunnerState });
         if (snapshot.value === 'stopping' || snapshot.value === 'stopped') this.#revival?.stop();
       },
       error: () => {},
@@ -112,10 +111,8 @@ export class ComponentRunner {
 
   /** Runs the runner machine on its own (a worker), then waits as `started` does. */
   async start(clock: Clock): Promise<void> {
-    const actor = createActor(runnerMachine, { clock, input: this.#input });
-    this.#ownActor = true;
-    this.attach(actor);
-    actor.start();
+    this.#own = createActor(runnerMachine, { clock, input: this.#input });
+    this.#own.start();
     await this.started();
   }
 
@@ -288,8 +285,8 @@ export class ComponentRunner {
    * the supervisor stops the runner it runs.
    */
   async stop(): Promise<void> {
-    const actor = this.#actor;
-    if (!actor || !this.#ownActor || actor.getSnapshot().status !== 'active') return;
+    const actor = this.#own;
+    if (!actor || actor.getSnapshot().status !== 'active') return;
     actor.send({ type: 'stop' });
     await new Promise<void>((resolve) => {
       const check = () => {
@@ -310,7 +307,7 @@ export class ComponentRunner {
   halt(): void {
     this.#revival?.stop();
     for (const host of this.#hosts.values()) host.halt();
-    if (this.#ownActor) this.#actor?.stop();
+    this.#own?.stop();
   }
 
   #records(): Record<string, HostRecord> {
@@ -319,9 +316,9 @@ export class ComponentRunner {
 
   #createHost(consumer: string): HostWork<DeadLetter> {
     if (this.#hosts.has(consumer)) this.#o.options.probe.consumer(consumer).restarted();
-    const { host, work } = buildHost(this.#o, this.#components.get(consumer) as Component, this.#commands, () => this.#progress(consumer));
+    const host = buildHost(this.#o, this.#components.get(consumer) as Component, this.#commands, () => this.#progress(consumer));
     this.#hosts.set(consumer, host);
-    return work;
+    return host;
   }
 
   #runningHost(consumer: string): ComponentHost {

@@ -24,7 +24,7 @@ export function metricsSourceOf(system: SystemReadings, deployment: Deployment, 
       return first;
     },
     // A supervisor's file holds no consumer stores.
-    timersPending: () => (o.components.length > 0 && deployment.emitSink ? countStoredTimers(deployment.db) : new Map()),
-    outboxPending: (consumer) => deployment.outbox?.size(consumer),
+    timersPending: () => (o.components.length > 0 && deployment.commits ? countStoredTimers(deployment.db) : new Map()),
+    outboxPending: (consumer) => deployment.commits?.pending?.(consumer),
   };
 }

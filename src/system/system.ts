@@ -137,8 +137,7 @@ export class System {
    */
   publishMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[]): Promise<AppendResult[]> {
     if (this.#stopped) return Promise.reject(new SystemStoppedError('publish'));
-    const node = this.#deployment.node;
-    return publishTraced(inputs, (traced) => (node ? node.log.appendMany(traced) : this.#deployment.apiLog.append(traced)));
+    return publishTraced(inputs, (traced) => this.#deployment.apiLog.append(traced));
   }
 
   /**

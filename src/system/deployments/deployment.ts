@@ -1,8 +1,6 @@
 import type { SupervisorWork } from '../../../actors/supervisor.machine.ts';
-import type { EmitSink } from '../../css/consumer-store.ts';
-import type { Outbox } from '../../css/outbox.ts';
 import type { SqliteDatabase } from '../../db.ts';
-import type { Lease } from '../../lease.ts';
+import type { CommitPort } from '../../host/commit-port.ts';
 import type { ControlHandler } from '../../operator/worker-control.ts';
 import type { ConsumerStatus } from '../../runner/runner.ts';
 import type { EventLog } from '../../sss/event-log.ts';
@@ -54,7 +52,7 @@ export interface HostServices {
 
 /**
  * One deployment of a system, as this process sees it: where the log is and how to reach it,
- * how routed events travel, where hosts put what they emit, and what fences their commits.
+ * how routed events travel, and where hosts' checkpoints go (their commit port).
  * `embedded.ts` keeps everything in one file and one process; `distributed.ts` reaches the
  * log's supervisor over NATS. The `System` and its machines are the same on both.
  */
@@ -66,15 +64,11 @@ export interface Deployment {
   readonly node: SupervisorNode | undefined;
   /** How hosts reach the log: direct calls, or requests to the supervisor. */
   readonly hostLog: LogAccess;
-  /** How the System API reads the log. */
+  /** How the System API publishes to and reads the log: directly where this process leads it, else as its hosts do. */
   readonly apiLog: LogAccess;
   readonly transport: Transport;
-  /** Where a checkpoint's emitted events go, inside its transaction: the log itself, or a local outbox. */
-  readonly emitSink: EmitSink | undefined;
-  /** The outbox a relay moves to the log, where emitted events wait in one. */
-  readonly outbox: Outbox | undefined;
-  /** A check, run inside each checkpoint transaction, that a consumer's lease is still held; undefined where no transaction can see the lease. */
-  fence(lease: Lease): (() => void) | undefined;
+  /** Where this process's hosts' checkpoints go (their emitted events, the fence they run); undefined where it runs no hosts. */
+  readonly commits: CommitPort | undefined;
   /** Starts what the deployment serves besides the log (e.g. the workers' status responder) and wires its events to the hosts. */
   attach(events: DeploymentEvents, hosts: HostServices | undefined): void;
   /** Closes the transport, the connection and the file, once the machines have stopped. */

@@ -1,6 +1,7 @@
 import type { NatsConnection } from 'nats';
 import { Outbox } from '../../css/outbox.ts';
 import { openDatabase, type SqliteDatabase } from '../../db.ts';
+import { Relay } from '../../host/relay.ts';
 import { connectNats } from '../../nats/connection.ts';
 import { serveWorkerControl } from '../../operator/worker-control.ts';
 import { ConnectionTracker, serveWorkerStatus } from '../../operator/worker-status.ts';
@@ -91,12 +92,17 @@ export async function distributedDeployment(
       db: file,
       node,
       hostLog,
-      apiLog: hostLog,
+      // Where this process leads the log, the API publishes and reads there directly.
+      apiLog: node?.access ?? hostLog,
       transport: closingBus,
-      emitSink: outbox,
-      outbox,
-      // The lease table is in the supervisor's file: no checkpoint transaction here can see it.
-      fence: () => undefined,
+      commits: outbox && {
+        sink: outbox,
+        // The lease table is in the supervisor's file: no checkpoint transaction here can see it, so
+        // a checkpoint is refused once the lease may have expired without a renewal.
+        fence: (held) => () => held.assertValid(),
+        relay: (consumer, hooks) => new Relay({ consumer, outbox, log: hostLog, clock: o.clock, logger: o.logger, ...hooks }),
+        pending: (consumer) => outbox.size(consumer),
+      },
       attach(deploymentEvents, hosts) {
         events = deploymentEvents;
         // A producer (a worker with no components) runs no hosts and has nothing to report.

@@ -1,4 +1,5 @@
 import { openDatabase } from '../../db.ts';
+import { NotRegisteredError } from '../../errors.ts';
 import { LogNode } from '../../sss/log-node.ts';
 import { MemoryTransport } from '../../transport/memory.ts';
 import type { Transport } from '../../transport/transport.ts';
@@ -32,10 +33,11 @@ export function embeddedDeployment(o: ResolvedOptions, transport?: Transport): D
     hostLog: node.access,
     apiLog: node.access,
     transport: bus,
-    emitSink: node.log,
-    outbox: undefined,
-    // The lease table is in the same file: the checkpoint checks the lease in its own transaction.
-    fence: (lease) => () => node.leases.assertCurrent(lease),
+    commits: {
+      sink: node.log,
+      // The lease table is in the same file: the checkpoint checks the lease in its own transaction.
+      fence: (held) => () => node.leases.assertCurrent(held.current ?? notHeld()),
+    },
     attach() {},
     async close() {
       await bus.close();
@@ -43,3 +45,7 @@ export function embeddedDeployment(o: ResolvedOptions, transport?: Transport): D
     },
   };
 }
+
+const notHeld = (): never => {
+  throw new NotRegisteredError(undefined, 'commit without a lease');
+};

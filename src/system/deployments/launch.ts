@@ -27,16 +27,16 @@ export const supervisorState = (supervisor: Actor<typeof supervisorMachine>): Su
 export function buildMachines(deployment: Deployment, o: ResolvedOptions): Machines {
   const { db, node } = deployment;
   let runner: ComponentRunner | undefined;
-  if (deployment.emitSink) {
+  const { commits } = deployment;
+  if (commits) {
     const embedded = deployment.role === 'embedded';
     runner = new ComponentRunner({
       options: o,
-      store: new ConsumerStore(db, deployment.emitSink, o.clock),
+      store: new ConsumerStore(db, commits.sink, o.clock),
       log: deployment.hostLog,
       transport: deployment.transport,
+      commits,
       commands: new CommandQueue(db, o.clock),
-      ...(deployment.outbox ? { outbox: deployment.outbox } : {}),
-      fence: (lease) => deployment.fence(lease),
       // Embedded, `settled` commits the appends waiting in the log's group commit first.
       ...(embedded && node ? { flushLog: () => node.flush() } : {}),
     });
@@ -75,8 +75,6 @@ export async function startMachines(
   supervisor.subscribe({
     // Every group commit is an event of the supervisor: report only the changes of state.
     next: (snapshot) => {
-      const child = snapshot.children.runner;
-      if (runner && child) runner.attach(child as Parameters<ComponentRunner['attach']>[0]);
       const state = supervisorStateOf(snapshot.value);
       if (state === last) return;
       last = state;
