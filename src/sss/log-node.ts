@@ -6,6 +6,7 @@ import type { Envelope } from '../envelope.ts';
 import { LeaseHeldError, NotRegisteredError, StaleEpochError, SystemStoppedError } from '../errors.ts';
 import { consumerOf, type Lease } from '../lease.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { SupervisorTrust } from '../nats/supervisor-trust.ts';
 import type { Transport } from '../transport/transport.ts';
 import { EventLog } from './event-log.ts';
 import { LeaseTable } from './lease-table.ts';
@@ -22,8 +23,8 @@ export interface LogNodeOptions {
   leaseTtlMs: number;
   maxPayloadBytes: number;
   transport: Transport;
-  /** Serve the log to other processes over NATS request/reply. */
-  nats?: { connection: NatsConnection; namespace?: string };
+  /** Serve the log to other processes over NATS request/reply, as the incarnation `trust` tells this process's transport. */
+  nats?: { connection: NatsConnection; namespace?: string; trust: SupervisorTrust };
   /** Wait out another process's lease on the log instead of refusing to open (a restarted supervisor). */
   waitForLease: boolean;
 }
@@ -107,6 +108,7 @@ export class LogNode implements SupervisorWork {
     if (!nats) return;
     this.#service = await serveLog({
       connection: nats.connection,
+      trust: nats.trust,
       log: this.log,
       leases: this.leases,
       router: this.router,

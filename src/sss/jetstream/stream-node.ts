@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { SupervisorWork } from '../../../actors/supervisor.machine.ts';
 import type { Envelope } from '../../envelope.ts';
 import { NotLeadingError, StreamConfigError, SystemStoppedError } from '../../errors.ts';
+import type { SupervisorTrust } from '../../nats/supervisor-trust.ts';
 import { LocalLogAccess } from '../local-log-access.ts';
 import type { LogNodeOptions } from '../log-node.ts';
 import { type LogService, serveLog } from '../nats/log-service.ts';
@@ -19,7 +20,7 @@ import { TermLeaseTable } from './term-leases.ts';
 
 /** A log node's options, with the NATS connection required and where the stream is. */
 export interface StreamNodeOptions extends Omit<LogNodeOptions, 'nats' | 'waitForLease'> {
-  nats: { connection: NatsConnection; namespace?: string };
+  nats: { connection: NatsConnection; namespace?: string; trust: SupervisorTrust };
   place: StreamPlace;
 }
 
@@ -140,6 +141,7 @@ export class StreamNode implements SupervisorWork {
   async serve(): Promise<void> {
     this.#service = await serveLog({
       connection: this.#o.nats.connection,
+      trust: this.#o.nats.trust,
       log: this.log,
       leases: this.leases,
       router: this.router,

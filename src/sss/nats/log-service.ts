@@ -13,8 +13,8 @@ import {
 } from '../../errors.ts';
 import { consumerOf, consumerResource, type Lease } from '../../lease.ts';
 import { consoleLogger, type Logger } from '../../logging/logger.ts';
-import { startedServing, stoppedServing } from '../../nats/incarnation.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from '../../nats/subjects.ts';
+import type { SupervisorTrust } from '../../nats/supervisor-trust.ts';
 import { WIRE_HEADER, WIRE_VERSION } from '../../nats/wire-message.ts';
 import type { EventLog, ReadQuery } from '../event-log.ts';
 import type { LeaseTable } from '../lease-table.ts';
@@ -41,6 +41,8 @@ export interface LogServiceOptions {
   /** Time-to-live of consumer leases taken or renewed through the service. */
   leaseTtlMs: number;
   namespace?: string;
+  /** Says, while the service runs, which incarnation the process's transport stamps on its deliveries. */
+  trust: SupervisorTrust;
   logger?: Logger;
   /** The supervisor serving the log and its state, for `routes` replies. */
   supervisor?: () => SupervisorRecord | undefined;
@@ -54,7 +56,7 @@ export interface LogServiceOptions {
  * construction, so clients can tell that the supervisor restarted and re-register.
  *
  * @example
- * const service = new LogService({ connection: nc, log, leases, router, leaseTtlMs: 15_000 }).start();
+ * const service = new LogService({ connection: nc, trust, log, leases, router, leaseTtlMs: 15_000 }).start();
  * // ...
  * await service.stop();
  */
@@ -62,6 +64,7 @@ export class LogService {
   readonly incarnation: string = randomUUID();
   readonly subjects: Subjects;
   readonly #nc: NatsConnection;
+  readonly #trust: SupervisorTrust;
   readonly #log: EventLog;
   readonly #leases: LeaseTable;
   readonly #local: LocalLogAccess;
@@ -74,6 +77,7 @@ export class LogService {
   constructor(options: LogServiceOptions) {
     this.subjects = subjectsFor(options.namespace ?? DEFAULT_NAMESPACE);
     this.#nc = options.connection;
+    this.#trust = options.trust;
     this.#log = options.log;
     this.#leases = options.leases;
     this.#local = new LocalLogAccess(options.log, options.leases, options.router, options.leaseTtlMs, options.supervisor);
@@ -85,8 +89,8 @@ export class LogService {
   /** Subscribes to `<ns>.sss.*`. Call `flush()` on the connection to know the server has it. */
   start(): this {
     if (this.#stopped) throw new SystemStoppedError('start the log service again (create a new one)');
-    // Deliveries routed over this connection carry this incarnation from now on.
-    startedServing(this.#nc, this.incarnation);
+    // Deliveries this process routes carry this incarnation from now on.
+    this.#trust.startedServing(this.incarnation);
     this.#subscription ??= this.#nc.subscribe(this.subjects.sssAll, {
       callback: (error, msg) => {
         if (error) {
@@ -104,7 +108,7 @@ export class LogService {
   /** Stops taking requests and waits for those being answered. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    stoppedServing(this.#nc, this.incarnation);
+    this.#trust.stoppedServing(this.incarnation);
     try {
       this.#subscription?.unsubscribe();
     } catch {
@@ -277,7 +281,7 @@ export class LogService {
  * not wait: the client subscribes again when it reconnects, and serving starts then.
  *
  * @example
- * const service = await serveLog({ connection: nc, log, leases, router, leaseTtlMs, logger });
+ * const service = await serveLog({ connection: nc, trust, log, leases, router, leaseTtlMs, logger });
  */
 export async function serveLog(options: LogServiceOptions & { logger: Logger }): Promise<LogService> {
   const service = new LogService(options).start();

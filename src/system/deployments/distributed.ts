@@ -2,6 +2,7 @@ import type { NatsConnection } from 'nats';
 import { Outbox } from '../../css/outbox.ts';
 import { openDatabase, type SqliteDatabase } from '../../db.ts';
 import { connectNats } from '../../nats/connection.ts';
+import { SupervisorTrust } from '../../nats/supervisor-trust.ts';
 import { serveWorkerControl } from '../../operator/worker-control.ts';
 import { ConnectionTracker, serveWorkerStatus } from '../../operator/worker-status.ts';
 import { StreamNode } from '../../sss/jetstream/stream-node.ts';
@@ -37,6 +38,8 @@ export async function distributedDeployment(
   const nc = nats.connection ?? (await connectNats(nats.servers ?? 'nats://127.0.0.1:4222', nats));
   const ownsConnection = !nats.connection;
   const namespace = nats.namespace === undefined ? {} : { namespace: nats.namespace };
+  // One for the process: what its log service serves as, its log client hears, and its transport trusts.
+  const trust = new SupervisorTrust();
   const tracker = new ConnectionTracker(o.clock);
   let events: DeploymentEvents | undefined;
   let stopServing = () => {};
@@ -49,6 +52,7 @@ export async function distributedDeployment(
       transport ??
       new NatsTransport({
         connection: nc,
+        trust,
         logger: o.logger,
         ...namespace,
         onConnectionEvent: (event) => {
@@ -65,10 +69,10 @@ export async function distributedDeployment(
       role === 'worker'
         ? undefined
         : place
-          ? new StreamNode({ ...logNodeBasics(db, o, bus), nats: { connection: nc, ...namespace }, place })
+          ? new StreamNode({ ...logNodeBasics(db, o, bus), nats: { connection: nc, trust, ...namespace }, place })
           : new LogNode({
               ...logNodeBasics(db, o, bus),
-              nats: { connection: nc, ...namespace },
+              nats: { connection: nc, trust, ...namespace },
               // A supervisor restarted after a crash finds its predecessor's lease: it waits it out.
               waitForLease: role === 'supervisor' || o.waitForLease,
             });
@@ -77,6 +81,7 @@ export async function distributedDeployment(
         ? undefined
         : new NatsLogAccess({
             connection: nc,
+            trust,
             // A heartbeat that waits longer than a third of the lease cannot renew it in time.
             timeoutMs: Math.max(100, Math.min(nats.requestTimeoutMs ?? 5000, Math.floor(o.leaseTtlMs / 3))),
             ...namespace,
