@@ -18,6 +18,7 @@ import type { SssOp } from '../../src/nats/subjects.ts';
 import { SupervisorTrust } from '../../src/nats/supervisor-trust.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
 import { LeaseTable } from '../../src/sss/lease-table.ts';
+import { LocalLogAccess } from '../../src/sss/local-log-access.ts';
 import { NatsLogAccess } from '../../src/sss/nats/log-client.ts';
 import { LogService } from '../../src/sss/nats/log-service.ts';
 import { decodeReply } from '../../src/sss/nats/wire-reply.ts';
@@ -69,7 +70,12 @@ beforeEach(async () => {
   supervisorTransport = new NatsTransport({ connection: supervisorNc, trust: supervisorTrust, logger: recordingLogger() });
   router = new Router(supervisorTransport);
   log.onCommit((envelopes) => router.route(envelopes));
-  service = new LogService({ connection: supervisorNc, trust: supervisorTrust, log, leases, router, leaseTtlMs: TTL, logger: recordingLogger() }).start();
+  service = new LogService({
+    connection: supervisorNc,
+    trust: supervisorTrust,
+    access: new LocalLogAccess(log, leases, router, TTL),
+    logger: recordingLogger(),
+  }).start();
   await supervisorNc.flush();
   incarnations = [];
   access = new NatsLogAccess({
@@ -289,7 +295,12 @@ describe('LogService with NatsLogAccess', () => {
     await service.stop();
     await expect(access.head()).rejects.toBeInstanceOf(SupervisorUnreachableError);
 
-    service = new LogService({ connection: supervisorNc, trust: supervisorTrust, log, leases, router, leaseTtlMs: TTL, logger: recordingLogger() }).start();
+    service = new LogService({
+      connection: supervisorNc,
+      trust: supervisorTrust,
+      access: new LocalLogAccess(log, leases, router, TTL),
+      logger: recordingLogger(),
+    }).start();
     await supervisorNc.flush();
     await access.head();
     expect(service.incarnation).not.toBe(first);

@@ -6,6 +6,7 @@ import { type ConnectionEvent, connectNats, watchConnection } from '../../src/na
 import { SupervisorTrust } from '../../src/nats/supervisor-trust.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
 import { LeaseTable } from '../../src/sss/lease-table.ts';
+import { LocalLogAccess } from '../../src/sss/local-log-access.ts';
 import { NatsLogAccess } from '../../src/sss/nats/log-client.ts';
 import { LogService } from '../../src/sss/nats/log-service.ts';
 import { Router } from '../../src/sss/router.ts';
@@ -59,10 +60,7 @@ describe('NATS reconnect', () => {
     const service = new LogService({
       connection: supervisorNc,
       trust: supervisorTrust,
-      log,
-      leases,
-      router,
-      leaseTtlMs: 15_000,
+      access: new LocalLogAccess(log, leases, router, 15_000),
       logger: recordingLogger(),
     }).start();
     await supervisorNc.flush();

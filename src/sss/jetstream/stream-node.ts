@@ -1,8 +1,7 @@
-import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager } from 'nats';
 import type { SupervisorWork } from '../../../actors/supervisor.machine.ts';
 import type { Envelope } from '../../envelope.ts';
 import { NotLeadingError, StreamConfigError, SystemStoppedError } from '../../errors.ts';
-import type { SupervisorTrust } from '../../nats/supervisor-trust.ts';
 import { LocalLogAccess } from '../local-log-access.ts';
 import type { LogNodeOptions } from '../log-node.ts';
 import { type LogService, serveLog } from '../nats/log-service.ts';
@@ -20,7 +19,7 @@ import { TermLeaseTable } from './term-leases.ts';
 
 /** A log node's options, with the NATS connection required and where the stream is. */
 export interface StreamNodeOptions extends Omit<LogNodeOptions, 'nats' | 'waitForLease'> {
-  nats: { connection: NatsConnection; namespace?: string; trust: SupervisorTrust };
+  nats: NonNullable<LogNodeOptions['nats']>;
   place: StreamPlace;
 }
 
@@ -139,17 +138,7 @@ export class StreamNode implements SupervisorWork {
   }
 
   async serve(): Promise<void> {
-    this.#service = await serveLog({
-      connection: this.#o.nats.connection,
-      trust: this.#o.nats.trust,
-      log: this.log,
-      leases: this.leases,
-      router: this.router,
-      leaseTtlMs: this.#o.leaseTtlMs,
-      logger: this.#o.logger,
-      supervisor: () => this.#state,
-      ...(this.#o.nats.namespace === undefined ? {} : { namespace: this.#o.nats.namespace }),
-    });
+    this.#service = await serveLog({ ...this.#o.nats, access: this.access, logger: this.#o.logger });
   }
 
   onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {
