@@ -14,5 +14,6 @@
  */
 export { type ConnectionEvent, connectNats, watchConnection } from '../nats/connection.ts';
 export { type Subjects, subjectsFor } from '../nats/subjects.ts';
+export { SupervisorTrust } from '../nats/supervisor-trust.ts';
 export { NatsLogAccess, type NatsLogAccessOptions } from '../sss/nats/log-client.ts';
 export { NatsTransport, type NatsTransportOptions } from '../transport/nats-transport.ts';

@@ -6,7 +6,10 @@ import type { LogAccess, Registration, RouteState } from './log-access.ts';
 import type { Router } from './router.ts';
 import type { SupervisorRecord } from './tables/supervisor-state.ts';
 
-/** The embedded deployment's log access: direct calls into the supervisor's log, leases and router. */
+/**
+ * Direct calls into the supervisor's log, leases and router: how hosts in the supervisor's
+ * process reach the log, and what its log service answers other processes' requests with.
+ */
 export class LocalLogAccess implements LogAccess {
   readonly #log: EventLog;
   readonly #leases: LeaseTable;

@@ -1,4 +1,3 @@
-import type { NatsConnection } from 'nats';
 import type { SupervisorWork } from '../../actors/supervisor.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
@@ -10,7 +9,7 @@ import type { Transport } from '../transport/transport.ts';
 import { EventLog } from './event-log.ts';
 import { LeaseTable } from './lease-table.ts';
 import { LocalLogAccess } from './local-log-access.ts';
-import { type LogService, serveLog } from './nats/log-service.ts';
+import { type LogService, type LogServiceOptions, serveLog } from './nats/log-service.ts';
 import { Router } from './router.ts';
 import { createSupervisorTable, type SupervisorRecord, storeSupervisorState } from './tables/supervisor-state.ts';
 
@@ -22,8 +21,8 @@ export interface LogNodeOptions {
   leaseTtlMs: number;
   maxPayloadBytes: number;
   transport: Transport;
-  /** Serve the log to other processes over NATS request/reply. */
-  nats?: { connection: NatsConnection; namespace?: string };
+  /** Serve the log to other processes over NATS request/reply, as the incarnation `trust` tells this process's transport. */
+  nats?: Pick<LogServiceOptions, 'connection' | 'namespace' | 'trust'>;
   /** Wait out another process's lease on the log instead of refusing to open (a restarted supervisor). */
   waitForLease: boolean;
 }
@@ -105,16 +104,7 @@ export class LogNode implements SupervisorWork {
   async serve(): Promise<void> {
     const nats = this.#o.nats;
     if (!nats) return;
-    this.#service = await serveLog({
-      connection: nats.connection,
-      log: this.log,
-      leases: this.leases,
-      router: this.router,
-      leaseTtlMs: this.#o.leaseTtlMs,
-      logger: this.#o.logger,
-      supervisor: () => this.#state,
-      ...(nats.namespace === undefined ? {} : { namespace: nats.namespace }),
-    });
+    this.#service = await serveLog({ ...nats, access: this.access, logger: this.#o.logger });
   }
 
   onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {

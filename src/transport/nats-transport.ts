@@ -2,8 +2,8 @@ import { headers, type Msg, type MsgHdrs, type NatsConnection, type NatsError, t
 import type { Envelope } from '../envelope.ts';
 import { consoleLogger, type Logger } from '../logging/logger.ts';
 import { type ConnectionEvent, watchConnection } from '../nats/connection.ts';
-import { currentIncarnation, servingIncarnation } from '../nats/incarnation.ts';
 import { DEFAULT_NAMESPACE, type Subjects, subjectsFor } from '../nats/subjects.ts';
+import { SupervisorTrust } from '../nats/supervisor-trust.ts';
 import { type Decoded, WIRE_HEADER, WIRE_VERSION } from '../nats/wire-message.ts';
 import type { Delivery, Transport } from './transport.ts';
 import { decodeAnnouncement, decodeRouteMessage, encodeDeliveries, type RouteMessage } from './wire-delivery.ts';
@@ -26,6 +26,14 @@ export interface NatsTransportOptions {
   ownsConnection?: boolean;
   /** Receives the connection's lifecycle events until `close()`. */
   onConnectionEvent?: (event: ConnectionEvent) => void;
+  /**
+   * The supervisor incarnation this transport stamps on what it routes and applies deliveries
+   * from. Share one with the process's `NatsLogAccess` (and log service) so that deliveries are
+   * applied live from the supervisor whose reply came last. Default: a trust of its own, which
+   * has heard from no supervisor, so a delivery stamped with any incarnation only tells its
+   * host to read the log.
+   */
+  trust?: SupervisorTrust;
 }
 
 /**
@@ -45,6 +53,7 @@ export class NatsTransport implements Transport {
   readonly #nc: NatsConnection;
   readonly #logger: Logger;
   readonly #ownsConnection: boolean;
+  readonly #trust: SupervisorTrust;
   readonly #headers: MsgHdrs;
   readonly #routes = new Map<string, Subscription>();
   readonly #observers = new Set<Subscription>();
@@ -64,6 +73,7 @@ export class NatsTransport implements Transport {
     this.#nc = options.connection;
     this.#logger = options.logger ?? consoleLogger('warn');
     this.#ownsConnection = options.ownsConnection ?? false;
+    this.#trust = options.trust ?? new SupervisorTrust();
     this.#headers = headers();
     this.#headers.set(WIRE_HEADER, WIRE_VERSION);
     this.#stopWatching = options.onConnectionEvent && watchConnection(this.#nc, options.onConnectionEvent, this.#logger);
@@ -193,7 +203,7 @@ export class NatsTransport implements Transport {
       this.#routeSubjects.set(consumer, subject);
     }
     try {
-      this.#nc.publish(subject, encodeDeliveries(batch.prev, batch.jsons, servingIncarnation(this.#nc)), { headers: this.#headers });
+      this.#nc.publish(subject, encodeDeliveries(batch.prev, batch.jsons, this.#trust.serving), { headers: this.#headers });
     } catch (error) {
       // The router has moved on; the host sees the gap in its next `prev` or heartbeat and reads it.
       this.#logger.warn('could not send deliveries; the consumer will read them from the log', { consumer, seq: batch.firstSeq, error: reason(error) });
@@ -201,13 +211,12 @@ export class NatsTransport implements Transport {
   }
 
   /**
-   * Deliveries from the supervisor this process last heard from, as they came. Any others (a
-   * stale supervisor's, or a message without an incarnation once one is known) only say that
+   * Deliveries from the supervisor this process trusts, as they came. Any others (a stale or
+   * unknown supervisor's, or a message without an incarnation once one is trusted) only say that
    * the route reached their last seq: the host reads up to it from the log, never past its head.
    */
   #trusted(consumer: string, message: RouteMessage): Delivery[] {
-    const current = currentIncarnation(this.#nc);
-    if (current === undefined || message.incarnation === current) return message.deliveries;
+    if (this.#trust.trusts(message.incarnation)) return message.deliveries;
     const last = message.deliveries[message.deliveries.length - 1] as Delivery;
     this.#logger.info('a delivery did not come from the current supervisor; the consumer reads the log instead', {
       consumer,

@@ -137,7 +137,7 @@ console.log(JSON.stringify(names));
     expect(names.recq).toEqual(expect.arrayContaining(['createSystem', 'defineComponent', 'defineSystem', 'startSupervisor', 'startWorker', 'SimulatedClock']));
     expect(names.recq).not.toContain('NatsTransport');
     expect(names.recq).not.toContain('MemoryTransport');
-    expect(names['recq/nats']).toEqual(['NatsLogAccess', 'NatsTransport', 'connectNats', 'subjectsFor', 'watchConnection']);
+    expect(names['recq/nats']).toEqual(['NatsLogAccess', 'NatsTransport', 'SupervisorTrust', 'connectNats', 'subjectsFor', 'watchConnection']);
     expect(names['recq/transport']).toEqual(['MemoryTransport']);
     expect(names['recq/testing']).toEqual(['SimulatedClock', 'TestSystem', 'closeTestSystems', 'testSystem']);
   });

@@ -15,8 +15,10 @@ import {
 } from '../../src/errors.ts';
 import { connectNats } from '../../src/nats/connection.ts';
 import type { SssOp } from '../../src/nats/subjects.ts';
+import { SupervisorTrust } from '../../src/nats/supervisor-trust.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
 import { LeaseTable } from '../../src/sss/lease-table.ts';
+import { LocalLogAccess } from '../../src/sss/local-log-access.ts';
 import { NatsLogAccess } from '../../src/sss/nats/log-client.ts';
 import { LogService } from '../../src/sss/nats/log-service.ts';
 import { decodeReply } from '../../src/sss/nats/wire-reply.ts';
@@ -40,6 +42,9 @@ let leases: LeaseTable;
 let router: Router;
 let supervisorNc: NatsConnection;
 let clientNc: NatsConnection;
+/** As the distributed deployment shares them: one in the supervisor's process, one in the worker's. */
+let supervisorTrust: SupervisorTrust;
+let clientTrust: SupervisorTrust;
 let supervisorTransport: NatsTransport;
 let service: LogService;
 let access: NatsLogAccess;
@@ -60,13 +65,25 @@ beforeEach(async () => {
   leases = new LeaseTable(db, clock);
   supervisorNc = await connectNats(server.url);
   clientNc = await connectNats(server.url);
-  supervisorTransport = new NatsTransport({ connection: supervisorNc, logger: recordingLogger() });
+  supervisorTrust = new SupervisorTrust();
+  clientTrust = new SupervisorTrust();
+  supervisorTransport = new NatsTransport({ connection: supervisorNc, trust: supervisorTrust, logger: recordingLogger() });
   router = new Router(supervisorTransport);
   log.onCommit((envelopes) => router.route(envelopes));
-  service = new LogService({ connection: supervisorNc, log, leases, router, leaseTtlMs: TTL, logger: recordingLogger() }).start();
+  service = new LogService({
+    connection: supervisorNc,
+    trust: supervisorTrust,
+    access: new LocalLogAccess(log, leases, router, TTL),
+    logger: recordingLogger(),
+  }).start();
   await supervisorNc.flush();
   incarnations = [];
-  access = new NatsLogAccess({ connection: clientNc, timeoutMs: 2000, onIncarnationChange: (next, previous) => incarnations.push([next, previous]) });
+  access = new NatsLogAccess({
+    connection: clientNc,
+    trust: clientTrust,
+    timeoutMs: 2000,
+    onIncarnationChange: (next, previous) => incarnations.push([next, previous]),
+  });
 });
 
 afterEach(async () => {
@@ -154,7 +171,7 @@ describe('LogService with NatsLogAccess', () => {
 
   it('registers, heartbeats and unregisters consumers with leases, and reports lastRouted', async () => {
     await access.append([{ topic: 'orders.placed', event: { type: 'order.placed' } }]);
-    const hostTransport = new NatsTransport({ connection: clientNc, logger: recordingLogger() });
+    const hostTransport = new NatsTransport({ connection: clientNc, trust: clientTrust, logger: recordingLogger() });
     const deliveries = new Inbox<Delivery>();
     hostTransport.onRoute('billing', deliveries.push);
     await clientNc.flush();
@@ -185,6 +202,26 @@ describe('LogService with NatsLogAccess', () => {
     await expect(access.unregister(lease)).rejects.toMatchObject({ code: 'STALE_EPOCH', epoch: 1, currentEpoch: 2 });
     expect(router.lastRouted('billing')).toBe(3);
     await hostTransport.close();
+  });
+
+  it('applies deliveries live only from the supervisor its log client heard; a transport that shares no trust only reads the log', async () => {
+    const trusting = new NatsTransport({ connection: clientNc, trust: clientTrust, logger: recordingLogger() });
+    const alone = new NatsTransport({ connection: clientNc, logger: recordingLogger() });
+    const applied = new Inbox<Delivery>();
+    const told = new Inbox<Delivery>();
+    trusting.onRoute('billing', applied.push);
+    alone.onRoute('billing', told.push);
+    await clientNc.flush();
+
+    await access.register('billing', ['orders.*'], 'w1');
+    await access.append([{ topic: 'orders.placed', event: { type: 'order.placed' } }]);
+    await applied.until(1);
+    await told.until(1);
+    expect(applied.items.map((d) => [d.envelope.seq, d.prev])).toEqual([[1, 0]]);
+    // Stamped by a supervisor it never heard from: only news that the route reached seq 1.
+    expect(told.items.map((d) => [d.envelope.seq, d.prev])).toEqual([[1, 1]]);
+    await trusting.close();
+    await alone.close();
   });
 
   it("refuses a relay's append under a superseded epoch and appends nothing", async () => {
@@ -258,7 +295,12 @@ describe('LogService with NatsLogAccess', () => {
     await service.stop();
     await expect(access.head()).rejects.toBeInstanceOf(SupervisorUnreachableError);
 
-    service = new LogService({ connection: supervisorNc, log, leases, router, leaseTtlMs: TTL, logger: recordingLogger() }).start();
+    service = new LogService({
+      connection: supervisorNc,
+      trust: supervisorTrust,
+      access: new LocalLogAccess(log, leases, router, TTL),
+      logger: recordingLogger(),
+    }).start();
     await supervisorNc.flush();
     await access.head();
     expect(service.incarnation).not.toBe(first);

@@ -3,8 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/clock.ts';
 import { openDatabase, type SqliteDatabase } from '../../src/db.ts';
 import { type ConnectionEvent, connectNats, watchConnection } from '../../src/nats/connection.ts';
+import { SupervisorTrust } from '../../src/nats/supervisor-trust.ts';
 import { EventLog } from '../../src/sss/event-log.ts';
 import { LeaseTable } from '../../src/sss/lease-table.ts';
+import { LocalLogAccess } from '../../src/sss/local-log-access.ts';
 import { NatsLogAccess } from '../../src/sss/nats/log-client.ts';
 import { LogService } from '../../src/sss/nats/log-service.ts';
 import { Router } from '../../src/sss/router.ts';
@@ -46,16 +48,28 @@ const typesOf = (events: readonly ConnectionEvent[]): string[] => events.map((ev
 describe('NATS reconnect', () => {
   it('reconnects after the server is killed and restarted on the same port, and request/reply and routes work again', async () => {
     const supervisorEvents = new Inbox<ConnectionEvent>();
-    const supervisorTransport = new NatsTransport({ connection: supervisorNc, logger: recordingLogger(), onConnectionEvent: supervisorEvents.push });
+    const supervisorTrust = new SupervisorTrust();
+    const supervisorTransport = new NatsTransport({
+      connection: supervisorNc,
+      trust: supervisorTrust,
+      logger: recordingLogger(),
+      onConnectionEvent: supervisorEvents.push,
+    });
     const router = new Router(supervisorTransport);
     log.onCommit((envelopes) => router.route(envelopes));
-    const service = new LogService({ connection: supervisorNc, log, leases, router, leaseTtlMs: 15_000, logger: recordingLogger() }).start();
+    const service = new LogService({
+      connection: supervisorNc,
+      trust: supervisorTrust,
+      access: new LocalLogAccess(log, leases, router, 15_000),
+      logger: recordingLogger(),
+    }).start();
     await supervisorNc.flush();
 
     const clientEvents = new Inbox<ConnectionEvent>();
     const stopWatching = watchConnection(clientNc, clientEvents.push);
-    const access = new NatsLogAccess({ connection: clientNc, timeoutMs: 2000 });
-    const host = new NatsTransport({ connection: clientNc, logger: recordingLogger() });
+    const clientTrust = new SupervisorTrust();
+    const access = new NatsLogAccess({ connection: clientNc, trust: clientTrust, timeoutMs: 2000 });
+    const host = new NatsTransport({ connection: clientNc, trust: clientTrust, logger: recordingLogger() });
     const deliveries = new Inbox<Delivery>();
     host.onRoute('billing', deliveries.push);
     await clientNc.flush();

@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager } from 'nats';
 import type { SupervisorWork } from '../../../actors/supervisor.machine.ts';
 import type { Envelope } from '../../envelope.ts';
 import { NotLeadingError, StreamConfigError, SystemStoppedError } from '../../errors.ts';
@@ -19,7 +19,7 @@ import { TermLeaseTable } from './term-leases.ts';
 
 /** A log node's options, with the NATS connection required and where the stream is. */
 export interface StreamNodeOptions extends Omit<LogNodeOptions, 'nats' | 'waitForLease'> {
-  nats: { connection: NatsConnection; namespace?: string };
+  nats: NonNullable<LogNodeOptions['nats']>;
   place: StreamPlace;
 }
 
@@ -138,16 +138,7 @@ export class StreamNode implements SupervisorWork {
   }
 
   async serve(): Promise<void> {
-    this.#service = await serveLog({
-      connection: this.#o.nats.connection,
-      log: this.log,
-      leases: this.leases,
-      router: this.router,
-      leaseTtlMs: this.#o.leaseTtlMs,
-      logger: this.#o.logger,
-      supervisor: () => this.#state,
-      ...(this.#o.nats.namespace === undefined ? {} : { namespace: this.#o.nats.namespace }),
-    });
+    this.#service = await serveLog({ ...this.#o.nats, access: this.access, logger: this.#o.logger });
   }
 
   onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {

@@ -2,8 +2,8 @@ import { ErrorCode, headers, type MsgHdrs, type NatsConnection } from 'nats';
 import type { AppendInput, AppendResult, Envelope, EventObject } from '../../envelope.ts';
 import { ExceedsMaxPayloadError, type RecqError, SupervisorUnreachableError } from '../../errors.ts';
 import type { Lease } from '../../lease.ts';
-import { heardFrom } from '../../nats/incarnation.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from '../../nats/subjects.ts';
+import { SupervisorTrust } from '../../nats/supervisor-trust.ts';
 import { WIRE_HEADER, WIRE_VERSION } from '../../nats/wire-message.ts';
 import type { ReadQuery } from '../event-log.ts';
 import type { LogAccess, Registration, RouteState } from '../log-access.ts';
@@ -25,6 +25,12 @@ export interface NatsLogAccessOptions {
    * supervisor restarted, its routes are gone, and hosts must register again.
    */
   onIncarnationChange?: (incarnation: string, previous: string) => void;
+  /**
+   * Where the incarnation of each reply is noted. Share one with the process's `NatsTransport`
+   * so that it applies deliveries live only from the supervisor that answered last. Default: a
+   * trust of its own, which no transport reads.
+   */
+  trust?: SupervisorTrust;
 }
 
 /**
@@ -42,6 +48,7 @@ export class NatsLogAccess implements LogAccess {
   readonly #nc: NatsConnection;
   readonly #timeoutMs: number;
   readonly #onIncarnationChange: ((incarnation: string, previous: string) => void) | undefined;
+  readonly #trust: SupervisorTrust;
   readonly #headers: MsgHdrs;
   #incarnation: string | undefined;
 
@@ -50,6 +57,7 @@ export class NatsLogAccess implements LogAccess {
     this.#nc = options.connection;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#onIncarnationChange = options.onIncarnationChange;
+    this.#trust = options.trust ?? new SupervisorTrust();
     this.#headers = headers();
     this.#headers.set(WIRE_HEADER, WIRE_VERSION);
   }
@@ -149,8 +157,7 @@ export class NatsLogAccess implements LogAccess {
   #seeIncarnation(incarnation: string): void {
     const previous = this.#incarnation;
     this.#incarnation = incarnation;
-    // The host transport on this connection trusts deliveries from this incarnation only.
-    heardFrom(this.#nc, incarnation);
+    this.#trust.heardFrom(incarnation);
     if (previous !== undefined && previous !== incarnation) this.#onIncarnationChange?.(incarnation, previous);
   }
 

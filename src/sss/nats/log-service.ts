@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
-import { type AppendInput, type AppendResult, prepareAppend } from '../../envelope.ts';
+import type { AppendInput } from '../../envelope.ts';
 import {
   ExceedsMaxPayloadError,
   LeaseNotHeldError,
@@ -13,14 +13,11 @@ import {
 } from '../../errors.ts';
 import { consumerOf, consumerResource, type Lease } from '../../lease.ts';
 import { consoleLogger, type Logger } from '../../logging/logger.ts';
-import { startedServing, stoppedServing } from '../../nats/incarnation.ts';
 import { DEFAULT_NAMESPACE, type SssOp, type Subjects, subjectsFor } from '../../nats/subjects.ts';
+import type { SupervisorTrust } from '../../nats/supervisor-trust.ts';
 import { WIRE_HEADER, WIRE_VERSION } from '../../nats/wire-message.ts';
-import type { EventLog, ReadQuery } from '../event-log.ts';
-import type { LeaseTable } from '../lease-table.ts';
-import { LocalLogAccess } from '../local-log-access.ts';
-import type { Router } from '../router.ts';
-import type { SupervisorRecord } from '../tables/supervisor-state.ts';
+import type { ReadQuery } from '../event-log.ts';
+import type { LocalLogAccess } from '../local-log-access.ts';
 import { encodeErrorReply, encodeOkReply, encodeReadReply, readReplyOverhead } from './wire-reply.ts';
 import { decodeRequest, type LeaseRef, type SssRequest } from './wire-request.ts';
 
@@ -35,26 +32,23 @@ const HEADER_ALLOWANCE = 64;
 export interface LogServiceOptions {
   /** The supervisor's connection; the service subscribes on it but does not close it. */
   connection: NatsConnection;
-  log: EventLog;
-  leases: LeaseTable;
-  router: Router;
-  /** Time-to-live of consumer leases taken or renewed through the service. */
-  leaseTtlMs: number;
+  /** What the service answers from: the supervisor's own log, leases and router. */
+  access: LocalLogAccess;
   namespace?: string;
+  /** Says, while the service runs, which incarnation the process's transport stamps on its deliveries. */
+  trust: SupervisorTrust;
   logger?: Logger;
-  /** The supervisor serving the log and its state, for `routes` replies. */
-  supervisor?: () => SupervisorRecord | undefined;
 }
 
 /**
  * The supervisor's side of request/reply: serves `append`, `read`, `head`, `register`,
- * `heartbeat` and `unregister` on `<ns>.sss.<op>` with the same log, leases and router the
- * embedded deployment calls directly. A bad request is refused with a typed error and
+ * `heartbeat` and `unregister` on `<ns>.sss.<op>` through the same `LocalLogAccess` the
+ * supervisor's own hosts call directly. A bad request is refused with a typed error and
  * changes nothing. Every reply carries this service's `incarnation`, a random id chosen at
  * construction, so clients can tell that the supervisor restarted and re-register.
  *
  * @example
- * const service = new LogService({ connection: nc, log, leases, router, leaseTtlMs: 15_000 }).start();
+ * const service = new LogService({ connection: nc, trust, access: new LocalLogAccess(log, leases, router, 15_000) }).start();
  * // ...
  * await service.stop();
  */
@@ -62,9 +56,8 @@ export class LogService {
   readonly incarnation: string = randomUUID();
   readonly subjects: Subjects;
   readonly #nc: NatsConnection;
-  readonly #log: EventLog;
-  readonly #leases: LeaseTable;
-  readonly #local: LocalLogAccess;
+  readonly #trust: SupervisorTrust;
+  readonly #access: LocalLogAccess;
   readonly #logger: Logger;
   readonly #headers: MsgHdrs;
   readonly #inFlight = new Set<Promise<void>>();
@@ -74,9 +67,8 @@ export class LogService {
   constructor(options: LogServiceOptions) {
     this.subjects = subjectsFor(options.namespace ?? DEFAULT_NAMESPACE);
     this.#nc = options.connection;
-    this.#log = options.log;
-    this.#leases = options.leases;
-    this.#local = new LocalLogAccess(options.log, options.leases, options.router, options.leaseTtlMs, options.supervisor);
+    this.#trust = options.trust;
+    this.#access = options.access;
     this.#logger = options.logger ?? consoleLogger('warn');
     this.#headers = headers();
     this.#headers.set(WIRE_HEADER, WIRE_VERSION);
@@ -85,8 +77,8 @@ export class LogService {
   /** Subscribes to `<ns>.sss.*`. Call `flush()` on the connection to know the server has it. */
   start(): this {
     if (this.#stopped) throw new SystemStoppedError('start the log service again (create a new one)');
-    // Deliveries routed over this connection carry this incarnation from now on.
-    startedServing(this.#nc, this.incarnation);
+    // Deliveries this process routes carry this incarnation from now on.
+    this.#trust.startedServing(this.incarnation);
     this.#subscription ??= this.#nc.subscribe(this.subjects.sssAll, {
       callback: (error, msg) => {
         if (error) {
@@ -104,7 +96,7 @@ export class LogService {
   /** Stops taking requests and waits for those being answered. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    stoppedServing(this.#nc, this.incarnation);
+    this.#trust.stoppedServing(this.incarnation);
     try {
       this.#subscription?.unsubscribe();
     } catch {
@@ -150,51 +142,33 @@ export class LogService {
     if (this.#stopped) throw new SystemStoppedError(`serve ${request.op}`);
     switch (request.op) {
       case 'append':
-        return this.#ok(await this.#append(request.inputs, request.lease));
+        // Each input is refused with its own typed error by the `prepareAppend` the log runs on it.
+        return this.#ok(await this.#access.append(request.inputs as readonly AppendInput[], request.lease && presented(request.lease)));
       case 'read':
         return this.#read(request.query);
       case 'head':
-        return this.#ok(this.#log.head());
+        return this.#ok(await this.#access.head());
       case 'routes':
-        return this.#ok(await this.#local.routes());
+        return this.#ok(await this.#access.routes());
       case 'register':
-        return this.#ok(await this.#local.register(request.consumer, request.patterns, request.owner, request.lease));
+        return this.#ok(await this.#access.register(request.consumer, request.patterns, request.owner, request.lease));
       case 'heartbeat': {
         this.#assertConsumerLease(request.lease, 'heartbeat');
-        const lastRouted = await this.#local.heartbeat(request.lease);
+        const lastRouted = await this.#access.heartbeat(request.lease);
         return this.#ok({ lastRouted, expiresAt: request.lease.expiresAt });
       }
       case 'unregister':
         this.#assertConsumerLease(request.lease, 'unregister');
-        // A stale owner must not take the route away from the host that replaced it.
-        this.#leases.assertCurrent(request.lease);
-        await this.#local.unregister(request.lease);
+        await this.#access.unregister(request.lease);
         return this.#ok(null);
     }
   }
 
-  /**
-   * Producers' appends join the log's group commit. A relay's append is fenced by its lease:
-   * the epoch is checked in the same transaction as the insert, so a host that lost its
-   * consumer cannot add events after the new owner took over.
-   */
-  async #append(inputs: readonly unknown[], lease: LeaseRef | undefined): Promise<AppendResult[]> {
-    // `appendMany` runs `prepareAppend` on each input, which refuses bad ones with typed errors.
-    if (!lease) return this.#log.appendMany(inputs as readonly AppendInput[]);
-    const prepared = inputs.map((input) => prepareAppend(input, this.#log.maxPayloadBytes));
-    const fence: Lease = { resource: lease.resource, epoch: lease.epoch, owner: lease.owner ?? '', expiresAt: 0 };
-    if (lease.token !== undefined) fence.token = lease.token;
-    return this.#log.transaction(() => {
-      this.#leases.assertCurrent(fence);
-      return this.#log.appendWithinTransaction(prepared);
-    });
-  }
-
   /** A page of whole events that fits the server's max_payload; `truncated` if more were due. */
-  #read(query: ReadQuery): string {
+  async #read(query: ReadQuery): Promise<string> {
     const wanted = query.limit ?? DEFAULT_READ_LIMIT;
     const limit = Math.min(wanted, MAX_READ_LIMIT);
-    const envelopes = this.#log.read({ ...query, limit });
+    const envelopes = await this.#access.read({ ...query, limit });
     const maxPayload = this.#nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
     const overhead = readReplyOverhead(this.incarnation) + HEADER_ALLOWANCE;
     const jsons: string[] = [];
@@ -277,7 +251,7 @@ export class LogService {
  * not wait: the client subscribes again when it reconnects, and serving starts then.
  *
  * @example
- * const service = await serveLog({ connection: nc, log, leases, router, leaseTtlMs, logger });
+ * const service = await serveLog({ connection: nc, trust, access: node.access, logger });
  */
 export async function serveLog(options: LogServiceOptions & { logger: Logger }): Promise<LogService> {
   const service = new LogService(options).start();
@@ -287,4 +261,11 @@ export async function serveLog(options: LogServiceOptions & { logger: Logger }):
     options.logger.warn('NATS is not reachable now; the log service answers once it reconnects', { error });
   }
   return service;
+}
+
+/** The lease a relay presented, as the lease table checks it: without its owner (older clients sent none) it names no holder. */
+function presented(ref: LeaseRef): Lease {
+  const lease: Lease = { resource: ref.resource, epoch: ref.epoch, owner: ref.owner ?? '', expiresAt: 0 };
+  if (ref.token !== undefined) lease.token = ref.token;
+  return lease;
 }

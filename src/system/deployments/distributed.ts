@@ -3,6 +3,7 @@ import { Outbox } from '../../css/outbox.ts';
 import { openDatabase, type SqliteDatabase } from '../../db.ts';
 import { Relay } from '../../host/relay.ts';
 import { connectNats } from '../../nats/connection.ts';
+import { SupervisorTrust } from '../../nats/supervisor-trust.ts';
 import { serveWorkerControl } from '../../operator/worker-control.ts';
 import { ConnectionTracker, serveWorkerStatus } from '../../operator/worker-status.ts';
 import { StreamNode } from '../../sss/jetstream/stream-node.ts';
@@ -38,6 +39,8 @@ export async function distributedDeployment(
   const nc = nats.connection ?? (await connectNats(nats.servers ?? 'nats://127.0.0.1:4222', nats));
   const ownsConnection = !nats.connection;
   const namespace = nats.namespace === undefined ? {} : { namespace: nats.namespace };
+  // One for the process: what its log service serves as, its log client hears, and its transport trusts.
+  const trust = new SupervisorTrust();
   const tracker = new ConnectionTracker(o.clock);
   let events: DeploymentEvents | undefined;
   let stopServing = () => {};
@@ -50,6 +53,7 @@ export async function distributedDeployment(
       transport ??
       new NatsTransport({
         connection: nc,
+        trust,
         logger: o.logger,
         ...namespace,
         onConnectionEvent: (event) => {
@@ -66,10 +70,10 @@ export async function distributedDeployment(
       role === 'worker'
         ? undefined
         : place
-          ? new StreamNode({ ...logNodeBasics(db, o, bus), nats: { connection: nc, ...namespace }, place })
+          ? new StreamNode({ ...logNodeBasics(db, o, bus), nats: { connection: nc, trust, ...namespace }, place })
           : new LogNode({
               ...logNodeBasics(db, o, bus),
-              nats: { connection: nc, ...namespace },
+              nats: { connection: nc, trust, ...namespace },
               // A supervisor restarted after a crash finds its predecessor's lease: it waits it out.
               waitForLease: role === 'supervisor' || o.waitForLease,
             });
@@ -78,6 +82,7 @@ export async function distributedDeployment(
         ? undefined
         : new NatsLogAccess({
             connection: nc,
+            trust,
             // A heartbeat that waits longer than a third of the lease cannot renew it in time.
             timeoutMs: Math.max(100, Math.min(nats.requestTimeoutMs ?? 5000, Math.floor(o.leaseTtlMs / 3))),
             ...namespace,
