@@ -1,8 +1,9 @@
 /**
  * `recq`: what a system's code calls — `createSystem`, `defineComponent`, `defineSystem`,
  * `startSupervisor`, `startWorker`, the `System` they return, their options, errors, clocks and
- * loggers. The NATS pieces are in `recq/nats`, the in-process bus in `recq/transport`, and a
- * test kit in `recq/testing`.
+ * loggers. The NATS pieces are in `recq/nats`; the in-process bus, with the `Transport` type to
+ * write another, in `recq/transport`; a test kit in `recq/testing`; the dashboard in
+ * `recq/dashboard`.
  *
  * @example
  * import { createSystem, defineComponent } from 'recq';
