@@ -17,3 +17,5 @@ export type { Dashboard, DashboardServerOptions } from '../dashboard/server.ts';
 export { serveSource } from '../dashboard/server.ts';
 export type { DashboardSource } from '../dashboard/source.ts';
 export type * from '../dashboard/wire.ts';
+// What serveDashboard and serveSource refuse to start with: a host beyond loopback without a token, a page not built.
+export { DashboardNeedsTokenError, DashboardNotBuiltError } from '../errors/dashboard-errors.ts';

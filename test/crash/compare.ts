@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { compilePattern } from '../../src/index.ts';
+import { compilePattern } from '../../src/topic.ts';
 import type { RunResult } from './worker.ts';
 
 /** Subscriptions of the workload's consumers, to tell which events each had to process. */

@@ -5,7 +5,8 @@
  */
 import { expect } from 'vitest';
 import { type Actor, createActor } from 'xstate';
-import { compilePattern, type Envelope } from '../../src/index.ts';
+import type { Envelope } from '../../src/index.ts';
+import { compilePattern } from '../../src/topic.ts';
 import { recorderMachine, tallyMachine } from '../invariants/fixtures.ts';
 import { readTables } from '../support/tables.ts';
 import type { NodeProcess } from './processes.ts';

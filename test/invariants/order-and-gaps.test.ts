@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, type Delivery, type Envelope, type System, silentLogger, type Transport } from '../../src/index.ts';
-import { MemoryTransport } from '../../src/public/transport.ts';
+import { type Envelope, type System, silentLogger } from '../../src/index.ts';
+import { type Delivery, MemoryTransport, type Transport } from '../../src/public/transport.ts';
+import { compilePattern } from '../../src/topic.ts';
 import { useScratch } from '../support/scratch.ts';
 import { readTables } from '../support/tables.ts';
 import { everything, recorder, seeded, tally } from './fixtures.ts';

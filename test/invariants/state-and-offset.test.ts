@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import { compilePattern, type System, silentLogger } from '../../src/index.ts';
+import { type System, silentLogger } from '../../src/index.ts';
+import { compilePattern } from '../../src/topic.ts';
 import { useScratch } from '../support/scratch.ts';
 import { readTables, type StoreRows, type TableContents } from '../support/tables.ts';
 import { recorder, recorderMachine, seeded, tally } from './fixtures.ts';

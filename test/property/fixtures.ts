@@ -1,6 +1,6 @@
 import { assign, emit, setup } from 'xstate';
-import { type Component, type Delivery, defineComponent, type EventMeta, PermanentError } from '../../src/index.ts';
-import { MemoryTransport } from '../../src/public/transport.ts';
+import { type Component, defineComponent, type EventMeta, PermanentError } from '../../src/index.ts';
+import { type Delivery, MemoryTransport } from '../../src/public/transport.ts';
 import { seeded } from '../invariants/fixtures.ts';
 
 /** How one producer event behaves when the accumulator applies it. */

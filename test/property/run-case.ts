@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { StoredEvent } from '../../src/envelope.ts';
 import {
   type AppendInput,
   type AppendResult,
@@ -11,7 +12,6 @@ import {
   type Logger,
   PayloadTooLargeError,
   SimulatedClock,
-  type StoredEvent,
   type System,
   type SystemOptions,
   SystemStoppedError,
