@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DatabaseError, InterruptedError, StoppedOnItsOwnError } from '../errors.ts';
+import { DatabaseError, StoppedOnItsOwnError } from '../errors.ts';
 import { explainConnectFailure } from '../operator/nats-target.ts';
 import { type LeaseState, StoreReader } from '../operator/store-reader.ts';
 import { type SystemDefinition, startersOf } from '../system/define-system.ts';
@@ -9,12 +9,11 @@ import { showCatchUp } from './catch-up.ts';
 import { defineCommand, UsageError } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
+import { interruptOnSignal } from './interrupt.ts';
 import { parseNatsTarget } from './nats-target.ts';
 import { PROCESS_FLAGS, parseProcessFlags, processOptions } from './process-flags.ts';
 import { waitingLine } from './progress.ts';
 import { loadDefinition } from './system-module.ts';
-
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -139,23 +138,9 @@ type Outcome = { kind: 'done' } | { kind: 'failed'; error: unknown } | { kind: '
 
 /** Creates the system, runs main (or waits for a signal), and always stops the system before returning the exit code. */
 async function runSystem(definition: SystemDefinition, target: RunTarget): Promise<number> {
-  const interrupt = new AbortController();
-  let received: NodeJS.Signals | undefined;
+  const interrupt = interruptOnSignal('system');
   let system: System | undefined;
   let stopShowing = () => {};
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (received !== undefined) {
-      process.stderr.write(`recq: ${signal} again; exiting without waiting for the system to stop\n`);
-      process.exit(SIGNAL_EXIT[signal] ?? 1);
-    }
-    received = signal;
-    interrupt.abort(new InterruptedError(signal));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // The system's timers are unref'd and signal handlers do not count, so a main that only
-  // awaits its signal (or a system without main) would otherwise let Node exit at once.
-  const keepAlive = setInterval(() => {}, 2 ** 30);
   const interrupted = new Promise<Outcome>((resolve) => interrupt.signal.addEventListener('abort', () => resolve({ kind: 'interrupted' }), { once: true }));
   try {
     const { main, db: _db, ...options } = definition;
@@ -186,16 +171,14 @@ async function runSystem(definition: SystemDefinition, target: RunTarget): Promi
     await system.stop();
     if (outcome.kind === 'failed') throw outcome.error;
     if (outcome.kind === 'stopped') throw new StoppedOnItsOwnError('system');
-    if (outcome.kind === 'interrupted' && main) return SIGNAL_EXIT[received ?? 'SIGINT'] ?? 1;
+    if (outcome.kind === 'interrupted' && main) return interrupt.exitCode();
     return 0;
   } catch (error) {
     stopShowing();
     await system?.stop().catch(() => {});
     throw error;
   } finally {
-    clearInterval(keepAlive);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }
 
