@@ -5,10 +5,10 @@ import { explainConnectFailure } from '../operator/nats-target.ts';
 import { type LeaseState, StoreReader } from '../operator/store-reader.ts';
 import { type SystemDefinition, startersOf } from '../system/define-system.ts';
 import type { System, SystemOptions } from '../system/system.ts';
-import { showCatchUp } from './catch-up.ts';
 import { defineCommand, UsageError } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
+import { holdSystem } from './hold-system.ts';
 import { interruptOnSignal } from './interrupt.ts';
 import { parseNatsTarget } from './nats-target.ts';
 import { PROCESS_FLAGS, parseProcessFlags, processOptions } from './process-flags.ts';
@@ -139,44 +139,33 @@ type Outcome = { kind: 'done' } | { kind: 'failed'; error: unknown } | { kind: '
 /** Creates the system, runs main (or waits for a signal), and always stops the system before returning the exit code. */
 async function runSystem(definition: SystemDefinition, target: RunTarget): Promise<number> {
   const interrupt = interruptOnSignal('system');
-  let system: System | undefined;
-  let stopShowing = () => {};
   const interrupted = new Promise<Outcome>((resolve) => interrupt.signal.addEventListener('abort', () => resolve({ kind: 'interrupted' }), { once: true }));
   try {
     const { main, db: _db, ...options } = definition;
     // Under a service manager a restart must not crash-loop on a lease another process still holds.
     const waitForLease = options.waitForLease ?? true;
     if (waitForLease) sayIfWaitingForLease(target.db);
-    system = await startersOf(definition).createSystem({ ...options, waitForLease, ...target.overrides, db: target.db });
-    if (system.metrics?.url) process.stderr.write(`recq: metrics on ${system.metrics.url}\n`);
-    stopShowing = showCatchUp(system);
-    let outcome: Outcome;
-    if (interrupt.signal.aborted) {
-      outcome = { kind: 'interrupted' };
-    } else if (main) {
-      const running = system;
-      const done = Promise.resolve()
-        .then(() => main(running, { db: target.db, args: target.args, signal: interrupt.signal }))
-        .then(
-          (): Outcome => ({ kind: 'done' }),
-          (error: unknown): Outcome => ({ kind: 'failed', error }),
-        );
-      outcome = await Promise.race([done, interrupted, stoppedOnItsOwn(system)]);
-    } else {
+    const start = () => startersOf(definition).createSystem({ ...options, waitForLease, ...target.overrides, db: target.db });
+    const outcome = await holdSystem(start, async (system): Promise<Outcome> => {
+      if (system.metrics?.url) process.stderr.write(`recq: metrics on ${system.metrics.url}\n`);
+      if (interrupt.signal.aborted) return { kind: 'interrupted' };
+      if (main) {
+        const done = Promise.resolve()
+          .then(() => main(system, { db: target.db, args: target.args, signal: interrupt.signal }))
+          .then(
+            (): Outcome => ({ kind: 'done' }),
+            (error: unknown): Outcome => ({ kind: 'failed', error }),
+          );
+        return Promise.race([done, interrupted, stoppedOnItsOwn(system)]);
+      }
       const over = target.overrides.nats ? ` over NATS at ${[target.overrides.nats.servers ?? []].flat().join(',')}` : '';
       process.stderr.write(`recq: running ${target.module} on ${target.db}${over}; stop with Ctrl-C\n`);
-      outcome = await Promise.race([interrupted, stoppedOnItsOwn(system)]);
-    }
-    stopShowing();
-    await system.stop();
+      return Promise.race([interrupted, stoppedOnItsOwn(system)]);
+    });
     if (outcome.kind === 'failed') throw outcome.error;
     if (outcome.kind === 'stopped') throw new StoppedOnItsOwnError('system');
     if (outcome.kind === 'interrupted' && main) return interrupt.exitCode();
     return 0;
-  } catch (error) {
-    stopShowing();
-    await system?.stop().catch(() => {});
-    throw error;
   } finally {
     interrupt.release();
   }

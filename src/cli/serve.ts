@@ -1,7 +1,7 @@
 import { StoppedOnItsOwnError } from '../errors.ts';
 import { explainConnectFailure, type NatsTarget } from '../operator/nats-target.ts';
 import type { System } from '../system/system.ts';
-import { showCatchUp } from './catch-up.ts';
+import { holdSystem } from './hold-system.ts';
 import { interruptOnSignal } from './interrupt.ts';
 
 /**
@@ -23,31 +23,20 @@ export async function serveUntilSignal(what: string, target: NatsTarget, start: 
 
 async function serve(what: string, start: () => Promise<System>, ready: (system: System) => string): Promise<number> {
   const interrupt = interruptOnSignal(what);
-  let system: System | undefined;
-  let stopWatching = () => {};
-  let stopShowing = () => {};
   try {
-    system = await start();
-    if (!interrupt.signal.aborted) {
-      const running = system;
-      const metrics = running.metrics?.url ? `; metrics on ${running.metrics.url}` : '';
-      process.stderr.write(`recq: ${ready(running)}${metrics}; stop with Ctrl-C\n`);
-      stopShowing = showCatchUp(running);
+    return await holdSystem(start, async (system) => {
+      if (interrupt.signal.aborted) return 0;
+      const metrics = system.metrics?.url ? `; metrics on ${system.metrics.url}` : '';
+      process.stderr.write(`recq: ${ready(system)}${metrics}; stop with Ctrl-C\n`);
+      let stopWatching = () => {};
       const outcome = await new Promise<'signal' | 'stopped'>((resolve) => {
         interrupt.signal.addEventListener('abort', () => resolve('signal'), { once: true });
-        stopWatching = whenStopped(running, () => resolve('stopped'));
-      });
-      stopShowing();
+        stopWatching = whenStopped(system, () => resolve('stopped'));
+      }).finally(() => stopWatching());
       if (outcome === 'stopped') throw new StoppedOnItsOwnError(what);
-    }
-    await system.stop();
-    return 0;
-  } catch (error) {
-    stopShowing();
-    await system?.stop().catch(() => {});
-    throw error;
+      return 0;
+    });
   } finally {
-    stopWatching();
     interrupt.release();
   }
 }
