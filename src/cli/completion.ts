@@ -55,6 +55,13 @@ const flagWords = (place: Place) => place.flags.flatMap((f) => [`--${f.long}`, .
 /** A bash script (zsh loads it through bashcompinit): commands, subcommands, flags, and files where a flag or positional takes one. */
 function bashScript(places: readonly Place[]): string {
   const cases = (rows: [pattern: string, body: string][]) => rows.map(([pattern, body]) => `    ${pattern}) ${body} ;;`).join('\n');
+  /** A bash function that succeeds when `subject` matches one of `patterns`. */
+  const test = (name: string, subject: string, patterns: readonly string[]) => `${name}() {
+  case "${subject}" in
+    ${patterns.join('|')}) return 0 ;;
+  esac
+  return 1
+}`;
   const words = cases(places.filter((p) => p.words.length > 0).map((p) => [`'${p.path}'`, `echo '${p.words.map((w) => w.name).join(' ')}'`]));
   const flags = cases(places.map((p) => [`'${p.path}'`, `echo '${flagWords(p).join(' ')}'`]));
   const values = places.flatMap((p) =>
@@ -73,24 +80,9 @@ _recq_flags() {
 ${flags}
   esac
 }
-_recq_takes_value() {
-  case "$1 $2" in
-    ${values.join('|')}) return 0 ;;
-  esac
-  return 1
-}
-_recq_is_group() {
-  case "$1" in
-    ${groups.join('|')}) return 0 ;;
-  esac
-  return 1
-}
-_recq_takes_files() {
-  case "$1" in
-    ${files.join('|')}) return 0 ;;
-  esac
-  return 1
-}
+${test('_recq_takes_value', '$1 $2', values)}
+${test('_recq_is_group', '$1', groups)}
+${test('_recq_takes_files', '$1', files)}
 _recq() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} path='' word i
   for ((i = 1; i < COMP_CWORD; i++)); do

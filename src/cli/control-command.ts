@@ -3,6 +3,7 @@ import { ConsumerRunningError } from '../errors.ts';
 import { ConsumerControl, type Delivery } from '../operator/consumer-control.ts';
 import { commandOverNats } from '../operator/nats-control.ts';
 import { connectTo, type NatsTarget } from '../operator/nats-target.ts';
+import type { DeadLetterState } from '../operator/store-reader.ts';
 import { type Command, defineCommand, type ParsedCommand, parseCount, parseOnePositional, UsageError } from './command.ts';
 import { CONTROL_FLAGS, DEFAULT_DB, DEFAULT_WAIT_MS, FLAGS, type Flag, type Flags, NATS_AUTH_FLAGS } from './flags.ts';
 import { parseNatsInsteadOfDb } from './nats-target.ts';
@@ -52,7 +53,7 @@ export interface NatsRequest {
 }
 
 /** `--component C` for the commands that name a dead letter: over NATS, ids are per worker file, so the consumer is named. */
-export const COMPONENT_FLAG = {
+const COMPONENT_FLAG = {
   type: 'string',
   usage: '--component C',
   help: "with --nats: the letter's component (dead letter ids are per worker file)",
@@ -112,6 +113,87 @@ export function defineControlCommand<const T extends Flags = Record<never, never
       } finally {
         control.close();
       }
+    },
+  });
+}
+
+/** A command that names one consumer, `recq <command> <component>`, and what it prints once the consumer's host has applied it. */
+export interface ConsumerCommandSpec {
+  command: 'pause' | 'resume';
+  summary: string;
+  about: string;
+  applied(consumer: string, delivery: Delivery & { kind: 'done' }): string;
+}
+
+/**
+ * A control command for the consumer its one positional names: queued in the file as
+ * "<command> consumer <name>", or sent over NATS to the worker that runs the consumer.
+ *
+ * @example
+ * export const resumeCommand = defineConsumerCommand({
+ *   command: 'resume', summary: 'let a paused consumer go on', about: 'Usage: recq resume <component>\n',
+ *   applied: (_consumer, { command }) => `${command.outcome}.\n`,
+ * });
+ */
+export function defineConsumerCommand(spec: ConsumerCommandSpec): Command {
+  const { command } = spec;
+  return defineControlCommand({
+    name: command,
+    summary: spec.summary,
+    about: spec.about,
+    overNats: ({ positionals }) => {
+      const consumer = parseComponent(command, positionals);
+      return { consumer, command, what: `${command} consumer ${consumer}` };
+    },
+    plan({ positionals }) {
+      const name = parseComponent(command, positionals);
+      return (control) => {
+        const { consumer } = control.consumer(name);
+        return { consumer, command, what: `${command} consumer ${consumer}`, applied: (delivery) => spec.applied(consumer, delivery) };
+      };
+    },
+  });
+}
+
+/** A command that names one dead letter, `recq dlq <command> <id>`, and how it learns the outcome once the letter's consumer has applied it. */
+export interface LetterCommandSpec {
+  command: 'retry' | 'skip';
+  summary: string;
+  about: string;
+  /** Waits for the outcome on `letter` (as it stood when the command was queued) and says what it was. */
+  applied(control: ConsumerControl, letter: DeadLetterState): Promise<string>;
+}
+
+/**
+ * A control command for the dead letter its one positional names, which must be parked or
+ * blocking: queued for the letter's consumer as "<command> dead letter <id>", or sent over NATS
+ * to the worker that runs the consumer `--component` names (ids are per worker file).
+ *
+ * @example
+ * export const dlqSkipCommand = defineLetterCommand({
+ *   command: 'skip', summary: 'give up on a dead letter', about: 'Usage: recq dlq skip <id>\n',
+ *   applied: async (_control, letter) => `Dead letter ${letter.id} skipped.\n`,
+ * });
+ */
+export function defineLetterCommand(spec: LetterCommandSpec): Command {
+  const { command } = spec;
+  const name = `dlq ${command}`;
+  return defineControlCommand({
+    name,
+    summary: spec.summary,
+    about: spec.about,
+    flags: { component: COMPONENT_FLAG },
+    overNats: ({ values, positionals }) => {
+      const id = parseLetterId(name, positionals);
+      if (values.component === undefined) throw new UsageError("over --nats, name the letter's component with --component C", name);
+      return { consumer: values.component, command, arg: id, what: `${command} dead letter ${id}` };
+    },
+    plan({ positionals }) {
+      const id = parseLetterId(name, positionals);
+      return (control) => {
+        const letter = control.letter(command, id);
+        return { consumer: letter.consumer, command, arg: id, what: `${command} dead letter ${id}`, applied: () => spec.applied(control, letter) };
+      };
     },
   });
 }

@@ -6,7 +6,7 @@ import { type DeadLetterState, StoreReader } from '../operator/store-reader.ts';
 import { askWorker } from '../operator/worker-control.ts';
 import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { defineCommand, UsageError } from './command.ts';
-import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
+import { DEFAULT_DB, dbOrNatsFlags, FLAGS } from './flags.ts';
 import { deadLetterJson, formatTable, isoTime } from './format.ts';
 import { parseNatsInsteadOfDb } from './nats-target.ts';
 
@@ -32,10 +32,7 @@ its newest 100 letters (they are kept in that worker's file). Statuses:
   skipped   an operator skipped it
 `,
   flags: {
-    db: FLAGS.db,
-    nats: { ...FLAGS.nats, help: 'ask the worker running --component C, over this NATS server' },
-    namespace: { ...FLAGS.namespace, help: 'its namespace (default recq); only with --nats' },
-    ...NATS_AUTH_FLAGS,
+    ...dbOrNatsFlags('ask the worker running --component C, over this NATS server'),
     component: { type: 'string', usage: '--component C', help: 'only the dead letters of component C' },
     status: { type: 'string', usage: '--status STATUS', help: `only letters with this status: ${STATUSES.join(', ')}` },
     json: { ...FLAGS.json, help: 'print one JSON array, each letter in full (event, error, stack)' },

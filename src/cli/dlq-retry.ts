@@ -1,11 +1,10 @@
 import { OutcomePendingError, RetryFailedError } from '../errors.ts';
 import type { ConsumerControl } from '../operator/consumer-control.ts';
 import type { DeadLetterState } from '../operator/store-reader.ts';
-import { UsageError } from './command.ts';
-import { COMPONENT_FLAG, DELIVERY_HELP, defineControlCommand, parseLetterId } from './control-command.ts';
+import { DELIVERY_HELP, defineLetterCommand } from './control-command.ts';
 
-export const dlqRetryCommand = defineControlCommand({
-  name: 'dlq retry',
+export const dlqRetryCommand = defineLetterCommand({
+  command: 'retry',
   summary: "apply a dead letter again against its actor's current state",
   about: `Usage: recq dlq retry <id> [--db FILE] [--wait MS]
 
@@ -18,19 +17,7 @@ ${DELIVERY_HELP}
 Exit codes: 0 retried, or queued for the next start; 1 refused, failed again, or no outcome
 within --wait.
 `,
-  flags: { component: COMPONENT_FLAG },
-  overNats: ({ values, positionals }) => {
-    const id = parseLetterId('dlq retry', positionals);
-    if (values.component === undefined) throw new UsageError("over --nats, name the letter's component with --component C", 'dlq retry');
-    return { consumer: values.component, command: 'retry', arg: id, what: `retry dead letter ${id}` };
-  },
-  plan({ positionals }) {
-    const id = parseLetterId('dlq retry', positionals);
-    return (control) => {
-      const before = control.letter('retry', id);
-      return { consumer: before.consumer, command: 'retry', arg: id, what: `retry dead letter ${id}`, applied: () => retryOutcome(control, before) };
-    };
-  },
+  applied: retryOutcome,
 });
 
 /** Waits for the retry's outcome on the letter, and says what it was. */

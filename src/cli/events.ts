@@ -6,7 +6,7 @@ import { connectTo, type NatsTarget } from '../operator/nats-target.ts';
 import { type EventPage, StoreReader } from '../operator/store-reader.ts';
 import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { defineCommand, parseCount, parsePatterns } from './command.ts';
-import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
+import { DEFAULT_DB, dbOrNatsFlags, FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
 import { parseNatsInsteadOfDb } from './nats-target.ts';
 
@@ -37,10 +37,7 @@ a distributed system instead, a page at a time.
 Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
 `,
   flags: {
-    db: FLAGS.db,
-    nats: { ...FLAGS.nats, help: 'read from the supervisor that serves this NATS server' },
-    namespace: { ...FLAGS.namespace, help: 'its namespace (default recq); only with --nats' },
-    ...NATS_AUTH_FLAGS,
+    ...dbOrNatsFlags('read from the supervisor that serves this NATS server'),
     topic: {
       type: 'string',
       multiple: true,

@@ -89,6 +89,23 @@ export const NATS_AUTH_FLAGS = {
   'nats-tls-key': { type: 'string', usage: '--nats-tls-key FILE', help: 'key of --nats-tls-cert (env RECQ_NATS_TLS_KEY)' },
 } as const satisfies Flags;
 
+/**
+ * The flags of a command that reads a database file, or with `--nats` asks a running system
+ * instead (read with `parseNatsInsteadOfDb`): `--db`, `--nats`, `--namespace` and the NATS
+ * credentials. `nats` says whom `--nats` reaches; `namespace`, whose namespace it is.
+ *
+ * @example
+ * flags: { ...dbOrNatsFlags('ask the worker running the component, over this NATS server'), json: FLAGS.json },
+ */
+export function dbOrNatsFlags(nats: string, namespace = 'its namespace (default recq); only with --nats') {
+  return {
+    db: FLAGS.db,
+    nats: { ...FLAGS.nats, help: nats },
+    namespace: { ...FLAGS.namespace, help: namespace },
+    ...NATS_AUTH_FLAGS,
+  } as const satisfies Flags;
+}
+
 /** The flags of every command that controls a consumer through its database. */
 export const CONTROL_FLAGS = { db: FLAGS.db, wait: FLAGS.wait } as const satisfies Flags;
 

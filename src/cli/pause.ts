@@ -1,7 +1,7 @@
-import { DELIVERY_HELP, defineControlCommand, parseComponent } from './control-command.ts';
+import { DELIVERY_HELP, defineConsumerCommand } from './control-command.ts';
 
-export const pauseCommand = defineControlCommand({
-  name: 'pause',
+export const pauseCommand = defineConsumerCommand({
+  command: 'pause',
   summary: 'stop a consumer after its current batch, until resumed (survives restarts)',
   about: `Usage: recq pause <component> [--db FILE] [--wait MS]
 
@@ -11,20 +11,5 @@ stays paused across restarts.
 
 ${DELIVERY_HELP}
 `,
-  overNats: ({ positionals }) => {
-    const consumer = parseComponent('pause', positionals);
-    return { consumer, command: 'pause', what: `pause consumer ${consumer}` };
-  },
-  plan({ positionals }) {
-    const name = parseComponent('pause', positionals);
-    return (control) => {
-      const { consumer } = control.consumer(name);
-      return {
-        consumer,
-        command: 'pause',
-        what: `pause consumer ${consumer}`,
-        applied: ({ command }) => `${command.outcome}: it stops after its current batch. "recq resume ${consumer}" to go on.\n`,
-      };
-    };
-  },
+  applied: (consumer, { command }) => `${command.outcome}: it stops after its current batch. "recq resume ${consumer}" to go on.\n`,
 });

@@ -7,7 +7,7 @@ import { ownerIsGone } from '../owner.ts';
 import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { createSystem } from '../system/system.ts';
 import { defineCommand, UsageError } from './command.ts';
-import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
+import { DEFAULT_DB, dbOrNatsFlags, FLAGS } from './flags.ts';
 import { parseNatsInsteadOfDb } from './nats-target.ts';
 
 export const publishCommand = defineCommand({
@@ -26,10 +26,7 @@ starts. With --nats, appends through the running supervisor.
   flags: {
     key: { type: 'string', usage: '--key K', help: "the event's key (a keyed component's actor)" },
     id: { type: 'string', usage: '--id ID', help: "the event's idempotency key (default: a new one)" },
-    db: FLAGS.db,
-    nats: { ...FLAGS.nats, help: 'append through the supervisor on this NATS server' },
-    namespace: { ...FLAGS.namespace, help: 'its namespace (default recq); only with --nats' },
-    ...NATS_AUTH_FLAGS,
+    ...dbOrNatsFlags('append through the supervisor on this NATS server'),
     json: { ...FLAGS.json, help: 'print { seq, id, duplicate }' },
   },
   positionals: true,

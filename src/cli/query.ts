@@ -6,7 +6,7 @@ import { connectTo } from '../operator/nats-target.ts';
 import { askWorker } from '../operator/worker-control.ts';
 import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { defineCommand, UsageError } from './command.ts';
-import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
+import { DEFAULT_DB, dbOrNatsFlags, FLAGS } from './flags.ts';
 import { parseNatsInsteadOfDb } from './nats-target.ts';
 
 export const queryCommand = defineCommand({
@@ -22,10 +22,7 @@ With --nats, asks the worker that holds the consumer's lease instead: its actor'
 in memory if it is active.
 `,
   flags: {
-    db: FLAGS.db,
-    nats: { ...FLAGS.nats, help: 'ask the worker running the component, over this NATS server' },
-    namespace: { ...FLAGS.namespace, help: 'its namespace (default recq); only with --nats' },
-    ...NATS_AUTH_FLAGS,
+    ...dbOrNatsFlags('ask the worker running the component, over this NATS server'),
     json: FLAGS.json,
   },
   positionals: true,

@@ -1,20 +1,19 @@
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DatabaseError, InterruptedError, StoppedOnItsOwnError } from '../errors.ts';
+import { DatabaseError, StoppedOnItsOwnError } from '../errors.ts';
 import { explainConnectFailure } from '../operator/nats-target.ts';
 import { type LeaseState, StoreReader } from '../operator/store-reader.ts';
 import { type SystemDefinition, startersOf } from '../system/define-system.ts';
 import type { System, SystemOptions } from '../system/system.ts';
-import { showCatchUp } from './catch-up.ts';
 import { defineCommand, UsageError } from './command.ts';
 import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
+import { holdSystem } from './hold-system.ts';
+import { interruptOnSignal } from './interrupt.ts';
 import { parseNatsTarget } from './nats-target.ts';
 import { PROCESS_FLAGS, parseProcessFlags, processOptions } from './process-flags.ts';
 import { waitingLine } from './progress.ts';
 import { loadDefinition } from './system-module.ts';
-
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -139,63 +138,36 @@ type Outcome = { kind: 'done' } | { kind: 'failed'; error: unknown } | { kind: '
 
 /** Creates the system, runs main (or waits for a signal), and always stops the system before returning the exit code. */
 async function runSystem(definition: SystemDefinition, target: RunTarget): Promise<number> {
-  const interrupt = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  let system: System | undefined;
-  let stopShowing = () => {};
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (received !== undefined) {
-      process.stderr.write(`recq: ${signal} again; exiting without waiting for the system to stop\n`);
-      process.exit(SIGNAL_EXIT[signal] ?? 1);
-    }
-    received = signal;
-    interrupt.abort(new InterruptedError(signal));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // The system's timers are unref'd and signal handlers do not count, so a main that only
-  // awaits its signal (or a system without main) would otherwise let Node exit at once.
-  const keepAlive = setInterval(() => {}, 2 ** 30);
+  const interrupt = interruptOnSignal('system');
   const interrupted = new Promise<Outcome>((resolve) => interrupt.signal.addEventListener('abort', () => resolve({ kind: 'interrupted' }), { once: true }));
   try {
     const { main, db: _db, ...options } = definition;
     // Under a service manager a restart must not crash-loop on a lease another process still holds.
     const waitForLease = options.waitForLease ?? true;
     if (waitForLease) sayIfWaitingForLease(target.db);
-    system = await startersOf(definition).createSystem({ ...options, waitForLease, ...target.overrides, db: target.db });
-    if (system.metrics?.url) process.stderr.write(`recq: metrics on ${system.metrics.url}\n`);
-    stopShowing = showCatchUp(system);
-    let outcome: Outcome;
-    if (interrupt.signal.aborted) {
-      outcome = { kind: 'interrupted' };
-    } else if (main) {
-      const running = system;
-      const done = Promise.resolve()
-        .then(() => main(running, { db: target.db, args: target.args, signal: interrupt.signal }))
-        .then(
-          (): Outcome => ({ kind: 'done' }),
-          (error: unknown): Outcome => ({ kind: 'failed', error }),
-        );
-      outcome = await Promise.race([done, interrupted, stoppedOnItsOwn(system)]);
-    } else {
+    const start = () => startersOf(definition).createSystem({ ...options, waitForLease, ...target.overrides, db: target.db });
+    const outcome = await holdSystem(start, async (system): Promise<Outcome> => {
+      if (system.metrics?.url) process.stderr.write(`recq: metrics on ${system.metrics.url}\n`);
+      if (interrupt.signal.aborted) return { kind: 'interrupted' };
+      if (main) {
+        const done = Promise.resolve()
+          .then(() => main(system, { db: target.db, args: target.args, signal: interrupt.signal }))
+          .then(
+            (): Outcome => ({ kind: 'done' }),
+            (error: unknown): Outcome => ({ kind: 'failed', error }),
+          );
+        return Promise.race([done, interrupted, stoppedOnItsOwn(system)]);
+      }
       const over = target.overrides.nats ? ` over NATS at ${[target.overrides.nats.servers ?? []].flat().join(',')}` : '';
       process.stderr.write(`recq: running ${target.module} on ${target.db}${over}; stop with Ctrl-C\n`);
-      outcome = await Promise.race([interrupted, stoppedOnItsOwn(system)]);
-    }
-    stopShowing();
-    await system.stop();
+      return Promise.race([interrupted, stoppedOnItsOwn(system)]);
+    });
     if (outcome.kind === 'failed') throw outcome.error;
     if (outcome.kind === 'stopped') throw new StoppedOnItsOwnError('system');
-    if (outcome.kind === 'interrupted' && main) return SIGNAL_EXIT[received ?? 'SIGINT'] ?? 1;
+    if (outcome.kind === 'interrupted' && main) return interrupt.exitCode();
     return 0;
-  } catch (error) {
-    stopShowing();
-    await system?.stop().catch(() => {});
-    throw error;
   } finally {
-    clearInterval(keepAlive);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }
 

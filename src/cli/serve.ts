@@ -1,9 +1,8 @@
 import { StoppedOnItsOwnError } from '../errors.ts';
 import { explainConnectFailure, type NatsTarget } from '../operator/nats-target.ts';
 import type { System } from '../system/system.ts';
-import { showCatchUp } from './catch-up.ts';
-
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+import { holdSystem } from './hold-system.ts';
+import { interruptOnSignal } from './interrupt.ts';
 
 /**
  * Starts a system that meets its others on `target` and serves until SIGINT or SIGTERM, then
@@ -23,48 +22,22 @@ export async function serveUntilSignal(what: string, target: NatsTarget, start: 
 }
 
 async function serve(what: string, start: () => Promise<System>, ready: (system: System) => string): Promise<number> {
-  let received: NodeJS.Signals | undefined;
-  let wake: (() => void) | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (received !== undefined) {
-      process.stderr.write(`recq: ${signal} again; exiting without waiting for the ${what} to stop\n`);
-      process.exit(SIGNAL_EXIT[signal] ?? 1);
-    }
-    received = signal;
-    wake?.();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // Signal handlers do not keep Node running, and the system's own timers are unref'd.
-  const keepAlive = setInterval(() => {}, 2 ** 30);
-  let system: System | undefined;
-  let stopWatching = () => {};
-  let stopShowing = () => {};
+  const interrupt = interruptOnSignal(what);
   try {
-    system = await start();
-    if (received === undefined) {
-      const running = system;
-      const metrics = running.metrics?.url ? `; metrics on ${running.metrics.url}` : '';
-      process.stderr.write(`recq: ${ready(running)}${metrics}; stop with Ctrl-C\n`);
-      stopShowing = showCatchUp(running);
+    return await holdSystem(start, async (system) => {
+      if (interrupt.signal.aborted) return 0;
+      const metrics = system.metrics?.url ? `; metrics on ${system.metrics.url}` : '';
+      process.stderr.write(`recq: ${ready(system)}${metrics}; stop with Ctrl-C\n`);
+      let stopWatching = () => {};
       const outcome = await new Promise<'signal' | 'stopped'>((resolve) => {
-        wake = () => resolve('signal');
-        stopWatching = whenStopped(running, () => resolve('stopped'));
-      });
-      stopShowing();
+        interrupt.signal.addEventListener('abort', () => resolve('signal'), { once: true });
+        stopWatching = whenStopped(system, () => resolve('stopped'));
+      }).finally(() => stopWatching());
       if (outcome === 'stopped') throw new StoppedOnItsOwnError(what);
-    }
-    await system.stop();
-    return 0;
-  } catch (error) {
-    stopShowing();
-    await system?.stop().catch(() => {});
-    throw error;
+      return 0;
+    });
   } finally {
-    stopWatching();
-    clearInterval(keepAlive);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }
 

@@ -3,7 +3,7 @@ import { connectTo, type NatsTarget } from '../operator/nats-target.ts';
 import { type LeaseState, StoreReader, type StoreStatus } from '../operator/store-reader.ts';
 import { formatClusterStatus } from './cluster-status-text.ts';
 import { defineCommand } from './command.ts';
-import { DEFAULT_DB, FLAGS, NATS_AUTH_FLAGS } from './flags.ts';
+import { DEFAULT_DB, dbOrNatsFlags, FLAGS } from './flags.ts';
 import { formatTable, isoTime } from './format.ts';
 import { parseNatsInsteadOfDb } from './nats-target.ts';
 
@@ -29,10 +29,7 @@ by, and how far its index is behind the stream), the stream's servers (leader, f
 current, lag and last activity), and what an acknowledged append means.
 `,
   flags: {
-    db: FLAGS.db,
-    nats: { ...FLAGS.nats, help: 'ask the supervisor and workers that meet on this NATS server' },
-    namespace: { ...FLAGS.namespace, help: 'their namespace (default recq); only with --nats' },
-    ...NATS_AUTH_FLAGS,
+    ...dbOrNatsFlags('ask the supervisor and workers that meet on this NATS server', 'their namespace (default recq); only with --nats'),
     json: FLAGS.json,
   },
   async run({ values }) {

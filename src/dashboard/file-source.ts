@@ -4,8 +4,8 @@ import { consumerResource } from '../lease.ts';
 import { ConsumerControl, type Delivery } from '../operator/consumer-control.ts';
 import { StoreReader } from '../operator/store-reader.ts';
 import { chartOf } from './chart.ts';
-import { effectsOf, eventOf, historyOf, letterOf, timersOf } from './records.ts';
-import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
+import { effectsOf, eventOf, letterOf, recentHistoryOf, timersOf } from './records.ts';
+import type { DashboardSource, LogReader } from './source.ts';
 import { replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardConsumer } from './wire.ts';
 
@@ -24,6 +24,7 @@ const WRITE_WAIT_MS = 0;
 export function fileSource(db: string, components: readonly Component[] = []): DashboardSource {
   const reader = StoreReader.open(db);
   const definitions = new Map(components.map((c) => [c.name, c]));
+  const read: LogReader = async (after, patterns, limit) => reader.readEvents(after, patterns, limit).envelopes;
 
   async function command(consumer: string, name: 'pause' | 'resume' | 'retry' | 'skip', arg: number | undefined, what: string): Promise<string> {
     const control = ConsumerControl.open(db, WRITE_WAIT_MS);
@@ -83,8 +84,7 @@ export function fileSource(db: string, components: readonly Component[] = []): D
       const stored = reader.snapshot(consumer, key ?? '');
       if (!row || !stored) throw new UnknownKeyError(component, key);
       const snapshot = JSON.parse(stored.snapshot) as { value?: unknown; context?: unknown; status: string };
-      const head = reader.head();
-      const window = reader.readEvents(Math.max(0, head - HISTORY_WINDOW), row.patterns, HISTORY_WINDOW).envelopes;
+      const history = await recentHistoryOf(read, reader.head(), row.patterns, key, definitions.get(component)?.keyOf);
       return {
         component,
         key,
@@ -93,14 +93,13 @@ export function fileSource(db: string, components: readonly Component[] = []): D
         status: snapshot.status,
         seq: stored.seq,
         timers: timersOf(stored.timers),
-        history: historyOf(window, row.patterns, key, definitions.get(component)?.keyOf),
+        history,
         journal: effectsOf(reader.journal(consumer, key ?? ''), definitions.get(component)?.logic),
         unavailable: {},
       };
     },
     async replay(component, key) {
       const consumer = consumerOf(component);
-      const read = async (after: number, patterns: readonly string[], limit: number) => reader.readEvents(after, patterns, limit).envelopes;
       return replayActor({ definition: definitions.get(component), component, key, read, journal: reader.journal(consumer, key ?? '') });
     },
     async retry(id) {

@@ -8,8 +8,8 @@ import type { NatsTarget } from '../operator/nats-target.ts';
 import { askWorker } from '../operator/worker-control.ts';
 import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { chartOf } from './chart.ts';
-import { eventOf, historyOf, letterOf } from './records.ts';
-import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
+import { actorOf, eventOf, letterOf, recentHistoryOf } from './records.ts';
+import type { DashboardSource } from './source.ts';
 import { replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
 
@@ -111,21 +111,13 @@ export function natsSource(connection: NatsConnection, target: NatsTarget, compo
       const owner = await leaseHolder(access, component);
       const view = await askWorker(connection, target.namespace, owner, { op: 'query', component, ...(key === undefined ? {} : { key }) });
       const definition = definitions.get(component);
-      const patterns = definition?.patterns ?? [];
-      const head = await access.head();
-      const window = await read(Math.max(0, head - HISTORY_WINDOW), patterns, HISTORY_WINDOW);
-      return {
-        component,
-        key: view.key,
-        value: view.value,
-        context: view.context,
-        status: view.status,
-        seq: view.seq,
+      const history = await recentHistoryOf(read, await access.head(), definition?.patterns ?? [], view.key, definition?.keyOf);
+      return actorOf(component, view, {
         timers: [],
-        history: historyOf(window, patterns, view.key, definition?.keyOf),
+        history,
         journal: [],
         unavailable: { timers: inWorkerFile('pending timers are kept in', owner), journal: inWorkerFile('the journal is kept in', owner) },
-      };
+      });
     },
     async replay(component, key) {
       return replayActor({

@@ -1,9 +1,10 @@
+import type { ActorView } from '../actor/actor-view.ts';
 import type { StoredTimer } from '../actor/durable-timers.ts';
 import type { DeadLetter, JournalEntry } from '../css/records.ts';
 import type { Envelope } from '../envelope.ts';
 import { compilePatterns } from '../topic.ts';
-import { HISTORY_LIMIT } from './source.ts';
-import type { DashboardDeadLetter, DashboardEffect, DashboardEvent, DashboardTimer } from './wire.ts';
+import { HISTORY_LIMIT, HISTORY_WINDOW, type LogReader } from './source.ts';
+import type { DashboardActor, DashboardDeadLetter, DashboardEffect, DashboardEvent, DashboardTimer } from './wire.ts';
 
 // How the sources turn recq's records into what the page reads.
 
@@ -50,6 +51,23 @@ export function historyOf(
   const matches = patterns.length === 0 ? () => true : compilePatterns(patterns);
   const mine = envelopes.filter((e) => matches(e.topic) && (key === undefined || keyOf(e) === key));
   return mine.slice(-HISTORY_LIMIT).map(eventOf);
+}
+
+/** The events of one actor (see `historyOf`) among the last `HISTORY_WINDOW` of the log up to `head`. */
+export async function recentHistoryOf(
+  read: LogReader,
+  head: number,
+  patterns: readonly string[],
+  key: string | undefined,
+  keyOf?: (envelope: Envelope) => string | undefined,
+): Promise<DashboardEvent[]> {
+  const window = await read(Math.max(0, head - HISTORY_WINDOW), patterns, HISTORY_WINDOW);
+  return historyOf(window, patterns, key, keyOf);
+}
+
+/** An actor as the page shows it: its state as its host reports it, and what the source could read of the rest. */
+export function actorOf(component: string, view: ActorView, rest: Pick<DashboardActor, 'timers' | 'history' | 'journal' | 'unavailable'>): DashboardActor {
+  return { component, key: view.key, value: view.value, context: view.context, status: view.status, seq: view.seq, ...rest };
 }
 
 /** A journal id's child path (`…/invoke/<path>/<n>`) or timer name (`…/timer/<cause>/<name>/fired`). */

@@ -1,3 +1,4 @@
+import type { Envelope } from '../envelope.ts';
 import type { DashboardActor, DashboardComponent, DashboardEvent, DashboardOverview, DashboardReplay } from './wire.ts';
 
 /**
@@ -29,3 +30,6 @@ export interface DashboardSource {
 export const HISTORY_WINDOW = 20_000;
 /** How many of its events an actor's history keeps, the most recent ones. */
 export const HISTORY_LIMIT = 200;
+
+/** Up to `limit` events after `after` on `patterns` (all topics when empty), in seq order; fewer than `limit` once the log is exhausted. */
+export type LogReader = (after: number, patterns: readonly string[], limit: number) => Promise<Envelope[]>;

@@ -4,8 +4,8 @@ import { InvalidCommandError, UnknownComponentError } from '../errors.ts';
 import type { StoreReader } from '../operator/store-reader.ts';
 import type { System } from '../system/system.ts';
 import { chartOf } from './chart.ts';
-import { effectsOf, eventOf, historyOf, letterOf, timersOf } from './records.ts';
-import { type DashboardSource, HISTORY_WINDOW } from './source.ts';
+import { actorOf, effectsOf, eventOf, letterOf, recentHistoryOf, timersOf } from './records.ts';
+import type { DashboardSource, LogReader } from './source.ts';
 import { type ReplayInputs, replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
 
@@ -24,6 +24,7 @@ export interface SystemSourceOptions {
  */
 export function systemSource(system: System, options: SystemSourceOptions = {}): DashboardSource {
   const definitions = new Map((options.components ?? []).map((c) => [c.name, c]));
+  const read: LogReader = (after, patterns, limit) => system.events({ after, patterns, limit });
 
   function letters(): DashboardDeadLetter[] {
     return system.deadLetters().flatMap((l) => (l.id === undefined ? [] : [letterOf({ ...l, id: l.id })]));
@@ -78,31 +79,22 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
       known(component);
       const view = await system.query(component, key);
       const definition = definitions.get(component);
-      const head = await system.head();
-      const patterns = definition?.patterns ?? [];
-      const window = await system.events({ after: Math.max(0, head - HISTORY_WINDOW), patterns, limit: HISTORY_WINDOW });
+      const history = await recentHistoryOf(read, await system.head(), definition?.patterns ?? [], view.key, definition?.keyOf);
       let stored: StoredSnapshot | undefined;
       try {
         stored = options.reader?.snapshot(component, view.key ?? '');
       } catch {
         stored = undefined;
       }
-      return {
-        component,
-        key: view.key,
-        value: view.value,
-        context: view.context,
-        status: view.status,
-        seq: view.seq,
+      return actorOf(component, view, {
         timers: timersOf(stored?.timers),
-        history: historyOf(window, patterns, view.key, definition?.keyOf),
+        history,
         journal: options.reader ? effectsOf(options.reader.journal(component, view.key ?? ''), definition?.logic) : [],
         unavailable: options.reader ? {} : { timers: NO_FILE, journal: NO_FILE },
-      };
+      });
     },
     async replay(component, key) {
       known(component);
-      const read = (after: number, patterns: readonly string[], limit: number) => system.events({ after, patterns, limit });
       return replayActor({ definition: definitions.get(component), component, key, read, journal: journalOf(component, key) });
     },
     async retry(id) {

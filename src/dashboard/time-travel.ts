@@ -5,11 +5,8 @@ import type { JournalEntry } from '../css/records.ts';
 import type { Envelope } from '../envelope.ts';
 import { DashboardRequestError } from '../errors.ts';
 import { deliveryOrder, effectOf, eventOf, invokeSources } from './records.ts';
-import { HISTORY_LIMIT } from './source.ts';
+import { HISTORY_LIMIT, type LogReader } from './source.ts';
 import type { DashboardReplay, DashboardStep } from './wire.ts';
-
-/** Up to `limit` events after `after` on `patterns` (all topics when empty), in seq order; fewer than `limit` once the log is exhausted. */
-export type LogReader = (after: number, patterns: readonly string[], limit: number) => Promise<Envelope[]>;
 
 /** What a source knows of an actor to replay it: its component's definition, the log, and its journal where the source can read it. */
 export interface ReplayInputs {
