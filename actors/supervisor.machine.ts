@@ -16,17 +16,15 @@ export interface SupervisorWork {
   retryOpenAfter(error: unknown): { ms: number; why: string } | undefined;
   /** Starts serving the log to other processes (request/reply over NATS); embedded, nothing. */
   serve(): Promise<void>;
-  /** Calls `committed` with each group commit of the log, in seq order; returns a function that stops. */
-  onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void;
+  /** The log: `onCommit` calls `committed` with each group commit, in seq order (and returns a function that stops); `flush` commits every queued append now. */
+  readonly log: { onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void; flush(): void };
   /** Delivers committed envelopes to the consumers whose patterns match, and announces them. */
-  route(envelopes: readonly Envelope[]): void;
+  readonly router: { route(envelopes: readonly Envelope[]): void };
   /** Renews the log's lease. Throws `StaleEpochError` once another process has taken it. */
   renew(): void;
   isLeaseLost(error: unknown): boolean;
   /** Milliseconds between renewals: a third of the lease's time-to-live. */
   readonly renewEveryMs: number;
-  /** Commits every queued append now (before the hosts take their last checkpoints). */
-  flush(): void;
   /** Commits what is queued, stops serving, gives the lease up. */
   close(): Promise<void>;
   /**
@@ -82,7 +80,6 @@ interface SupervisorContext extends SupervisorInput {
 }
 
 type SupervisorEvent =
-  | { type: 'log.committed'; envelopes: readonly Envelope[] }
   | { type: 'lease.renewed' }
   | { type: 'lease.renewFailed'; error: unknown }
   | { type: 'lease.lost'; error: unknown }
@@ -91,9 +88,9 @@ type SupervisorEvent =
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Feeds every group commit of the log to the supervisor as a `log.committed` event. */
-const commits = fromCallback<SupervisorEvent, { work: SupervisorWork }>(({ input, sendBack }) =>
-  input.work.onCommit((envelopes) => sendBack({ type: 'log.committed', envelopes })),
+/** Routes every group commit of the log, in seq order, for as long as it is invoked: while the supervisor is open. */
+const routing = fromCallback<SupervisorEvent, { work: SupervisorWork }>(({ input }) =>
+  input.work.log.onCommit((envelopes) => input.work.router.route(envelopes)),
 );
 
 /** Tells the supervisor when a newer epoch refused its append (a shared log); nothing otherwise. */
@@ -166,7 +163,7 @@ export const supervisorMachine = setup({
     close: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.close()),
     lead: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.lead?.() ?? Promise.resolve()),
     stepDown: fromPromise<void, { work: SupervisorWork }>(({ input }) => input.work.stepDown?.() ?? Promise.resolve()),
-    commits,
+    routing,
     deposals,
     leaseRenewal,
     runner: runnerMachine,
@@ -183,9 +180,6 @@ export const supervisorMachine = setup({
     retryOpen: ({ context }) => context.retryOpenMs,
   },
   actions: {
-    route: ({ context, event }) => {
-      if (event.type === 'log.committed') context.work.route(event.envelopes);
-    },
     recordError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
     planRetry: assign(({ context, event }) => {
       const error = (event as { error?: unknown }).error;
@@ -216,7 +210,8 @@ export const supervisorMachine = setup({
       });
       return { error: event.error };
     }),
-    flushLog: ({ context }) => context.work.flush(),
+    // Before the hosts take their last checkpoints.
+    flushLog: ({ context }) => context.work.log.flush(),
     stopRunner: sendTo('runner', { type: 'stop' }),
   },
 }).createMachine({
@@ -262,12 +257,11 @@ export const supervisorMachine = setup({
       states: {
         open: {
           invoke: [
-            { src: 'commits', input: ({ context }) => ({ work: context.work }) },
+            { src: 'routing', input: ({ context }) => ({ work: context.work }) },
             { src: 'leaseRenewal', input: ({ context }) => ({ work: context.work, setTimeout: context.setTimeout, clearTimeout: context.clearTimeout }) },
             { src: 'deposals', input: ({ context }) => ({ work: context.work }) },
           ],
           on: {
-            'log.committed': { actions: 'route' },
             'lease.renewed': { actions: 'renewalOk' },
             'lease.renewFailed': { actions: 'renewalFailed' },
             'lease.lost': { target: '.draining', actions: 'lostLease' },

@@ -22,19 +22,21 @@ function fakeLog(clock: SimulatedClock) {
     async serve() {
       steps.push('serve');
     },
-    onCommit(committed) {
-      commit = committed;
-      return () => {
-        commit = undefined;
-      };
+    log: {
+      onCommit(committed) {
+        commit = committed;
+        return () => {
+          commit = undefined;
+        };
+      },
+      flush: () => steps.push('flush'),
     },
-    route: (envelopes) => routed.push(...envelopes.map((e) => e.seq)),
+    router: { route: (envelopes) => routed.push(...envelopes.map((e) => e.seq)) },
     renew() {
       steps.push('renew');
       if (faults.renew) throw faults.renew;
     },
     isLeaseLost: (error) => error instanceof StaleEpochError,
-    flush: () => steps.push('flush'),
     async close() {
       steps.push('close');
     },

@@ -53,6 +53,8 @@ export class ComponentRunner {
   #own: Actor<typeof runnerMachine> | undefined;
   #waiters: (() => void)[] = [];
   readonly #progressListeners = new Set<() => void>();
+  readonly #stateListeners = new Set<(state: RunnerState) => void>();
+  #lastState: RunnerState | undefined;
   #head = 0;
 
   constructor(options: RunnerOptions) {
@@ -82,7 +84,12 @@ export class ComponentRunner {
     this.#actor = actor;
     actor.subscribe({
       next: (snapshot) => {
-        this.view.trigger.runner({ state: snapshot.value as RunnerState });
+        const state = snapshot.value as RunnerState;
+        if (state !== this.#lastState) {
+          this.#lastState = state;
+          for (const listener of this.#stateListeners) listener(state);
+        }
+        this.view.trigger.runner({ state });
         if (snapshot.value === 'stopping' || snapshot.value === 'stopped') this.#revival?.stop();
       },
       error: () => {},
@@ -98,6 +105,11 @@ export class ComponentRunner {
         revive: (consumer) => actor.send({ type: 'revive', consumer }),
       }).start();
     }
+  }
+
+  /** Calls `listener` with each new state of the runner. */
+  onState(listener: (state: RunnerState) => void): void {
+    this.#stateListeners.add(listener);
   }
 
   /** The runner's state; `starting` until it runs. */
@@ -286,7 +298,7 @@ export class ComponentRunner {
    */
   async stop(): Promise<void> {
     const actor = this.#own;
-    if (!actor || actor.getSnapshot().status !== 'active') return;
+    if (actor?.getSnapshot().status !== 'active') return;
     actor.send({ type: 'stop' });
     await new Promise<void>((resolve) => {
       const check = () => {

@@ -1,7 +1,6 @@
 import type { SupervisorWork } from '../../actors/supervisor.machine.ts';
 import type { Clock } from '../clock.ts';
 import type { SqliteDatabase } from '../db.ts';
-import type { Envelope } from '../envelope.ts';
 import { LeaseHeldError, NotRegisteredError, StaleEpochError, SystemStoppedError } from '../errors.ts';
 import { consumerOf, type Lease } from '../lease.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -107,25 +106,12 @@ export class LogNode implements SupervisorWork {
     this.#service = await serveLog({ ...nats, access: this.access, logger: this.#o.logger });
   }
 
-  onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {
-    return this.log.onCommit(committed);
-  }
-
-  route(envelopes: readonly Envelope[]): void {
-    this.router.route(envelopes);
-  }
-
   renew(): void {
     if (this.#lease && !this.#closed) this.leases.renew(this.#lease, this.#o.leaseTtlMs);
   }
 
   isLeaseLost(error: unknown): boolean {
     return error instanceof StaleEpochError;
-  }
-
-  /** Commits every queued append now. */
-  flush(): void {
-    this.log.flush();
   }
 
   async close(): Promise<void> {

@@ -74,7 +74,7 @@ export class System {
       const o = metrics ? { ...resolved, probe: metrics.recorder } : resolved;
       const machines = buildMachines(deployment, o);
       system = new System(deployment, machines, metrics);
-      if (metrics) deployment.node?.onCommit((envelopes) => o.probe.appended(envelopes.length));
+      if (metrics) deployment.node?.log.onCommit((envelopes) => o.probe.appended(envelopes.length));
       const running = system;
       const { runner } = machines;
       deployment.attach(

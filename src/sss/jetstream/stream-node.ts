@@ -1,6 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from 'nats';
 import type { SupervisorWork } from '../../../actors/supervisor.machine.ts';
-import type { Envelope } from '../../envelope.ts';
 import { NotLeadingError, StreamConfigError, SystemStoppedError } from '../../errors.ts';
 import { LocalLogAccess } from '../local-log-access.ts';
 import type { LogNodeOptions } from '../log-node.ts';
@@ -141,17 +140,9 @@ export class StreamNode implements SupervisorWork {
     this.#service = await serveLog({ ...this.#o.nats, access: this.access, logger: this.#o.logger });
   }
 
-  onCommit(committed: (envelopes: readonly Envelope[]) => void): () => void {
-    return this.log.onCommit(committed);
-  }
-
   onDeposed(deposed: (error: unknown) => void): () => void {
     this.#deposedListeners.add(deposed);
     return () => this.#deposedListeners.delete(deposed);
-  }
-
-  route(envelopes: readonly Envelope[]): void {
-    this.router.route(envelopes);
   }
 
   /**
@@ -186,8 +177,6 @@ export class StreamNode implements SupervisorWork {
   isLeaseLost(): boolean {
     return false;
   }
-
-  flush(): void {}
 
   /** After being deposed: stops serving and routing, and reads the stream again from the index head. */
   async stepDown(): Promise<void> {

@@ -38,7 +38,7 @@ export function buildMachines(deployment: Deployment, o: ResolvedOptions): Machi
       commits,
       commands: new CommandQueue(db, o.clock),
       // Embedded, `settled` commits the appends waiting in the log's group commit first.
-      ...(embedded && node ? { flushLog: () => node.flush() } : {}),
+      ...(embedded && node ? { flushLog: () => node.log.flush() } : {}),
     });
   }
   const supervisor = node
@@ -68,10 +68,11 @@ export async function startMachines(
 ): Promise<void> {
   if (!supervisor) {
     await runner?.start(o.clock);
-    logLifecycle({ supervisor, runner }, deployment.role, o);
+    if (runner) runner.onState(logLifecycle(deployment.role, o));
     return;
   }
   let last: SupervisorState | undefined;
+  let lifecycle: ((state: string) => void) | undefined;
   supervisor.subscribe({
     // Every group commit is an event of the supervisor: report only the changes of state.
     next: (snapshot) => {
@@ -80,6 +81,7 @@ export async function startMachines(
       last = state;
       deployment.node?.recordState(state);
       onSupervisor(state);
+      lifecycle?.(state);
     },
     error: () => {},
   });
@@ -92,7 +94,7 @@ export async function startMachines(
     throw new StartFailedError('the supervisor', error);
   }
   await runner?.started();
-  logLifecycle({ supervisor, runner }, deployment.role, o);
+  lifecycle = logLifecycle(deployment.role, o);
 }
 
 /** Stops the machines gracefully: the hosts take their last checkpoints, then the log closes. */
