@@ -67,7 +67,16 @@ describe('recq supervisor --jetstream and recq status --nats, with a leader and 
     await says(a, /leads the log at epoch 1\b/);
     b = supervisor('b.db');
     await says(b, /stands by: \S+ leads the log at epoch 1\b/);
-    first = await untilStatus((s) => s.jetstream?.supervisors.length === 2, 'both supervisors');
+    // The standby reports itself on its next beat after it read the epoch record: wait for that report.
+    first = await untilStatus(
+      (s) =>
+        JSON.stringify(roles(s)) ===
+        JSON.stringify([
+          ['leading', 1],
+          ['standby', 1],
+        ]),
+      'a leading, b standing by at 1',
+    );
     text = await status(false);
 
     a.kill('SIGSTOP');
