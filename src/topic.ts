@@ -7,6 +7,37 @@ export const MAX_TOPIC_TOKENS = 16;
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * The first token of recq's own topics: `$input.<consumer>` holds the input records of one
+ * consumer (its timers' firings, its children's outcomes and events). Producers cannot publish
+ * there, a consumer's host appends them under its lease, and no wildcard matches them: they are
+ * routed to the consumer they name and read only by name.
+ */
+export const INPUT_TOKEN = '$input';
+
+/** The topic of `consumer`'s input records. */
+export const inputTopicOf = (consumer: string): string => `${INPUT_TOKEN}.${consumer}`;
+
+/** Whether `topic` is a topic of input records (`$input.<consumer>`). */
+export const isInputTopic = (topic: string): boolean => topic.startsWith(`${INPUT_TOKEN}.`);
+
+/** The consumer an input topic names. */
+export const consumerOfInput = (topic: string): string => topic.slice(INPUT_TOKEN.length + 1);
+
+/**
+ * Refuses an input topic where `appender` may not write it: a producer (no appender) never,
+ * a consumer's host only its own (`$input.<its consumer>`).
+ */
+export function assertAppendable(topic: string, appender?: string): void {
+  if (!isInputTopic(topic) || consumerOfInput(topic) === appender) return;
+  throw new InvalidTopicError(
+    topic,
+    appender === undefined
+      ? `${INPUT_TOKEN} topics hold recq's own input records, which a consumer's host appends under its lease; publish under a topic of your own`
+      : `consumer ${appender} may append its own input records (${inputTopicOf(appender)}) only`,
+  );
+}
+
 function checkShape(value: unknown, fail: (reason: string) => Error): string[] {
   if (typeof value !== 'string') throw fail(`expected a string, got ${value === null ? 'null' : typeof value}`);
   if (value.length === 0) throw fail('it is empty');
@@ -30,6 +61,7 @@ export function assertTopic(topic: unknown): asserts topic is string {
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     if (token.length === 0) throw new InvalidTopicError(topic, `token ${i + 1} is empty`);
+    if (i === 0 && token === INPUT_TOKEN && tokens.length > 1) continue;
     if (!TOKEN.test(token)) {
       const what =
         token === '*' || token === '>' ? 'wildcards belong in subscriptions, not in topics' : `token "${token}" has a character outside [A-Za-z0-9_-]`;
@@ -53,7 +85,11 @@ const validTopics = new Set<string>();
  */
 export function assertPattern(pattern: unknown): asserts pattern is string {
   const tokens = checkShape(pattern, (reason) => new InvalidPatternError(pattern, reason));
-  for (let i = 0; i < tokens.length; i++) {
+  const input = tokens[0] === INPUT_TOKEN;
+  if (input && (tokens.length === 1 || tokens.some((t) => t === '*' || t === '>'))) {
+    throw new InvalidPatternError(pattern, `${INPUT_TOKEN} topics are read by name only: "${INPUT_TOKEN}.<consumer>"`);
+  }
+  for (let i = input ? 1 : 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     if (token.length === 0) throw new InvalidPatternError(pattern, `token ${i + 1} is empty`);
     if (token === '*') continue;
@@ -71,7 +107,8 @@ export function assertPattern(pattern: unknown): asserts pattern is string {
 export type TopicMatcher = (topic: string) => boolean;
 
 /**
- * Compiles a validated pattern into a matcher.
+ * Compiles a validated pattern into a matcher. A wildcard never matches an input topic
+ * (`$input.<consumer>`); only that topic, named in full, does.
  *
  * @example
  * const match = compilePattern('orders.>');
@@ -86,6 +123,7 @@ export function compilePattern(pattern: string): TopicMatcher {
   const tail = last === '>';
   const fixed = tail ? tokens.length - 1 : tokens.length;
   return (topic) => {
+    if (isInputTopic(topic)) return false;
     const parts = topic.split('.');
     if (tail ? parts.length <= fixed : parts.length !== fixed) return false;
     for (let i = 0; i < fixed; i++) {

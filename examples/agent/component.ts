@@ -4,8 +4,7 @@ import { CONVERSATION_TOPICS } from './events.ts';
 
 /**
  * One durable actor per conversation (the envelope's key). It checkpoints after every batch:
- * on a simulated clock a delay would wait for the next advance, and each model answer should
- * be journaled as soon as it is applied.
+ * on a simulated clock a delay would wait for the next advance.
  *
  * @example
  * const system = await createSystem({ db, components: [conversations({ model, tool })] });

@@ -35,8 +35,9 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 /**
  * One conversation: each user message is answered by model calls, with lookups the model asks
  * for in between and, before a risky action, a human's approval (or a timeout). The model and
- * the tool are invoked promises: recq journals their outcomes with the checkpoint, so they are
- * called once per invocation, and a call in flight at a crash is made again with the same key.
+ * the tool are invoked promises: recq records each outcome in the log before the actor takes
+ * it in, so they are called once per invocation (a rebuild from the log calls neither), and a
+ * call in flight at a crash is made again with the same key.
  *
  * @example
  * const logic = conversationMachine({ model: new StandInModel(options), tool: new StandInLookup(options) });

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import type { ActorView, Envelope } from '../../src/index.ts';
 import { callLogPath, countByKey, type RecordedCall, readCalls } from './call-log.ts';
 import { APPROVAL_TIMEOUT_MS, type ConversationContext } from './conversation.machine.ts';
-import { journaledKeys } from './journal-rows.ts';
 import { MODEL_URL_VARIABLE } from './model-choice.ts';
 import type { Awaited, Milestone, Report } from './protocol.ts';
+import { recordedKeys } from './recorded-outcomes.ts';
 import { approvals, messages, type Plan, planConversations } from './scenarios.ts';
 import { ServeProcess } from './serve-process.ts';
 
@@ -35,7 +35,7 @@ export interface AgentProof {
   checks: Check[];
   db: string;
   /** What the SIGKILL hit. */
-  kill: { atCall: number; key: string; journaled: number; inFlight: string[] };
+  kill: { atCall: number; key: string; recorded: number; inFlight: string[] };
   /** Calls the stand-ins received: in all, and during the replay. */
   calls: { total: number; duringReplay: number };
   events: number;
@@ -51,7 +51,7 @@ const SHOWN = 3;
  * Runs the agent in a child process, SIGKILLs it while model calls are in flight, restarts it on
  * the same file, drives every conversation to its end (approvals granted and denied, one left to
  * time out on the simulated clock), replays the component from the log, and checks from the
- * actors' states, the log, the journal and the stand-ins' call log that nothing was lost or
+ * actors' states, the log (with its input records) and the stand-ins' call log that nothing was lost or
  * done twice.
  *
  * @example
@@ -79,10 +79,10 @@ export async function proveAgent(options: ProofOptions): Promise<AgentProof> {
     first.send({ cmd: 'publish', inputs: messages(plans) }).catch(() => {});
   });
   const callsAtKill = readCalls(callLog);
-  const journaledAtKill = journaledKeys(db, COMPONENT);
-  const inFlight = [...new Set(callsAtKill.map((call) => call.key))].filter((key) => !journaledAtKill.has(key));
+  const recordedAtKill = recordedKeys(db, COMPONENT);
+  const inFlight = [...new Set(callsAtKill.map((call) => call.key))].filter((key) => !recordedAtKill.has(key));
   say(
-    `SIGKILLed process ${first.pid} on call ${killAtCall} (${killedOn.service} ${killedOn.key}): ${journaledAtKill.size} outcomes journaled, ${inFlight.length} calls in flight`,
+    `SIGKILLed process ${first.pid} on call ${killAtCall} (${killedOn.service} ${killedOn.key}): ${recordedAtKill.size} outcomes recorded, ${inFlight.length} calls in flight`,
   );
 
   const second = await ServeProcess.start(serveOptions);
@@ -127,7 +127,7 @@ export async function proveAgent(options: ProofOptions): Promise<AgentProof> {
     await second.stop();
 
     const checks = [
-      killCheck(killAtCall, killedOn, journaledAtKill.size, inFlight),
+      killCheck(killAtCall, killedOn, recordedAtKill.size, inFlight),
       check('every conversation got to the end of its story', stuck, `${plans.length - stuck.length}/${plans.length} conversations`),
       endStateCheck(plans, finished),
       outcomeEventsCheck(plans, finished.log),
@@ -147,7 +147,7 @@ export async function proveAgent(options: ProofOptions): Promise<AgentProof> {
       ok: checks.every((c) => c.ok),
       checks,
       db,
-      kill: { atCall: killAtCall, key: killedOn.key, journaled: journaledAtKill.size, inFlight },
+      kill: { atCall: killAtCall, key: killedOn.key, recorded: recordedAtKill.size, inFlight },
       calls: { total: callsAfterReplay.length, duringReplay: callsAfterReplay.length - callsBeforeReplay.length },
       events: replayed.log.length,
     };
@@ -183,14 +183,14 @@ async function awaitMilestones(serve: ServeProcess, milestones: [string, Milesto
   );
 }
 
-function killCheck(atCall: number, on: RecordedCall, journaled: number, inFlight: readonly string[]): Check {
+function killCheck(atCall: number, on: RecordedCall, recorded: number, inFlight: readonly string[]): Check {
   const problems: string[] = [];
-  if (!inFlight.includes(on.key)) problems.push(`the call killed on (${on.key}) has a journaled outcome`);
-  if (journaled === 0) problems.push('no outcome was journaled before the kill');
+  if (!inFlight.includes(on.key)) problems.push(`the call killed on (${on.key}) has a recorded outcome`);
+  if (recorded === 0) problems.push('no outcome was recorded before the kill');
   return check(
-    'the SIGKILL hit calls in flight, after others were journaled',
+    'the SIGKILL hit calls in flight, after others were recorded',
     problems,
-    `killed on call ${atCall} (${on.service}): ${journaled} outcomes journaled, ${inFlight.length} calls in flight`,
+    `killed on call ${atCall} (${on.service}): ${recorded} outcomes recorded, ${inFlight.length} calls in flight`,
   );
 }
 

@@ -9,10 +9,13 @@ import { prepareAppend } from '../envelope.ts';
 import { InlineSpawnError, SnapshotRestoreError } from '../errors.ts';
 import { actorIdOf, inspectActor } from '../inspect/actor-inspection.ts';
 import type { InspectionListener } from '../inspect/inspect-option.ts';
+import { isInputTopic } from '../topic.ts';
 import { emitSpan } from '../tracing/emit-span.ts';
 import { processContextOf } from '../tracing/process-span.ts';
-import { type CarriedOutcomes, ChildJournal, type JournalLink, type SettledChild, type SourceTag } from './child-journal.ts';
-import { DurableTimers, type PendingTimer, type StoredTimer, type TimerCause, timerTag } from './durable-timers.ts';
+import { timerSpan } from '../tracing/timer-span.ts';
+import { ChildJournal, type SourceTag } from './child-journal.ts';
+import { DurableTimers, type StoredTimer, type TimerCause, timerTag } from './durable-timers.ts';
+import { childDone, type InputDraft, inputRecordOf, timerFired } from './input-records.ts';
 
 /** What a cell reports to its host. */
 export interface CellOwner {
@@ -20,9 +23,18 @@ export interface CellOwner {
   changedOutsideProcessing(cell: ActorCell): void;
   /** An event emitted outside processing could not be published (bad topic, too large). */
   emitRefused(cell: ActorCell, error: unknown): void;
-  /** One of the cell's delayed events fell due; the host applies it in turn. */
-  timerDue(cell: ActorCell, timer: PendingTimer): void;
+  /**
+   * Something happened to the cell's actor outside its events (a timer fell due, a child settled
+   * or sent an event): the host appends its input record to the log, and the actor takes it in
+   * when the record comes back. `valid` says, when a held record is about to be appended,
+   * whether it still applies. Throws if the record cannot be published (not JSON, too large).
+   */
+  record(cell: ActorCell, draft: InputDraft, valid: () => boolean): void;
+  /** True while the consumer catches up with the log: children are not started, what they did is in the log ahead. */
+  readonly holdsEffects: boolean;
   readonly maxPayloadBytes: number;
+  /** The consumer the cell's actor belongs to, as traces name it. */
+  readonly consumer: string;
   /** Where the system's `inspect` option streams every actor's inspection events, if it has one. */
   readonly inspect?: InspectionListener | undefined;
 }
@@ -37,9 +49,6 @@ interface Source extends SourceTag, TimerCause {
   trace?: Context | undefined;
 }
 
-/** What a cell reads the journal through: the committed outcomes of its consumer's children. */
-export type JournalLookup = JournalLink['lookup'];
-
 /**
  * One live actor of a component (the singleton, or one key of a keyed component), with what
  * it did since its last checkpoint: the events it processed and the events it emitted.
@@ -48,7 +57,7 @@ export class ActorCell {
   readonly key: string | undefined;
   readonly actor: Actor<AnyActorLogic>;
   readonly timers: DurableTimers;
-  /** The outcomes of the actor's invoked children. */
+  /** The actor's invoked children, whose outcomes and events go through the log. */
   readonly journal: ChildJournal;
   /** Seq of the last event this actor processed. */
   lastSeq: number;
@@ -94,8 +103,9 @@ export class ActorCell {
   /**
    * Creates the actor for `key` from its stored snapshot, or fresh if there is none. A fresh
    * actor starts while `first` is being processed, so what its entry actions emit or schedule
-   * is attributed to that event. A restored actor gets its pending delayed events back; its
-   * invoked children find their outcomes through `lookup` (and in `carried`, after a rollback).
+   * is attributed to that event. A restored actor gets its pending delayed events back. After a
+   * rollback, `carried` names the children whose outcome the failed actor recorded: they are
+   * not invoked again, their records are on their way.
    */
   static open(
     component: Component,
@@ -104,33 +114,27 @@ export class ActorCell {
     key: string | undefined,
     stored: StoredSnapshot | undefined,
     first: Envelope | undefined,
-    lookup: JournalLookup,
-    carried?: CarriedOutcomes,
+    carried?: readonly string[],
   ): ActorCell {
     const snapshot = stored ? restorableSnapshot(component, key, stored) : undefined;
+    const prefix = `${component.name}/${key ?? '_'}`;
     let cell: ActorCell | undefined;
-    const timers = new DurableTimers(
-      clock,
-      (timer) => {
-        if (cell) owner.timerDue(cell, timer);
-      },
-      (timer) => (cell ? cell.#awaitJournaledFiring(timer) : false),
-    );
+    const timers = new DurableTimers(clock, (timer) => {
+      if (cell)
+        cell.#record(timerFired(prefix, timerTag(timer.stored), timer.stored.causation), () => !timer.cancelled && cell?.timers.pending.has(timer) === true);
+    });
     const journal = new ChildJournal(
       {
-        prefix: `${component.name}/${key ?? '_'}`,
-        key: key ?? '',
+        prefix,
         current: () =>
           (cell ? cell.#current : undefined) ?? { tag: `${cell?.lastSeq ?? stored?.seq ?? 0}/async`, causation: undefined, correlationId: undefined },
-        lastSeq: () => cell?.lastSeq ?? stored?.seq ?? 0,
-        lookup,
-        settled: (child) => {
-          if (cell) owner.timerDue(cell, outcomeItem(child, cell.lastSeq));
+        held: () => owner.holdsEffects,
+        record: (draft, valid) => {
+          if (cell) cell.#record(draft, valid);
         },
       },
       carried,
     );
-    if (stored) journal.restored(snapshot, stored.seq);
     const actor = createActor(component.logic, {
       id: actorIdOf(component.name, key),
       clock: timers.clock,
@@ -161,7 +165,6 @@ export class ActorCell {
       actor.start();
       if (stored?.timers) timers.restore(JSON.parse(stored.timers) as StoredTimer[]);
       if (opened.failure === undefined) opened.#refuseInlineSpawn();
-      if (opened.failure === undefined && journal.hasWaiting) opened.#deliverJournaled(opened.lastSeq);
     } finally {
       opened.#current = undefined;
       opened.#quiet = false;
@@ -176,46 +179,57 @@ export class ActorCell {
   }
 
   /**
-   * Sends one event to the actor. Returns false if processing failed (an action or guard
-   * threw, or the actor ended in status `error`); the failure is in `failure`.
+   * Sends one event to the actor, or takes in one of its input records (a timer's firing, a
+   * child's outcome or event). Returns false if processing failed (an action or guard threw, or
+   * the actor ended in status `error`); the failure is in `failure`.
    */
   process(envelope: Envelope): boolean {
     if (this.failure !== undefined) return false;
-    // Object.assign, not a spread: a spread followed by a new field is ten times slower in V8.
-    const delivered = Object.assign({}, envelope.event) as StoredEvent & { meta: EventMeta };
-    delivered.meta = { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time };
-    // Journaled outcomes first delivered before this event (a replay) come before it again.
-    if (this.journal.hasWaiting && !this.#deliverJournaled(envelope.seq - 1)) return false;
-    if (!this.#run(this.#sourceOf(envelope), () => this.actor.send(delivered))) return false;
+    if (isInputTopic(envelope.topic)) {
+      if (!this.#takeInput(envelope)) return false;
+    } else {
+      // Object.assign, not a spread: a spread followed by a new field is ten times slower in V8.
+      const delivered = Object.assign({}, envelope.event) as StoredEvent & { meta: EventMeta };
+      delivered.meta = { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time };
+      if (!this.#run(this.#sourceOf(envelope), () => this.actor.send(delivered))) return false;
+    }
     this.lastSeq = envelope.seq;
     this.uncommitted.push(envelope);
-    return !this.journal.hasWaiting || this.#deliverJournaled(envelope.seq);
+    return true;
   }
 
   /**
-   * Delivers a due delayed event, journaled with the next checkpoint. What it emits gets ids
-   * under `component/key/<its timerTag>`, and is traced as a child of `trace` (the firing's span).
+   * An input record of this actor's, in its turn: a due timer fires (if it is still pending), a
+   * child's outcome settles it, its event goes to its parent (if the child is still active).
+   * What that emits gets ids under the record's tag (`timer/...`, `<child>/done`, ...), and a
+   * firing is traced as the timer's span.
    */
-  fireTimer(timer: PendingTimer, trace?: Context): boolean {
-    if (this.failure !== undefined) return false;
-    const tag = timerTag(timer.stored);
-    const { causation } = timer.stored;
-    const source = this.#sourceOfTag({ tag, causation, correlationId: causation });
-    source.trace = trace;
-    if (!this.#run(source, () => this.timers.fire(timer))) return false;
-    this.journal.fired(tag);
-    return !this.journal.hasWaiting || this.#deliverJournaled(this.lastSeq);
+  #takeInput(envelope: Envelope): boolean {
+    const record = inputRecordOf(envelope.event);
+    if (!record) return true;
+    if (record.type === 'recq.timer.fired') {
+      const timer = [...this.timers.pending].find((t) => timerTag(t.stored) === record.timer);
+      if (!timer) return true;
+      const { causation } = timer.stored;
+      const source = this.#sourceOfTag({ tag: record.timer, causation, correlationId: causation }, envelope);
+      const fired = { consumer: this.#owner.consumer, component: this.#component.name, key: this.key, timer: record.timer, causation };
+      return timerSpan(
+        fired,
+        (trace) => {
+          source.trace = trace;
+          return this.#run(source, () => this.timers.fire(timer));
+        },
+        () => this.failure,
+      );
+    }
+    const tag = this.journal.sourceOf(record);
+    if (!tag) return true;
+    return this.#run(this.#sourceOfTag(tag, envelope), () => this.journal.take(record));
   }
 
-  /**
-   * Delivers a settled child's outcome to its parent, journaled with the next checkpoint. What
-   * that emits gets ids under `component/key/<the child's journal id>/done`. False if it failed.
-   */
-  deliverOutcome(child: SettledChild): boolean {
-    if (this.failure !== undefined) return false;
-    const source = this.#sourceOfTag(this.journal.outcomeTag(child.effect));
-    if (!this.#run(source, () => this.journal.deliverSettled(child))) return false;
-    return !this.journal.hasWaiting || this.#deliverJournaled(this.lastSeq);
+  /** The consumer caught up with the log: children held meanwhile start. */
+  release(): void {
+    this.journal.release();
   }
 
   /** True while the actor has work outside its events: delayed events, or children that have not settled. */
@@ -230,7 +244,7 @@ export class ActorCell {
       key: this.key ?? '',
       version: this.#component.version,
       seq: this.lastSeq,
-      snapshot: JSON.stringify(this.journal.persisted(this.actor.getPersistedSnapshot())),
+      snapshot: JSON.stringify(this.actor.getPersistedSnapshot()),
       // An empty list still marks the actor as one to restore at start: its children must run again.
       timers: timers.length > 0 || this.journal.busy ? JSON.stringify(timers) : null,
     };
@@ -241,7 +255,6 @@ export class ActorCell {
     this.dirty = false;
     this.uncommitted = [];
     this.emitted = [];
-    this.journal.committed();
   }
 
   stop(): void {
@@ -258,32 +271,45 @@ export class ActorCell {
       causation: envelope.id,
       correlationId: envelope.correlationId ?? envelope.id,
       seq: envelope.seq,
+      time: envelope.time,
       trace: processContextOf(envelope),
     };
   }
 
-  /** An outcome or a timer firing: the timers it sets are named after it. */
-  #sourceOfTag(source: SourceTag): Source {
-    return { ...source, idPrefix: `${this.#component.name}/${this.key ?? '_'}/${source.tag}`, seq: this.lastSeq, cause: source.tag };
+  /** An input record's: the timers it sets are named after its tag, and due from its time. */
+  #sourceOfTag(source: SourceTag, record: Envelope): Source {
+    return {
+      ...source,
+      idPrefix: `${this.#component.name}/${this.key ?? '_'}/${source.tag}`,
+      seq: record.seq,
+      time: record.time,
+      cause: source.tag,
+      trace: processContextOf(record),
+    };
   }
 
   /**
-   * Delivers the journaled outcomes and timer firings first delivered once the actor had processed
-   * through `seq`, in the order they first arrived, those that the delivered ones invoke or set included.
+   * Hands an input to the host to record. One that cannot be published is refused here: an
+   * outcome becomes the child's error, saying why; anything else is dropped, and said.
    */
-  #deliverJournaled(seq: number): boolean {
-    for (let waiting = this.journal.nextDue(seq); waiting; waiting = this.journal.nextDue(seq)) {
-      const delivering = waiting;
-      if (!this.#run(this.#sourceOfTag(delivering.source), () => this.journal.deliverJournaled(delivering))) return false;
+  #record(draft: InputDraft, valid: () => boolean): void {
+    try {
+      this.#owner.record(this, draft, valid);
+    } catch (error) {
+      if (draft.event.type === 'recq.child.done' && draft.event.outcome === 'done') {
+        const why = new Error(`the child's output cannot be recorded in the log: ${(error as Error).message}`);
+        this.#record(
+          childDone(
+            { id: draft.event.child, causation: draft.causation, correlationId: draft.correlationId },
+            'error',
+            JSON.stringify({ error: { name: why.name, message: why.message } }),
+          ),
+          valid,
+        );
+        return;
+      }
+      this.#owner.emitRefused(this, error);
     }
-    return true;
-  }
-
-  /** A timer whose firing is journaled waits in the journal for its point of history, not for the clock. */
-  #awaitJournaledFiring(timer: PendingTimer): boolean {
-    const { stored } = timer;
-    const fire = () => this.timers.fire(timer);
-    return this.journal.awaitFiring(timerTag(stored), stored.causation, fire, () => !timer.cancelled && this.timers.pending.has(timer));
   }
 
   /** A child spawned from inline logic cannot be restored: refuse it before any snapshot holds it. */
@@ -348,23 +374,4 @@ export class ActorCell {
       else this.#owner.emitRefused(this, error);
     }
   }
-}
-
-/** A settled child's outcome as the inbox carries it: like a delayed event that is due now. */
-function outcomeItem(child: SettledChild, seq: number): PendingTimer {
-  return {
-    stored: {
-      id: child.effect.id,
-      source: [],
-      target: [child.ref.id],
-      event: { type: 'recq.child.outcome' },
-      due: 0,
-      scheduledSeq: seq,
-      causation: child.effect.causation,
-    },
-    fire: () => {},
-    handle: undefined,
-    cancelled: false,
-    child,
-  };
 }

@@ -1,12 +1,11 @@
 import type { Clock } from '../clock.ts';
 import type { Component } from '../component/component.ts';
-import type { ConsumerStore, JournalEntry, StoredSnapshot } from '../css/consumer-store.ts';
+import type { ConsumerStore, StoredSnapshot } from '../css/consumer-store.ts';
 import type { Envelope, PreparedAppend } from '../envelope.ts';
 import { RecqError, SnapshotRestoreError } from '../errors.ts';
 import { eventFields } from '../logging/event-fields.ts';
 import type { Logger } from '../logging/logger.ts';
 import { ActorCell, type CellOwner } from './actor-cell.ts';
-import type { CarriedOutcomes } from './child-journal.ts';
 
 /**
  * A consumer's actors in memory: opened on first use (restored from the CSS if it has them),
@@ -18,9 +17,6 @@ export class ActorTable {
   #dirty: ActorCell[] = [];
   /** False while the CSS holds no snapshot of this consumer: new keys then skip the lookup. */
   #anyStored = true;
-  /** False while the consumer has journaled no outcome: a starting child then skips the lookup. */
-  #anyJournaled = true;
-  readonly #lookup = (id: string): JournalEntry | undefined => (this.#anyJournaled ? this.#store.journalEntry(this.#consumer, id) : undefined);
   readonly #component: Component;
   readonly #consumer: string;
   readonly #store: ConsumerStore;
@@ -40,7 +36,6 @@ export class ActorTable {
   /** Reads what the CSS holds: the singleton, and every keyed actor with delayed events or children in flight. */
   restore(): void {
     this.#anyStored = this.#store.countSnapshots(this.#consumer) > 0;
-    this.#anyJournaled = this.#store.countJournalEntries(this.#consumer) > 0;
     if (!this.#component.keyed) {
       const cell = this.#open(undefined, undefined);
       // A fresh singleton that set a timer (or invoked a child) on start is stored now, so the
@@ -92,8 +87,8 @@ export class ActorTable {
    * Restores a failed actor to its last checkpoint and re-applies the events it processed
    * since, so that only the failing event is lost to it. Returns the new cell, if any.
    */
-  rollBack(failed: ActorCell, parked?: JournalEntry): ActorCell | undefined {
-    // Outcomes the failed actor received are not invoked again: its replacement reuses them.
+  rollBack(failed: ActorCell): ActorCell | undefined {
+    // Children whose outcome the failed actor recorded are not invoked again: their records come.
     const carried = failed.journal.carry();
     failed.stop();
     const key = failed.key ?? '';
@@ -105,9 +100,7 @@ export class ActorTable {
     if (!stored && replay.length === 0) return undefined;
     let cell: ActorCell;
     try {
-      const journaled = parked ? [...carried.journaled, parked] : carried.journaled;
-      const settled = parked ? carried.settled.filter((child) => child.effect.id !== parked.id) : carried.settled;
-      cell = this.#open(failed.key, replay[0], stored, { journaled, settled });
+      cell = this.#open(failed.key, replay[0], stored, carried);
     } catch (error) {
       this.#logger.error(
         `component ${this.#component.name} could not reopen an actor after a failure`,
@@ -130,11 +123,10 @@ export class ActorTable {
     return cell;
   }
 
-  /** Snapshots, emitted events and journaled outcomes of every dirty actor, for a checkpoint. */
-  collect(): { snapshots: StoredSnapshot[]; emitted: PreparedAppend[]; journal: JournalEntry[] } {
+  /** Snapshots and emitted events of every dirty actor, for a checkpoint. */
+  collect(): { snapshots: StoredSnapshot[]; emitted: PreparedAppend[] } {
     const snapshots: StoredSnapshot[] = [];
     const emitted: PreparedAppend[] = [];
-    const journal: JournalEntry[] = [];
     for (const cell of this.#dirty) {
       try {
         snapshots.push(cell.persist());
@@ -146,15 +138,13 @@ export class ActorTable {
         );
       }
       for (const e of cell.emitted) emitted.push(e);
-      for (const j of cell.journal.journaled) journal.push(j);
     }
-    return { snapshots, emitted, journal };
+    return { snapshots, emitted };
   }
 
   /** The checkpoint that held what `collect` returned has committed. */
   committed(): void {
     if (this.#dirty.length > 0) this.#anyStored = true;
-    if (this.#dirty.some((cell) => cell.journal.journaled.length > 0)) this.#anyJournaled = true;
     for (const cell of this.#dirty) cell.committed();
     this.#dirty = [];
   }
@@ -176,9 +166,14 @@ export class ActorTable {
     this.#dirty = [];
   }
 
-  #open(key: string | undefined, first: Envelope | undefined, stored?: StoredSnapshot, carried?: CarriedOutcomes): ActorCell {
+  /** The consumer caught up with the log: every actor's held children start. */
+  release(): void {
+    for (const cell of this.#cells.values()) cell.release();
+  }
+
+  #open(key: string | undefined, first: Envelope | undefined, stored?: StoredSnapshot, carried?: readonly string[]): ActorCell {
     const snapshot = stored ?? (this.#anyStored ? this.#store.loadSnapshot(this.#consumer, key ?? '') : undefined);
-    const cell = ActorCell.open(this.#component, this.#owner, this.#clock, key, snapshot, first, this.#lookup, carried);
+    const cell = ActorCell.open(this.#component, this.#owner, this.#clock, key, snapshot, first, carried);
     this.#cells.set(key ?? '', cell);
     return cell;
   }

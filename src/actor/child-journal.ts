@@ -1,29 +1,21 @@
 import type { AnyActorLogic, AnyActorRef, EventObject, InspectionEvent } from 'xstate';
-import type { JournalEntry } from '../css/consumer-store.ts';
 import { setIdempotencyKey } from './idempotency-key.ts';
+import { childDone, childEvent, childNext, type EffectRef, type InputDraft, type InputRecord } from './input-records.ts';
 import { compactTag, errorJson, outputJson, reviveError } from './journal-values.ts';
 
-/** The private event that makes a journaling child settle with its journaled outcome. */
+/** The private event that makes a child settle with the outcome its record holds. */
 const OUTCOME_EVENT = 'recq.child.outcome';
-/** Where a child's effect id travels in its persisted snapshot, so a restored child keeps it. */
+/** XState's event for an observable's value. */
+const OBSERVABLE_NEXT = 'xstate.observable.next';
+/** Marks an observable's value that comes from its record, so it is taken in rather than recorded. */
+const RECORDED = Symbol('recq.recorded');
+/** Where a child's effect id (and how many events it has sent) travels in its persisted snapshot, so a restored child keeps them. */
 const EFFECT_FIELD = 'recqEffect';
-/** Tags longer than this (a chain of children invoked on each other's outcomes) are hashed. */
 
-/** What an invoked child's outcome is attributed to: its journal id, and the event that invoked it. */
-export interface Effect {
-  /** `component/key/<tag>/invoke/<child path>/<n>`, also the child's idempotency key. */
+/** What an invoked child's records are named after: its effect id (also its idempotency key), and the event that invoked it. */
+export interface Effect extends EffectRef {
+  /** `component/key/<tag>/invoke/<child path>/<n>`. */
   id: string;
-  causation: string | undefined;
-  correlationId: string | undefined;
-}
-
-/** A child that settled in this process; its outcome waits in the host's inbox to be delivered. */
-export interface SettledChild {
-  ref: AnyActorRef;
-  effect: Effect;
-  outcome: 'done' | 'error';
-  /** The output or error as JSON (what the journal keeps, and what the parent receives). */
-  value: string | null;
 }
 
 /** What is being processed, as the cell tells it: the tag of its ids, and its causation. */
@@ -37,34 +29,13 @@ export interface SourceTag {
 export interface JournalLink {
   /** `component/key` of the cell's actor. */
   prefix: string;
-  key: string;
   /** The source being processed (`<seq>/async` outside processing). */
   current(): SourceTag;
-  lastSeq(): number;
-  /** The committed journal entry under `id`. */
-  lookup(id: string): JournalEntry | undefined;
-  /** A child settled: queue its outcome for delivery in turn. */
-  settled(child: SettledChild): void;
+  /** True while the consumer catches up with the log: a child created then is not started, its records may lie ahead. */
+  held(): boolean;
+  /** A child settled, sent an event, or emitted a value: append its record, which brings it to the actor in turn. */
+  record(draft: InputDraft, valid: () => boolean): void;
 }
-
-/**
- * A journaled input (a child's outcome, or a timer's firing) waiting for the actor to reach the
- * point of its history where it was first delivered: after event `appliedAfter`, at `position`.
- */
-export interface Waiting {
-  entry: JournalEntry;
-  /** What delivering it is processed as: its emitted events' ids, and the children it invokes, follow from it. */
-  source: SourceTag;
-  /** Delivers it as it was delivered the first time. */
-  deliver(): void;
-  /** False once it can no longer be delivered (its child stopped, its timer was cancelled). */
-  live(): boolean;
-  /** The child, for an outcome. */
-  ref?: AnyActorRef;
-}
-
-/** Where a root snapshot keeps how many inputs the actor had since its last event, so that a restored actor numbers the next one on. */
-const INPUTS_FIELD = 'recqInputs';
 
 /** The snapshot fields every non-machine logic has (promise, callback, observable). */
 interface ChildSnapshot {
@@ -77,48 +48,56 @@ interface ChildSnapshot {
 type AnyScope = Parameters<AnyActorLogic['transition']>[2];
 
 interface OutcomeEvent extends EventObject {
-  entry: JournalEntry;
+  outcome: 'done' | 'error';
+  value: string | null;
 }
 
-/** What a rolled-back actor hands to the actor that replaces it, so that its children are not invoked again. */
-export interface CarriedOutcomes {
-  journaled: readonly JournalEntry[];
-  settled: readonly SettledChild[];
+/** What the journal keeps of each child it adopted. */
+interface Child {
+  ref: AnyActorRef;
+  effect: Effect;
+  /**
+   * Events or values it has sent (recorded, or taken in from the log): the next one's number. A
+   * child started again after a crash (with the same idempotency key) numbers on from there:
+   * what it sends then is new input, as a promise called again is a new call.
+   */
+  sent: number;
+  /** Its logic ran (`start`): it is doing its work, not only waiting for records. */
+  started: boolean;
+  /** Its outcome is recorded and on its way: it is not started again, and waits for the record. */
+  settled: boolean;
+  /** Starts its logic (the snapshot and scope it was created with), once the consumer is caught up. */
+  start?: () => void;
 }
 
 /**
  * The journal of one actor's invoked children (promises, callbacks, observables; child machines
- * are state, not effects). It sees every child as XState creates it and wraps its logic: a child
- * whose outcome is journaled is not started, its outcome is delivered at the point of the actor's
- * history where it was first delivered; any other child runs, and when it settles its outcome goes
- * to the host's inbox and is delivered from there, in order with events, and journaled with the
- * checkpoint that holds its effect on the actor. The parent always receives the journaled (JSON)
- * form, so a replay gives it exactly what the first run did.
+ * are state, not effects). It sees every child as XState creates it and wraps its logic. What a
+ * child does that changes the actor (its outcome, an event it sends back, an observable's value)
+ * is not given to the actor as it happens: it is recorded in the log (an input record), and the
+ * actor takes it in when the record comes back in seq order, so a replay, a restart or another
+ * machine rebuilding the actor from the log meets it at the same point and in the same form. A
+ * child created while the consumer catches up is not started: what it did is in the log ahead,
+ * and if its outcome is not, it starts once the consumer is caught up, with the same idempotency key.
  *
  * Use: pass `inspect` to `createActor`; it hooks the actor system before any child is created.
  */
 export class ChildJournal {
-  /** Outcomes delivered since the last checkpoint (and those carried from a rolled-back actor). */
-  journaled: JournalEntry[];
   /** The first child created from inline logic (a spawn of a logic object), which no snapshot can restore. */
   inlineSpawn: AnyActorRef | undefined;
   readonly #link: JournalLink;
-  readonly #effects = new WeakMap<AnyActorRef, Effect>();
-  readonly #running = new Set<AnyActorRef>();
-  readonly #settled = new Map<string, SettledChild>();
-  readonly #carriedSettled: Map<string, SettledChild>;
-  #waiting: Waiting[] = [];
+  readonly #children = new Map<AnyActorRef, Child>();
+  readonly #byEffect = new Map<string, Child>();
+  /** Effects whose outcome a rolled-back actor recorded: their children are not invoked again. */
+  readonly #carried: Set<string>;
   #root: AnyActorRef | undefined;
   #countTag = '';
   readonly #counts = new Map<string, number>();
   #stopping = false;
-  /** How many outcomes and firings were delivered since event `after` (the actor's last): the next one's position. */
-  #inputs = { after: 0, next: 0 };
 
-  constructor(link: JournalLink, carried?: CarriedOutcomes) {
+  constructor(link: JournalLink, carried: readonly string[] = []) {
     this.#link = link;
-    this.journaled = carried ? [...carried.journaled] : [];
-    this.#carriedSettled = new Map((carried?.settled ?? []).map((child) => [child.effect.id, child]));
+    this.#carried = new Set(carried);
   }
 
   /**
@@ -136,18 +115,15 @@ export class ChildJournal {
     };
   };
 
-  /** True while a child runs, has settled unapplied, or waits for its journaled outcome: the actor must stay in memory. */
+  /** True while a child is active: it runs, waits to start, or waits for its outcome's record. The actor must stay in memory. */
   get busy(): boolean {
-    return this.#running.size > 0 || this.#settled.size > 0 || this.#waiting.length > 0;
+    for (const child of this.#children.values()) if (child.ref.getSnapshot().status === 'active') return true;
+    return false;
   }
 
-  get hasWaiting(): boolean {
-    return this.#waiting.length > 0;
-  }
-
-  /** What a rolled-back actor hands on: its uncommitted outcomes, delivered or not. */
-  carry(): CarriedOutcomes {
-    return { journaled: this.journaled, settled: [...this.#settled.values()] };
+  /** The effects whose outcome is recorded but not yet taken in: a rolled-back actor's replacement does not invoke them again. */
+  carry(): string[] {
+    return [...this.#children.values()].filter((child) => child.settled).map((child) => child.effect.id);
   }
 
   /** The actor stops as a whole (passivation, shutdown, rollback): its children's stops are no outcome. */
@@ -155,113 +131,53 @@ export class ChildJournal {
     this.#stopping = true;
   }
 
-  committed(): void {
-    this.journaled = [];
-  }
-
-  /** The source tag under which `effect`'s outcome is processed: its emitted events' ids follow from it. */
-  outcomeTag(effect: Effect): SourceTag {
-    return { tag: compactTag(`${effect.id.slice(this.#link.prefix.length + 1)}/done`), causation: effect.causation, correlationId: effect.correlationId };
-  }
-
-  /** Delivers a settled child's outcome to its parent (the caller runs this as processing). False if it is stale. */
-  deliverSettled(child: SettledChild): boolean {
-    if (this.#settled.get(child.effect.id) !== child) return false;
-    this.#settled.delete(child.effect.id);
-    this.#running.delete(child.ref);
-    const entry: JournalEntry = {
-      id: child.effect.id,
-      key: this.#link.key,
-      outcome: child.outcome,
-      value: child.value,
-      appliedAfter: this.#link.lastSeq(),
-      position: this.#nextPosition(),
-    };
-    this.journaled.push(entry);
-    deliver(child.ref, entry);
-    return true;
-  }
-
-  /** Records that delivering `child`'s outcome failed: it is neither invoked nor delivered again. */
-  parked(child: SettledChild, appliedAfter: number): JournalEntry {
-    return { id: child.effect.id, key: this.#link.key, outcome: 'parked', value: child.value, appliedAfter };
-  }
-
-  /**
-   * Takes the journaled input that comes first of those due once the actor has processed through
-   * `seq`: the order in which they first arrived. Delivering one can make another due (a child it
-   * invokes, a timer it sets, whose outcome or firing is journaled too), so take them one at a time.
-   */
-  nextDue(seq: number): Waiting | undefined {
-    let first: Waiting | undefined;
-    let index = -1;
-    for (let i = 0; i < this.#waiting.length; i++) {
-      const w = this.#waiting[i] as Waiting;
-      if (!w.live()) {
-        this.#waiting.splice(i--, 1);
-        continue;
-      }
-      if (w.entry.appliedAfter > seq) continue;
-      if (!first || comesBefore(w.entry, first.entry)) {
-        first = w;
-        index = i;
-      }
+  /** The consumer caught up with the log: the children created meanwhile whose outcome it did not hold start now. */
+  release(): void {
+    for (const child of [...this.#children.values()]) {
+      if (child.started || child.settled || !child.start || child.ref.getSnapshot().status !== 'active') continue;
+      child.start();
     }
-    if (first) this.#waiting.splice(index, 1);
-    return first;
   }
 
-  /** Delivers a journaled input again, as it was delivered the first time; the inputs after it are numbered on from it. */
-  deliverJournaled(waiting: Waiting): void {
-    const inputs = this.#inputsSinceLastEvent();
-    const { appliedAfter, position } = waiting.entry;
-    if (appliedAfter === inputs.after && position !== undefined && position >= inputs.next) inputs.next = position + 1;
-    waiting.deliver();
+  /** The source tag under which a record of `effect` is taken in: what that emits gets ids under it. */
+  recordTag(effect: Effect, what: string): SourceTag {
+    return { tag: compactTag(`${effect.id.slice(this.#link.prefix.length + 1)}/${what}`), causation: effect.causation, correlationId: effect.correlationId };
+  }
+
+  /** The source a record of a child's is taken in under, or undefined if the record names no child of this actor. */
+  sourceOf(record: Exclude<InputRecord, { type: 'recq.timer.fired' }>): SourceTag | undefined {
+    const child = this.#byEffect.get(record.child);
+    if (!child) return undefined;
+    return this.recordTag(
+      child.effect,
+      record.type === 'recq.child.done' ? 'done' : record.type === 'recq.child.event' ? `event/${record.n}` : `next/${record.n}`,
+    );
   }
 
   /**
-   * A delayed event is being scheduled under `tag` (`timer/<cause>/<id>`). If its firing is
-   * journaled (a replay, or an actor rebuilt after a rollback), it is not left to the clock: it
-   * waits, like a journaled outcome, to be fired at the point of history where it fired first.
-   * True if it waits.
+   * Takes in a child's record (the caller runs this as processing): its outcome settles it, its
+   * event goes to its parent, its value to it. False if the record names no child that is still
+   * active here (it was stopped first, in this run as in the first): then it changes nothing.
    */
-  awaitFiring(tag: string, causation: string | undefined, fire: () => void, live: () => boolean): boolean {
-    const id = `${this.#link.prefix}/${tag}/fired`;
-    const entry = this.journaled.find((e) => e.id === id) ?? this.#link.lookup(id);
-    if (entry?.outcome !== 'fired') return false;
-    this.#waiting.push({ entry, source: { tag, causation, correlationId: causation }, deliver: fire, live });
-    return true;
-  }
-
-  /** A delayed event under `tag` fired and was applied: journaled, so that a replay fires it at this same point. */
-  fired(tag: string): void {
-    const id = `${this.#link.prefix}/${tag}/fired`;
-    if (this.journaled.some((e) => e.id === id)) return;
-    this.journaled.push({ id, key: this.#link.key, outcome: 'fired', value: null, appliedAfter: this.#link.lastSeq(), position: this.#nextPosition() });
-  }
-
-  /** The actor's persisted snapshot, with how many inputs it had since its last event (when it had any). */
-  persisted(snapshot: unknown): unknown {
-    const inputs = this.#inputs;
-    if (inputs.next === 0 || inputs.after !== this.#link.lastSeq() || typeof snapshot !== 'object' || snapshot === null) return snapshot;
-    return { ...snapshot, [INPUTS_FIELD]: inputs.next };
-  }
-
-  /** The actor was restored from `snapshot`, taken once it had processed through `seq`. */
-  restored(snapshot: unknown, seq: number): void {
-    const next = (snapshot as Record<string, unknown> | undefined)?.[INPUTS_FIELD];
-    this.#inputs = { after: seq, next: typeof next === 'number' ? next : 0 };
-  }
-
-  /** The position of the next input: numbered from 0 after each event the actor processes. */
-  #nextPosition(): number {
-    return this.#inputsSinceLastEvent().next++;
-  }
-
-  #inputsSinceLastEvent(): { after: number; next: number } {
-    const seq = this.#link.lastSeq();
-    if (this.#inputs.after !== seq) this.#inputs = { after: seq, next: 0 };
-    return this.#inputs;
+  take(record: Exclude<InputRecord, { type: 'recq.timer.fired' }>): boolean {
+    const child = this.#byEffect.get(record.child);
+    if (child?.ref.getSnapshot().status !== 'active') return false;
+    switch (record.type) {
+      case 'recq.child.done':
+        child.settled = true;
+        child.ref.send({ type: OUTCOME_EVENT, outcome: record.outcome, value: record.value } as OutcomeEvent);
+        return true;
+      case 'recq.child.event': {
+        child.sent = Math.max(child.sent, record.n + 1);
+        const parent = (child.ref as unknown as { _parent?: AnyActorRef })._parent;
+        if (parent) relayOf(child.ref)(child.ref, parent, record.event);
+        return true;
+      }
+      case 'recq.child.next':
+        child.sent = Math.max(child.sent, record.n + 1);
+        child.ref.send({ type: OBSERVABLE_NEXT, data: record.value === null ? undefined : JSON.parse(record.value), [RECORDED]: true });
+        return true;
+    }
   }
 
   #adopt(ref: AnyActorRef): void {
@@ -277,26 +193,29 @@ export class ChildJournal {
     return {
       ...inner,
       getInitialSnapshot: (scope, input) => {
-        this.#bind(ref, this.#name(ref));
+        this.#bind(ref, this.#name(ref), 0);
         return inner.getInitialSnapshot(scope, input);
       },
       restoreSnapshot: (persisted, scope) => {
         const { [EFFECT_FIELD]: effect, ...rest } = persisted as Record<string, unknown>;
-        this.#bind(ref, isEffect(effect) ? effect : this.#name(ref));
+        if (isEffect(effect)) this.#bind(ref, { id: effect.id, causation: effect.causation, correlationId: effect.correlationId }, effect.sent ?? 0);
+        else this.#bind(ref, this.#name(ref), 0);
         return inner.restoreSnapshot ? inner.restoreSnapshot(rest as never, scope) : rest;
       },
       getPersistedSnapshot: (snapshot, options) => {
         const persisted = inner.getPersistedSnapshot(snapshot, options) as Record<string, unknown>;
-        const effect = this.#effects.get(ref);
-        return effect && (snapshot as ChildSnapshot).status === 'active' ? { ...persisted, [EFFECT_FIELD]: effect } : persisted;
+        const child = this.#children.get(ref);
+        return child && (snapshot as ChildSnapshot).status === 'active' ? { ...persisted, [EFFECT_FIELD]: { ...child.effect, sent: child.sent } } : persisted;
       },
       transition: (snapshot, event, scope) => this.#transition(inner, ref, snapshot as ChildSnapshot, event, scope as AnyScope),
       start: (snapshot, scope) => this.#start(inner, ref, snapshot as ChildSnapshot, scope as AnyScope),
     } as AnyActorLogic;
   }
 
-  #bind(ref: AnyActorRef, effect: Effect): void {
-    this.#effects.set(ref, effect);
+  #bind(ref: AnyActorRef, effect: Effect, sent: number): void {
+    const child: Child = { ref, effect, sent, started: false, settled: this.#carried.has(effect.id) };
+    this.#children.set(ref, child);
+    this.#byEffect.set(effect.id, child);
     setIdempotencyKey(ref, effect.id);
   }
 
@@ -316,83 +235,95 @@ export class ChildJournal {
   }
 
   #start(inner: AnyActorLogic, ref: AnyActorRef, snapshot: ChildSnapshot, scope: AnyScope): void {
-    const effect = this.#effects.get(ref);
-    if (snapshot.status !== 'active' || !effect) {
+    const child = this.#children.get(ref);
+    if (snapshot.status !== 'active' || !child) {
       inner.start?.(snapshot as never, scope as never);
       return;
     }
-    const entry = this.journaled.find((e) => e.id === effect.id) ?? this.#link.lookup(effect.id);
-    if (entry) {
-      // Settled before (in an earlier life, or before a replay): its outcome is history, not work.
-      if (entry.outcome === 'done' || entry.outcome === 'error') {
-        this.#waiting.push({
-          entry,
-          ref,
-          source: this.outcomeTag(effect),
-          deliver: () => deliver(ref, entry),
-          live: () => ref.getSnapshot().status === 'active',
-        });
+    child.start = () => {
+      child.started = true;
+      try {
+        // Its snapshot now: a held observable may have taken in values since it was created.
+        inner.start?.(child.ref.getSnapshot() as never, this.#recordingScope(child, scope) as never);
+      } catch (error) {
+        // XState would put the child in error at once; here that outcome is recorded like any other.
+        this.#settle(child, 'error', errorJson(error));
       }
-      return;
-    }
-    this.#running.add(ref);
-    const carried = this.#carriedSettled.get(effect.id);
-    if (carried) {
-      this.#carriedSettled.delete(effect.id);
-      this.#settle({ ...carried, ref, effect });
-      return;
-    }
-    try {
-      inner.start?.(snapshot as never, scope as never);
-    } catch (error) {
-      // XState would put the child in error at once; here that outcome is journaled like any other.
-      this.#settle({ ref, effect, outcome: 'error', value: errorJson(error) });
-    }
+    };
+    // Its outcome is recorded already (a rolled-back actor's), or may be in the log ahead: it waits.
+    if (child.settled || this.#link.held()) return;
+    child.start();
+  }
+
+  /** The scope a child's logic runs with: what a callback child sends back to its parent is recorded, not sent. */
+  #recordingScope(child: Child, scope: AnyScope): AnyScope {
+    const system = scope.system as unknown as { _relay: (source: AnyActorRef, target: AnyActorRef, event: EventObject) => void };
+    const recording = Object.create(system, {
+      _relay: {
+        value: (source: AnyActorRef, target: AnyActorRef, event: EventObject) => {
+          if (source !== child.ref || target === child.ref) return system._relay(source, target, event);
+          this.#link.record(childEvent(child.effect, child.sent++, event), () => child.ref.getSnapshot().status === 'active');
+        },
+      },
+    });
+    return { ...scope, system: recording } as AnyScope;
   }
 
   #transition(inner: AnyActorLogic, ref: AnyActorRef, snapshot: ChildSnapshot, event: EventObject, scope: AnyScope): ChildSnapshot {
-    if (event.type === OUTCOME_EVENT) return settledSnapshot(snapshot, (event as OutcomeEvent).entry);
+    const child = this.#children.get(ref);
+    if (event.type === OUTCOME_EVENT) return settledSnapshot(snapshot, event as OutcomeEvent);
+    // A child that never started has nothing to stop, and receives nothing: what it did is in the log.
+    if (child && !child.started && snapshot.status === 'active') {
+      if (event.type === OBSERVABLE_NEXT && (event as { [RECORDED]?: boolean })[RECORDED])
+        return inner.transition(snapshot as never, event, scope as never) as ChildSnapshot;
+      if (event.type !== 'xstate.stop') return snapshot;
+      this.#forget(child);
+      return { ...snapshot, status: 'stopped', input: undefined };
+    }
+    if (child && snapshot.status === 'active' && event.type === OBSERVABLE_NEXT && !(event as { [RECORDED]?: boolean })[RECORDED]) {
+      const value = outputJson((event as { data?: unknown }).data);
+      if (value.outcome === 'done') this.#link.record(childNext(child.effect, child.sent++, value.value), () => ref.getSnapshot().status === 'active');
+      else this.#settle(child, 'error', value.value);
+      return snapshot;
+    }
     const next = inner.transition(snapshot as never, event, scope as never) as ChildSnapshot;
-    const effect = this.#effects.get(ref);
-    if (!effect || snapshot.status !== 'active' || next.status === 'active') return next;
+    if (!child || snapshot.status !== 'active' || next.status === 'active') return next;
     if (next.status === 'done' || next.status === 'error') {
-      // Held active until the host delivers the outcome in turn.
-      if (!this.#settled.has(effect.id)) {
+      // Held active until its outcome's record comes back.
+      if (!child.settled) {
         const value = next.status === 'done' ? outputJson(next.output) : { outcome: 'error' as const, value: errorJson(next.error) };
-        this.#settle({ ref, effect, ...value });
+        this.#settle(child, value.outcome, value.value);
       }
       return snapshot;
     }
-    // Stopped by its parent before its outcome was delivered: a replay must not invoke it again either.
-    this.#running.delete(ref);
-    this.#settled.delete(effect.id);
-    this.#waiting = this.#waiting.filter((w) => w.ref !== ref);
-    if (!this.#stopping && !this.journaled.some((e) => e.id === effect.id)) {
-      this.journaled.push({ id: effect.id, key: this.#link.key, outcome: 'stopped', value: null, appliedAfter: this.#link.lastSeq() });
-    }
+    // Stopped by its parent before its outcome was taken in: a later record of it changes nothing.
+    this.#forget(child);
     return next;
   }
 
-  #settle(child: SettledChild): void {
-    this.#settled.set(child.effect.id, child);
-    this.#link.settled(child);
+  #settle(child: Child, outcome: 'done' | 'error', value: string | null): void {
+    child.settled = true;
+    this.#link.record(childDone(child.effect, outcome, value), () => child.ref.getSnapshot().status === 'active');
+  }
+
+  #forget(child: Child): void {
+    if (this.#stopping) return;
+    this.#children.delete(child.ref);
+    this.#byEffect.delete(child.effect.id);
   }
 }
 
-function deliver(ref: AnyActorRef, entry: JournalEntry): void {
-  if (ref.getSnapshot().status === 'active') ref.send({ type: OUTCOME_EVENT, entry } as OutcomeEvent);
+/** The system's own relay, beneath any recording scope. */
+function relayOf(ref: AnyActorRef): (source: AnyActorRef, target: AnyActorRef, event: EventObject) => void {
+  const system = ref.system as unknown as { _relay: (source: AnyActorRef, target: AnyActorRef, event: EventObject) => void };
+  return (source, target, event) => system._relay(source, target, event);
 }
 
-function settledSnapshot(snapshot: ChildSnapshot, entry: JournalEntry): ChildSnapshot {
-  if (entry.outcome === 'done') return { ...snapshot, status: 'done', output: entry.value === null ? undefined : JSON.parse(entry.value), input: undefined };
-  return { ...snapshot, status: 'error', error: reviveError(entry.value), input: undefined };
+function settledSnapshot(snapshot: ChildSnapshot, event: OutcomeEvent): ChildSnapshot {
+  if (event.outcome === 'done') return { ...snapshot, status: 'done', output: event.value === null ? undefined : JSON.parse(event.value), input: undefined };
+  return { ...snapshot, status: 'error', error: reviveError(event.value), input: undefined };
 }
 
-/** Whether `a` was first delivered before `b`: by the event after which it came, then by its position after that event. */
-function comesBefore(a: JournalEntry, b: JournalEntry): boolean {
-  return a.appliedAfter !== b.appliedAfter ? a.appliedAfter < b.appliedAfter : (a.position ?? 0) < (b.position ?? 0);
-}
-
-function isEffect(value: unknown): value is Effect {
+function isEffect(value: unknown): value is Effect & { sent?: number } {
   return typeof value === 'object' && value !== null && typeof (value as Effect).id === 'string';
 }

@@ -1,6 +1,5 @@
 import type { Actor, AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
 import type { Clock } from '../clock.ts';
-import type { SettledChild } from './child-journal.ts';
 import { compactTag } from './journal-values.ts';
 
 /** A delayed event as the CSS keeps it: enough to schedule it again after a restart. */
@@ -25,17 +24,19 @@ export interface StoredTimer {
   cause?: string;
 }
 
-/** What is being processed while a timer is scheduled: an event (`seq`), or an outcome or firing (`cause`). */
+/** What is being processed while a timer is scheduled: an event (`seq`), or an input record (`cause`), committed at `time`. */
 export interface TimerCause {
   seq: number;
   causation: string | undefined;
   cause?: string | undefined;
+  /** When the event or record was committed: a timer it sets is due its delay after that, whenever it is applied. */
+  time?: number | undefined;
 }
 
 /**
  * The name of a timer: `timer/<seq>/<id>` for one an event scheduled, `timer/<cause>/<id>` for
- * one scheduled while an outcome or a firing was applied. What it emits gets ids under it, and
- * its firing is journaled under it.
+ * one scheduled while an input record (an outcome, a firing) was taken in. What it emits gets
+ * ids under it, and its firing is recorded under it.
  */
 export function timerTag(stored: StoredTimer): string {
   return `timer/${stored.cause ?? stored.scheduledSeq}/${stored.id}`;
@@ -50,28 +51,25 @@ export interface PendingTimer {
   cancelled: boolean;
   /** The actor the event goes to: XState drops it if that actor stopped, even if another took its id since. */
   targetRef?: AnyActorRef;
-  /** Set when this is no timer but an invoked child's outcome, queued in the inbox like a due timer. */
-  child?: SettledChild;
 }
 
 interface SchedulingContext {
   seq: number;
   causation: string | undefined;
   cause: string | undefined;
+  time: number | undefined;
   counter: number;
 }
-
-/** Asked of each timer as it is scheduled: true if its firing is journaled, so it waits for its point of history instead of the clock. */
-export type JournaledFiring = (timer: PendingTimer) => boolean;
 
 type Scheduler = Actor<AnyActorLogic>['system']['scheduler'];
 
 /**
  * Makes an actor's delayed events durable. XState keeps them only in memory; this records
  * each one (sender, receiver, event, due time) as it is scheduled, forgets it when XState
- * cancels it, and hands it to `onDue` instead of firing it from the timer callback, so the
- * host can apply it in order with other input and checkpoint what it did. A timer whose firing
- * is journaled (`journaled` says so) is not left to the clock: the journal fires it in turn.
+ * cancels it, and hands it to `onDue` instead of firing it from the timer callback: the host
+ * records its firing in the log, and `fire` runs it when that record comes back in turn. A
+ * delayed event is due its delay after the commit time of what scheduled it, so an actor rebuilt
+ * from the log later gets the same due times.
  *
  * Use: pass `clock` to `createActor`, then `attach(actor)` before starting it.
  */
@@ -82,13 +80,11 @@ export class DurableTimers {
   readonly #onDue: (timer: PendingTimer) => void;
   #actor: Actor<AnyActorLogic> | undefined;
   #scheduling: { source: AnyActorRef; target: AnyActorRef; event: EventObject; id: string } | undefined;
-  #context: SchedulingContext = { seq: 0, causation: undefined, cause: undefined, counter: 0 };
-  readonly #journaled: JournaledFiring | undefined;
+  #context: SchedulingContext = { seq: 0, causation: undefined, cause: undefined, time: undefined, counter: 0 };
 
-  constructor(inner: Clock, onDue: (timer: PendingTimer) => void, journaled?: JournaledFiring) {
+  constructor(inner: Clock, onDue: (timer: PendingTimer) => void) {
     this.#inner = inner;
     this.#onDue = onDue;
-    this.#journaled = journaled;
     this.clock = {
       now: () => inner.now(),
       setTimeout: (fn, ms) => this.#setTimeout(fn, ms),
@@ -116,7 +112,8 @@ export class DurableTimers {
   /** Attributes timers scheduled from now on to what is being processed: an event, or an outcome or firing (`cause`). */
   scheduledBy(by: TimerCause): void {
     const cause = by.cause === undefined ? undefined : compactTag(by.cause);
-    if (by.seq !== this.#context.seq || cause !== this.#context.cause) this.#context = { seq: by.seq, causation: by.causation, cause, counter: 0 };
+    if (by.seq !== this.#context.seq || cause !== this.#context.cause)
+      this.#context = { seq: by.seq, causation: by.causation, cause, time: by.time, counter: 0 };
   }
 
   /** Schedules stored timers again after a restore, for the time they have left. */
@@ -129,7 +126,7 @@ export class DurableTimers {
       const target = refAt(actor, timer.target);
       if (!source || !target) continue;
       const saved = this.#context;
-      this.#context = { seq: timer.scheduledSeq, causation: timer.causation, cause: timer.cause, counter: 0 };
+      this.#context = { seq: timer.scheduledSeq, causation: timer.causation, cause: timer.cause, time: undefined, counter: 0 };
       try {
         actor.system.scheduler.schedule(source, target, timer.event, Math.max(0, timer.due - this.#inner.now()), timer.id);
       } finally {
@@ -171,13 +168,15 @@ export class DurableTimers {
     if (!scheduling || !actor) return this.#inner.setTimeout(fn, ms);
     const source = pathOf(actor, scheduling.source);
     const target = pathOf(actor, scheduling.target);
+    const now = this.#inner.now();
+    const due = (this.#context.time ?? now) + Math.max(0, ms);
     const timer: PendingTimer = {
       stored: {
         id: scheduling.id,
         source: source ?? [],
         target: target ?? [],
         event: scheduling.event,
-        due: this.#inner.now() + Math.max(0, ms),
+        due,
         scheduledSeq: this.#context.seq,
         causation: this.#context.causation,
         ...(this.#context.cause === undefined ? {} : { cause: this.#context.cause }),
@@ -188,15 +187,12 @@ export class DurableTimers {
       targetRef: scheduling.target,
     };
     // A sender or receiver outside this actor's tree cannot be found again after a restart.
-    if (source && target) {
-      this.pending.add(timer);
-      if (this.#journaled?.(timer)) return timer;
-    }
-    const due = () => {
+    if (source && target) this.pending.add(timer);
+    const fall = () => {
       if (!timer.cancelled) this.#onDue(timer);
     };
-    if (ms <= 0) queueMicrotask(due);
-    else timer.handle = this.#inner.setTimeout(due, ms);
+    if (due <= now) queueMicrotask(fall);
+    else timer.handle = this.#inner.setTimeout(fall, due - now);
     return timer;
   }
 

@@ -1,7 +1,7 @@
 import type { AnyActorLogic, AnyStateMachine } from 'xstate';
 import type { Envelope, StoredEvent } from '../envelope.ts';
 import { EventRejectedError, InlineSpawnError, InvalidComponentError } from '../errors.ts';
-import { assertPattern } from '../topic.ts';
+import { assertPattern, INPUT_TOKEN, isInputTopic } from '../topic.ts';
 import { AUTO_VERSION } from './logic-version.ts';
 import { checkpointProblem, numberProblem } from './policy-checks.ts';
 import { type RetryPolicy, retryPolicyProblem } from './retry-policy.ts';
@@ -118,7 +118,12 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
   }
   const patterns = typeof config.subscribe === 'string' ? [config.subscribe] : [...(config.subscribe ?? [])];
   if (patterns.length === 0) throw new InvalidComponentError(name, 'subscribe must list at least one topic pattern');
-  for (const pattern of patterns) assertPattern(pattern);
+  for (const pattern of patterns) {
+    assertPattern(pattern);
+    if (pattern.startsWith(`${INPUT_TOKEN}.`)) {
+      throw new InvalidComponentError(name, `subscribe names ${pattern}: ${INPUT_TOKEN} topics hold each consumer's own input records, routed to it alone`);
+    }
+  }
   if (config.key !== undefined && config.key !== true && typeof config.key !== 'function') {
     throw new InvalidComponentError(name, 'key must be true (use the envelope key) or a function (envelope) => string');
   }
@@ -140,7 +145,9 @@ export function defineComponent<TLogic extends AnyActorLogic>(config: ComponentC
   }
   if (isMachine(logic)) assertRestorableChildren(name, logic);
   const keyOption = config.key;
-  const keyOf = keyOption === undefined ? () => undefined : keyOption === true ? (envelope: Envelope) => envelope.key : keyOption;
+  const keyOfEvent = keyOption === undefined ? () => undefined : keyOption === true ? (envelope: Envelope) => envelope.key : keyOption;
+  // An input record carries the key of the actor it is for, whatever the component's key function reads.
+  const keyOf = (envelope: Envelope) => (isInputTopic(envelope.topic) ? (keyOption === undefined ? undefined : envelope.key) : keyOfEvent(envelope));
   return {
     name,
     logic,
@@ -233,7 +240,8 @@ function resolvesInline(machine: AnyStateMachine, src: string): boolean {
 /** Checks an event against the component's schema, if it has one; returns why it was rejected. */
 export function validateEvent(component: Component, envelope: Envelope): EventRejectedError | undefined {
   const schema = component.schema;
-  if (!schema) return undefined;
+  // An input record is recq's own: the schema is the subscribed events'.
+  if (!schema || isInputTopic(envelope.topic)) return undefined;
   const result = schema['~standard'].validate(envelope.event);
   if (result instanceof Promise)
     return new EventRejectedError(component.name, envelope.seq, ['the schema validates asynchronously, which recq does not support']);

@@ -80,8 +80,16 @@ function replayEvents(
   };
   let now = events[0]?.time ?? 0;
   const clock: Clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => {} };
-  const owner: CellOwner = { changedOutsideProcessing() {}, emitRefused() {}, timerDue() {}, maxPayloadBytes: Number.POSITIVE_INFINITY };
-  const open = (first: Envelope | undefined) => ActorCell.open(definition, owner, clock, key, undefined, first, lookup);
+  // Nothing is recorded and no child is started: what the actor met is all in the log.
+  const owner: CellOwner = {
+    consumer: definition.name,
+    changedOutsideProcessing() {},
+    emitRefused() {},
+    record() {},
+    holdsEffects: true,
+    maxPayloadBytes: Number.POSITIVE_INFINITY,
+  };
+  const open = (first: Envelope | undefined) => ActorCell.open(definition, owner, clock, key, undefined, first);
 
   const initial = open(undefined);
   const start = stateOf(initial);

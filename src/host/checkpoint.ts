@@ -45,8 +45,8 @@ export interface CheckpointOptions {
 
 /**
  * A consumer's checkpoint: the batch applied since the last one, the timer that bounds its age,
- * and the commit that writes offset, dirty snapshots, journaled outcomes, dead letters and
- * emitted events in one transaction. Once fenced (or halted) it refuses to write, whatever step is still running.
+ * and the commit that writes offset, dirty snapshots, dead letters and emitted events in one
+ * transaction. Once fenced (or halted) it refuses to write, whatever step is still running.
  */
 export class Checkpoint implements Checkpointer {
   /** The check every write of the consumer's store (a commit, a replay's reset) runs first in its transaction. */
@@ -115,11 +115,11 @@ export class Checkpoint implements Checkpointer {
     const { consumer, store, actors, letters, position } = this.#o;
     const lease = this.#o.lease.current;
     if (!lease) throw new NotRegisteredError(consumer, 'commit');
-    const { snapshots, emitted, journal } = actors.collect();
+    const { snapshots, emitted } = actors.collect();
     // Wall time, not the clock: a simulated clock stands still while SQLite works.
     const startedAt = performance.now();
     try {
-      store.commit(consumer, { offset: position.offset, snapshots, emitted, deadLetters: letters.writes(), journal }, this.fence);
+      store.commit(consumer, { offset: position.offset, snapshots, emitted, deadLetters: letters.writes() }, this.fence);
     } catch (error) {
       if (error instanceof StaleEpochError) {
         this.refuse(error);

@@ -2,28 +2,29 @@ import type { BatchOutcome, HostLink, HostState, HostView, HostWork, Registered 
 import type { ActorCell, CellOwner } from '../actor/actor-cell.ts';
 import type { ActorTable } from '../actor/actor-table.ts';
 import { type ActorView, queryActor } from '../actor/actor-view.ts';
-import type { PendingTimer } from '../actor/durable-timers.ts';
+import type { InputDraft } from '../actor/input-records.ts';
 import type { Component } from '../component/component.ts';
 import type { DeadLetter } from '../css/consumer-store.ts';
-import { HaltedError, LeaseHeldError, NotRegisteredError, StaleEpochError, SupervisorUnreachableError } from '../errors.ts';
+import { HaltedError, NotRegisteredError, StaleEpochError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import { eventFields } from '../logging/event-fields.ts';
 import type { LogFields } from '../logging/logger.ts';
 import type { Delivery } from '../transport/transport.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { ConsumerLease } from './consumer-lease.ts';
-import { openConsumerRecord } from './consumer-record.ts';
+import { openConsumerRecord, sayRestored } from './consumer-record.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';
 import type { EventApplier } from './event-applier.ts';
 import type { FailureTracker } from './failures.ts';
 import type { HostOptions } from './host-options.ts';
 import { assembleHost } from './host-parts.ts';
 import type { InboxItem } from './inbox.ts';
+import type { InputRecorder } from './input-recorder.ts';
 import type { OperatorCommands } from './operator-commands.ts';
 import type { PassivationSweep } from './passivation-sweep.ts';
 import { type ConsumerPosition, DONE } from './position.ts';
 import { type CommandedConsumer, runQueuedCommands } from './queued-commands.ts';
-import { queuedReplay, replayOutcome } from './queued-replay.ts';
+import { applyQueuedReplay } from './queued-replay.ts';
 import type { Relay } from './relay.ts';
 
 export type { ActorView } from '../actor/actor-view.ts';
@@ -52,16 +53,16 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   readonly #checkpoint: Checkpoint;
   readonly #sweep: PassivationSweep;
   readonly #applier: EventApplier;
-  readonly #commands: OperatorCommands;
+  /** An operator's controls of the consumer: pause and resume, retry and skip of dead letters, replay. */
+  readonly commands: OperatorCommands;
   readonly #relay: Relay | undefined;
+  readonly #recorder: InputRecorder;
   #unroute: (() => void) | undefined;
   #link: HostLink<DeadLetter> | undefined;
   #view: HostView<DeadLetter> = NOT_STARTED;
   /** The idle machine's wake-up, while it waits for work. */
   #ready: (() => void) | undefined;
   #readyQueued = false;
-  /** Registrations refused in a row because the supervisor did not answer. */
-  #unreachable = 0;
 
   constructor(options: HostOptions) {
     this.#o = options;
@@ -89,7 +90,8 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#checkpoint = parts.checkpoint;
     this.#sweep = parts.sweep;
     this.#applier = parts.applier;
-    this.#commands = parts.commands;
+    this.commands = parts.commands;
+    this.#recorder = parts.recorder;
   }
 
   /** Connects the host machine: deliveries, timers and commands reach it, and its view is followed (and recorded for other processes). */
@@ -118,20 +120,12 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   }
 
   async register(): Promise<Registered> {
-    let registration: Awaited<ReturnType<ConsumerLease['register']>>;
-    try {
-      registration = await this.#lease.register();
-    } catch (error) {
-      if (error instanceof LeaseHeldError) return { registered: false, standbyMs: this.#lease.standbyDelay };
-      // The supervisor is down (or not started yet): wait for it as a standby waits for a lease.
-      if (error instanceof SupervisorUnreachableError) return { registered: false, standbyMs: this.#waitForSupervisor(error) };
-      throw error;
-    }
-    if (this.#unreachable > 0) this.#o.logger.info(`consumer ${this.consumer} reached the supervisor`, this.#fields());
-    this.#unreachable = 0;
+    const registration = await this.#lease.register();
+    if ('standbyMs' in registration) return { registered: false, standbyMs: registration.standbyMs };
     // Deliveries routed before this subscription are a gap the first later one (or a heartbeat) reveals.
     this.#unroute = this.#o.transport.onRoute(this.consumer, (delivery) => this.#deliver(delivery));
     this.#position.registeredAt(registration.watermark);
+    this.#recorder.holdUntil(registration.watermark);
     // What a previous life left in the outbox goes first.
     this.#relay?.kick(registration.lease);
     return { registered: true };
@@ -144,14 +138,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
    */
   async replayQueued(): Promise<void> {
     const { commands, store, logger } = this.#o;
-    const queued = commands && queuedReplay(commands, this.consumer);
-    if (!commands || !queued) return;
-    store.reset(this.consumer, queued.from - 1, this.#checkpoint.fence);
-    logger.info(
-      `consumer ${this.consumer} replays from seq ${queued.from}, as an operator queued, before its actors are restored`,
-      this.#fields({ seq: queued.from }),
-    );
-    for (const command of queued.commands) commands.complete(command.id, { outcome: replayOutcome(this.consumer, queued.from) });
+    if (commands) applyQueuedReplay({ commands, store, logger, consumer: this.consumer, fence: this.#checkpoint.fence });
   }
 
   async restore(): Promise<{ paused: boolean }> {
@@ -160,31 +147,17 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     // A letter the consumer was blocked on when it stopped is settled by the next attempt at it.
     for (const letter of store.deadLetters(this.consumer, 'blocking')) this.#letters.retrying(letter);
     this.#actors.restore();
-    const stored = store.countSnapshots(this.consumer);
-    this.#o.logger.info(
-      stored === 0
-        ? `consumer ${this.consumer} starts at offset ${this.offset}, with no actors in the CSS`
-        : `consumer ${this.consumer} restored ${stored} ${stored === 1 ? 'actor' : 'actors'} from the CSS (${this.#actors.size} in memory), at offset ${this.offset}`,
-      this.#fields({ offset: this.offset, actors: stored, active: this.#actors.size }),
-    );
+    sayRestored(this.#o.logger, store, this.#fields(), this.offset, this.#actors.size);
     this.#sweep.schedule();
     this.#runQueuedCommands();
     // Read after the queued commands ran: a pause or resume among them is part of what was restored.
     return { paused: store.isPaused(this.consumer) };
   }
 
-  /** How long to wait before asking an unreachable supervisor again: doubling, up to a lease's time-to-live; said once per outage. */
-  #waitForSupervisor(error: SupervisorUnreachableError): number {
-    this.#unreachable++;
-    const wait = Math.min(this.#o.leaseTtlMs, 250 * 2 ** Math.min(this.#unreachable - 1, 10));
-    if (this.#unreachable === 1)
-      this.#o.logger.warn(`consumer ${this.consumer} waits for the supervisor, trying again with backoff: ${error.message}`, this.#fields({ error }));
-    return wait;
-  }
-
   /** Queues a read of everything up to the registration watermark; `processBatch` applies it. */
   async catchUp(): Promise<void> {
     this.#position.inbox.push({ kind: 'sync', prev: this.#position.routedThrough });
+    this.#releaseIfCaughtUp();
   }
 
   awaitWork(ready: () => void): () => void {
@@ -209,6 +182,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
       if (outcome.outcome !== 'done') break;
       inbox.shift();
     }
+    this.#releaseIfCaughtUp();
     this.#o.onProgress();
     return { ...outcome, commitDue: this.#checkpoint.isDue() };
   }
@@ -221,6 +195,8 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     const lease = this.#lease.current;
     if (!lease) throw new NotRegisteredError(this.consumer, 'replay');
     this.#o.store.reset(this.consumer, from - 1, this.#checkpoint.fence);
+    // Rebuilt from the log, the actors start no child and record no input until caught up again.
+    this.#recorder.holdUntil(this.#position.routedThrough);
     this.#actors.clear();
     this.#position.inbox.clear();
     this.#letters.clear();
@@ -297,7 +273,12 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   /** True when every routed event is applied and checkpointed. */
   isSettled(lastRouted: number): boolean {
     return (
-      this.state === 'live' && this.#position.inbox.size === 0 && this.offset >= lastRouted && !this.#checkpoint.hasUncommitted && (this.#relay?.idle() ?? true)
+      this.state === 'live' &&
+      this.#position.inbox.size === 0 &&
+      this.offset >= lastRouted &&
+      !this.#checkpoint.hasUncommitted &&
+      this.#recorder.idle() &&
+      (this.#relay?.idle() ?? true)
     );
   }
 
@@ -336,37 +317,6 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#checkpoint.request();
   }
 
-  /** Stops applying events (after the current batch) until `resume`; survives restarts. */
-  pause(): void {
-    this.#commands.pause();
-  }
-
-  resume(): void {
-    this.#commands.resume();
-  }
-
-  /**
-   * Applies a parked dead letter again, against the actor's current state, or releases the
-   * letter a blocked consumer waits on; the outcome is recorded on the letter.
-   */
-  retryDeadLetter(letter: DeadLetter): void {
-    this.#commands.retryDeadLetter(letter);
-  }
-
-  /** Marks a dead letter skipped; a consumer blocked on it goes on past it. */
-  skipDeadLetter(letter: DeadLetter): void {
-    this.#commands.skipDeadLetter(letter);
-  }
-
-  /**
-   * Forgets every actor and moves the offset to `from - 1`, then rebuilds from the log once
-   * the host is between batches. Emitted events come out with the ids they had before, so the
-   * log gains nothing twice. Resolves when the reset is committed.
-   */
-  requestReplay(from: number): Promise<void> {
-    return this.#commands.requestReplay(from);
-  }
-
   changedOutsideProcessing(cell: ActorCell): void {
     this.#actors.markDirty(cell);
     this.#checkpoint.changed(true);
@@ -379,8 +329,17 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     );
   }
 
-  timerDue(cell: ActorCell, timer: PendingTimer): void {
-    this.#push({ kind: 'timer', key: cell.key ?? '', timer });
+  record(cell: ActorCell, draft: InputDraft, valid: () => boolean): void {
+    this.#recorder.record(cell.key, draft, valid);
+  }
+
+  get holdsEffects(): boolean {
+    return this.#recorder.held;
+  }
+
+  /** Once caught up with the log: the input records held meanwhile are appended, and the children held start. */
+  #releaseIfCaughtUp(): void {
+    if (this.#recorder.reached(this.#position.offset)) this.#actors.release();
   }
 
   #runQueuedCommands(): void {
@@ -391,6 +350,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   #release(): Lease | undefined {
     this.#link = undefined;
     this.#ready = undefined;
+    this.#recorder.stop();
     this.#relay?.stop();
     this.#checkpoint.stop();
     this.#sweep.stop();

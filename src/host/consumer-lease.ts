@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import { LeaseHeldError, RecqError, StaleEpochError } from '../errors.ts';
+import { LeaseHeldError, RecqError, StaleEpochError, SupervisorUnreachableError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { LogAccess, Registration } from '../sss/log-access.ts';
@@ -28,8 +28,8 @@ export class ConsumerLease {
   #lease: Lease | undefined;
   #validUntil = Number.POSITIVE_INFINITY;
   #timer: unknown;
-  /** After another owner's lease refused the registration: how long to wait before trying again. */
-  standbyDelay = 0;
+  /** Registrations refused in a row because the supervisor did not answer. */
+  #unreachable = 0;
 
   constructor(options: ConsumerLeaseOptions) {
     this.#o = options;
@@ -39,18 +39,29 @@ export class ConsumerLease {
     return this.#lease;
   }
 
-  /** Takes the lease and the route, and starts renewing. A `LeaseHeldError` sets `standbyDelay`. */
-  async register(): Promise<Registration> {
-    const { log, clock, leaseTtlMs } = this.#o;
+  /**
+   * Takes the lease and the route, and starts renewing. While another owner's lease lasts, or
+   * the supervisor does not answer (it is down, or not started yet), it says how long to stand
+   * by before trying again: the rest of that lease, or a backoff doubling up to a lease's
+   * time-to-live, said once per outage.
+   */
+  async register(): Promise<Registration | { standbyMs: number }> {
+    const { log, clock, leaseTtlMs, logger, consumer } = this.#o;
     const sentAt = clock.now();
     let registration: Registration;
     try {
-      registration = await log.register(this.#o.consumer, this.#o.patterns, this.#o.owner);
+      registration = await log.register(consumer, this.#o.patterns, this.#o.owner);
     } catch (error) {
       // Another worker owns the consumer: wait as a standby until its lease may have expired.
-      if (error instanceof LeaseHeldError) this.standbyDelay = Math.min(leaseTtlMs, Math.max(100, error.expiresAt - clock.now()));
-      throw error;
+      if (error instanceof LeaseHeldError) return { standbyMs: Math.min(leaseTtlMs, Math.max(100, error.expiresAt - clock.now())) };
+      if (!(error instanceof SupervisorUnreachableError)) throw error;
+      this.#unreachable++;
+      if (this.#unreachable === 1)
+        logger.warn(`consumer ${consumer} waits for the supervisor, trying again with backoff: ${error.message}`, { consumer, error });
+      return { standbyMs: Math.min(leaseTtlMs, 250 * 2 ** Math.min(this.#unreachable - 1, 10)) };
     }
+    if (this.#unreachable > 0) logger.info(`consumer ${consumer} reached the supervisor`, { consumer });
+    this.#unreachable = 0;
     this.#held(registration.lease, sentAt);
     this.#schedule();
     return registration;

@@ -1,8 +1,6 @@
 import type { BatchOutcome } from '../../actors/host.machine.ts';
 import type { ActorCell } from '../actor/actor-cell.ts';
 import type { ActorTable } from '../actor/actor-table.ts';
-import type { SettledChild } from '../actor/child-journal.ts';
-import { type PendingTimer, timerTag } from '../actor/durable-timers.ts';
 import type { Clock } from '../clock.ts';
 import { type Component, validateEvent } from '../component/component.ts';
 import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
@@ -12,10 +10,9 @@ import { eventFields } from '../logging/event-fields.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import { processSpan } from '../tracing/process-span.ts';
-import { timerSpan } from '../tracing/timer-span.ts';
 import type { Checkpointer } from './checkpoint.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';
-import { deadLetterOf, type FailedInput, type FailureTracker, inputOfEnvelope } from './failures.ts';
+import { type FailureTracker, inputOfEnvelope } from './failures.ts';
 import type { InboxItem } from './inbox.ts';
 import type { PassivationSweep } from './passivation-sweep.ts';
 import { type ConsumerPosition, DONE } from './position.ts';
@@ -36,10 +33,11 @@ export interface EventApplierOptions {
 }
 
 /**
- * Applies a consumer's work to its actors, one inbox item at a time: events in seq order (gaps
- * read from the log first), due timers, and operators' retries of dead letters. A failure rolls
- * the actor back and ends, per the retry policy, in a retry after a backoff, a parked letter
- * (the consumer goes on) or a blocking one (it waits for an operator).
+ * Applies a consumer's work to its actors, one inbox item at a time: events and its own input
+ * records (timer firings, children's outcomes and events) in seq order, gaps read from the log
+ * first, and operators' retries of dead letters. A failure rolls the actor back and ends, per
+ * the retry policy, in a retry after a backoff, a parked letter (the consumer goes on) or a
+ * blocking one (it waits for an operator).
  */
 export class EventApplier {
   readonly #o: EventApplierOptions;
@@ -67,8 +65,6 @@ export class EventApplier {
       }
       case 'sync':
         return this.#readThrough(item.prev);
-      case 'timer':
-        return this.#fireTimer(item.key, item.timer);
       case 'dead-letter':
         await this.#applyDeadLetter(item.id);
         return DONE;
@@ -174,76 +170,13 @@ export class EventApplier {
     return { error };
   }
 
-  #fireTimer(key: string, timer: PendingTimer): BatchOutcome<DeadLetter> {
-    if (timer.child) return this.#deliverOutcome(key, timer.child);
-    const { component, consumer, clock, logger, actors, letters, checkpoint } = this.#o;
-    const cell = actors.get(key);
-    if (!cell || timer.cancelled || !cell.timers.pending.has(timer)) return DONE;
-    const eventId = timerTag(timer.stored);
-    const fired = { consumer, component: component.name, key: cell.key, timer: eventId, causation: timer.stored.causation };
-    const applied = timerSpan(
-      fired,
-      (trace) => cell.fireTimer(timer, trace),
-      () => cell.failure,
-    );
-    if (applied) {
-      cell.lastActive = clock.now();
-      actors.markDirty(cell);
-      letters.applied(eventId);
-      checkpoint.changed(true);
-      return DONE;
-    }
-    // A failing timer is not retried on a backoff (it would fire again from the checkpoint at
-    // once): it is parked, and dropped from the actor rolled back to its checkpoint.
-    const error = cell.failure;
-    const restored = actors.rollBack(cell);
-    restored?.timers.drop(eventId);
-    const now = clock.now();
-    const input: FailedInput = { seq: timer.stored.scheduledSeq, eventId, key: cell.key, topic: 'timer', event: JSON.stringify(timer.stored) };
-    const letter = letters.record({ ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer });
-    logger.warn(
-      `component ${component.name} parked timer ${timer.stored.id}: ${letter.error}`,
-      eventFields(component.name, consumer, cell.key, timer.stored.scheduledSeq, { timer: timer.stored.id, deadLetter: letter.id }),
-    );
-    checkpoint.changed(true);
-    return DONE;
-  }
-
-  /**
-   * Delivers a settled child's outcome to its actor, to be journaled with the checkpoint. A
-   * failing delivery is parked, not retried (the child cannot settle again): the actor goes back
-   * to its checkpoint, and the child there is neither invoked nor answered again.
-   */
-  #deliverOutcome(key: string, child: SettledChild): BatchOutcome<DeadLetter> {
-    const { component, consumer, clock, logger, actors, letters, checkpoint } = this.#o;
-    const cell = actors.get(key);
-    if (!cell) return DONE;
-    if (cell.deliverOutcome(child)) {
-      cell.lastActive = clock.now();
-      actors.markDirty(cell);
-      checkpoint.changed(true);
-      return DONE;
-    }
-    const error = cell.failure;
-    const parked = cell.journal.parked(child, cell.lastSeq);
-    actors.rollBack(cell, parked);
-    const now = clock.now();
-    const input: FailedInput = { seq: cell.lastSeq, eventId: `outcome/${child.effect.id}`, key: cell.key, topic: 'outcome', event: JSON.stringify(parked) };
-    const letter = letters.record({ ...deadLetterOf(input, error, 1, now, now, 'parked'), consumer });
-    logger.warn(
-      `component ${component.name} parked the outcome of child ${child.effect.id}: ${letter.error}`,
-      eventFields(component.name, consumer, cell.key, cell.lastSeq, { child: child.effect.id, deadLetter: letter.id }),
-    );
-    checkpoint.changed(true);
-    return DONE;
-  }
-
   /** An operator's retry of a parked letter: applied against the actor's current state. */
   async #applyDeadLetter(id: number): Promise<void> {
     const { store, log, clock, logger, actors, letters, checkpoint } = this.#o;
     const letter = store.deadLetter(id);
     if (letter?.status !== 'parked') return;
     letters.retrying(letter);
+    // Letters of earlier versions, whose outcomes and firings were not in the log.
     if (letter.eventId.startsWith('outcome/')) {
       // The child's actor went back to before it; its outcome cannot be delivered to it again.
       letters.abandon(letter.eventId);

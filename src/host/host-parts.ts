@@ -1,6 +1,7 @@
 import type { CellOwner } from '../actor/actor-cell.ts';
 import { ActorTable } from '../actor/actor-table.ts';
 import type { StaleEpochError } from '../errors.ts';
+import { inputTopicOf } from '../topic.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { ConsumerLease } from './consumer-lease.ts';
 import { DeadLetterBook } from './dead-letter-book.ts';
@@ -8,6 +9,7 @@ import { EventApplier } from './event-applier.ts';
 import { FailureTracker } from './failures.ts';
 import type { HostOptions } from './host-options.ts';
 import type { InboxItem } from './inbox.ts';
+import { InputRecorder } from './input-recorder.ts';
 import { type MachineLink, OperatorCommands } from './operator-commands.ts';
 import { PassivationSweep } from './passivation-sweep.ts';
 import { ConsumerPosition } from './position.ts';
@@ -24,6 +26,7 @@ export interface HostParts {
   sweep: PassivationSweep;
   applier: EventApplier;
   commands: OperatorCommands;
+  recorder: InputRecorder;
 }
 
 /** What the parts ask of the host that holds them. */
@@ -58,7 +61,9 @@ export function assembleHost(options: HostOptions, relay: Relay | undefined, hol
     onRenewed: holder.renewed,
     onLost: holder.fenced,
   });
-  const position = new ConsumerPosition({ log, patterns: component.patterns, pageSize: options.readPageSize }, () => checkpoint.changed(false));
+  // A gap holds the consumer's own input records as well as the events it subscribes to.
+  const reads = [...component.patterns, inputTopicOf(consumer)];
+  const position = new ConsumerPosition({ log, patterns: reads, pageSize: options.readPageSize }, () => checkpoint.changed(false));
   const checkpoint: Checkpoint = new Checkpoint({
     consumer,
     store,
@@ -86,5 +91,15 @@ export function assembleHost(options: HostOptions, relay: Relay | undefined, hol
     push: holder.push,
     requestCommit: () => checkpoint.request(),
   });
-  return { actors, failures, letters, lease, position, checkpoint, sweep, applier, commands };
+  const recorder = new InputRecorder({
+    consumer,
+    log,
+    clock,
+    logger,
+    maxPayloadBytes: options.maxPayloadBytes,
+    lease: () => lease.current,
+    onFenced: holder.fenced,
+    onDrained: options.onProgress,
+  });
+  return { actors, failures, letters, lease, position, checkpoint, sweep, applier, commands, recorder };
 }

@@ -1,4 +1,3 @@
-import type { PendingTimer } from '../actor/durable-timers.ts';
 import type { Envelope } from '../envelope.ts';
 
 /** Work waiting for a host, applied strictly in arrival order. */
@@ -7,8 +6,6 @@ export type InboxItem =
   | { kind: 'event'; envelope: Envelope; prev: number }
   /** The route has reached `prev`: anything up to it that was not delivered is read from the log. */
   | { kind: 'sync'; prev: number }
-  /** A delayed event of the actor under `key` fell due. */
-  | { kind: 'timer'; key: string; timer: PendingTimer }
   /** An operator asked for a dead letter to be applied again. */
   | { kind: 'dead-letter'; id: number };
 

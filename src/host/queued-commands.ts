@@ -2,6 +2,7 @@ import type { CommandQueue, CommandResult, ConsumerCommand } from '../css/comman
 import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
 import { InvalidCommandError, StorageError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { OperatorCommands } from './operator-commands.ts';
 import { replayOutcome } from './queued-replay.ts';
 
 /** What a consumer under operator command offers: the System API's controls, and where it stands. */
@@ -11,11 +12,7 @@ export interface CommandedConsumer {
   readonly offset: number;
   /** The dead letter the consumer is blocked on, if any. */
   readonly blockedOn: DeadLetter | undefined;
-  pause(): void;
-  resume(): void;
-  retryDeadLetter(letter: DeadLetter): void;
-  skipDeadLetter(letter: DeadLetter): void;
-  requestReplay(from: number): Promise<void>;
+  readonly commands: Pick<OperatorCommands, 'pause' | 'resume' | 'retryDeadLetter' | 'skipDeadLetter' | 'requestReplay'>;
 }
 
 /**
@@ -47,16 +44,16 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
       const arg = Number(command.arg);
       switch (command.command) {
         case 'pause':
-          host.pause();
+          host.commands.pause();
           result = { outcome: `consumer ${host.consumer} paused` };
           break;
         case 'resume':
-          host.resume();
+          host.commands.resume();
           result = { outcome: `consumer ${host.consumer} resumed` };
           break;
         case 'replay':
           // A reset that fails fails the host, which its supervisor reports and restarts.
-          host.requestReplay(arg).catch(() => {});
+          host.commands.requestReplay(arg).catch(() => {});
           result = { outcome: replayOutcome(host.consumer, arg) };
           break;
         case 'retry':
@@ -72,10 +69,10 @@ export function runQueuedCommands(host: CommandedConsumer, commands: CommandQueu
             break;
           }
           if (command.command === 'retry') {
-            host.retryDeadLetter(letter);
+            host.commands.retryDeadLetter(letter);
             result = { outcome: `dead letter ${arg} is being retried; its outcome is recorded on the letter` };
           } else {
-            host.skipDeadLetter(letter);
+            host.commands.skipDeadLetter(letter);
             result = { outcome: `dead letter ${arg} skipped` };
           }
           break;

@@ -15,7 +15,7 @@ import { countEventsByTopicAfter, type EventRangePage, readEventRange, readHead 
 import { listLeases } from '../sss/tables/leases.ts';
 import { countTables, hasTable } from '../sss/tables/sqlite-master.ts';
 import { readSupervisorState, type SupervisorRecord } from '../sss/tables/supervisor-state.ts';
-import { compilePatterns, type TopicMatcher } from '../topic.ts';
+import { compilePatterns, inputTopicOf, type TopicMatcher } from '../topic.ts';
 
 const ENDED_HOST_STATES = new Set(['stopped', 'failed', 'fenced']);
 
@@ -127,7 +127,8 @@ export class StoreReader {
             component: row.component,
             offset: row.offset,
             head,
-            lag: patterns === undefined ? null : this.#lag(row.offset, patterns),
+            // Its own input records are events it has still to apply too.
+            lag: patterns === undefined ? null : this.#lag(row.offset, [...patterns, inputTopicOf(row.consumer)]),
             patterns: patterns ?? [],
             version: row.version,
             storedActors: actors.get(row.consumer) ?? 0,

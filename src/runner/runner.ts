@@ -231,27 +231,27 @@ export class ComponentRunner {
 
   retryDeadLetter(id: number): void {
     const letter = this.#letter('retry a dead letter', id);
-    this.#runningHost(letter.consumer).retryDeadLetter(letter);
+    this.#runningHost(letter.consumer).commands.retryDeadLetter(letter);
   }
 
   skipDeadLetter(id: number): void {
     const letter = this.#letter('skip a dead letter', id);
-    this.#runningHost(letter.consumer).skipDeadLetter(letter);
+    this.#runningHost(letter.consumer).commands.skipDeadLetter(letter);
   }
 
   pause(component: string): void {
     this.definition(component);
-    this.#runningHost(component).pause();
+    this.#runningHost(component).commands.pause();
   }
 
   resume(component: string): void {
     this.definition(component);
-    this.#runningHost(component).resume();
+    this.#runningHost(component).commands.resume();
   }
 
   async replay(component: string, from: number): Promise<void> {
     this.definition(component);
-    return this.#runningHost(component).requestReplay(from);
+    return this.#runningHost(component).commands.requestReplay(from);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { type AppendInput, type AppendResult, type Envelope, prepareAppend } from '../envelope.ts';
 import { consumerOf, consumerResource, type Lease } from '../lease.ts';
+import { assertAppendable } from '../topic.ts';
 import type { EventLog, ReadQuery } from './event-log.ts';
 import type { LeaseTable } from './lease-table.ts';
 import type { LogAccess, Registration, RouteState } from './log-access.ts';
@@ -41,6 +42,11 @@ export class LocalLogAccess implements LogAccess {
   }
 
   async append(inputs: readonly AppendInput[], lease?: Lease): Promise<AppendResult[]> {
+    const appender = lease && consumerOf(lease.resource);
+    for (const input of inputs) {
+      const topic = (input as { topic?: unknown } | null)?.topic;
+      if (typeof topic === 'string') assertAppendable(topic, appender);
+    }
     if (!lease) return this.#log.appendMany(inputs);
     // A relay's events are fenced by its lease, checked in the transaction that inserts them.
     const prepared = inputs.map((input) => prepareAppend(input, this.#log.maxPayloadBytes));

@@ -1,5 +1,5 @@
 import type { Envelope } from '../envelope.ts';
-import { compilePatterns, type TopicMatcher } from '../topic.ts';
+import { compilePatterns, inputTopicOf, type TopicMatcher } from '../topic.ts';
 import type { Transport } from '../transport/transport.ts';
 
 interface Route {
@@ -10,7 +10,8 @@ interface Route {
 
 /**
  * Routes each committed event to every registered consumer whose patterns match its topic,
- * stamping it with `prev` so the host can see gaps, then announces it once on its topic.
+ * stamping it with `prev` so the host can see gaps, then announces it once on its topic. An
+ * input record (`$input.<consumer>`) goes to the consumer it names, and to no other.
  */
 export class Router {
   readonly #transport: Transport;
@@ -25,7 +26,9 @@ export class Router {
    * Re-registering replaces the route, so a restarted host starts from a fresh watermark.
    */
   register(consumer: string, patterns: readonly string[], watermark: number): void {
-    const route: Route = { consumer, match: compilePatterns(patterns), lastRouted: watermark };
+    const own = inputTopicOf(consumer);
+    const subscribed = compilePatterns(patterns);
+    const route: Route = { consumer, match: (topic) => topic === own || subscribed(topic), lastRouted: watermark };
     this.#routes = [...this.#routes.filter((r) => r.consumer !== consumer), route];
   }
 

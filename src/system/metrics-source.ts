@@ -1,6 +1,7 @@
 import { countStoredTimers } from '../css/tables/snapshots.ts';
 import type { MetricsSource } from '../metrics/state-gauges.ts';
 import type { RouteState } from '../sss/log-access.ts';
+import { inputTopicOf } from '../topic.ts';
 import type { Deployment } from './deployments/deployment.ts';
 import type { ResolvedOptions } from './system-options.ts';
 import type { SystemStatus } from './system-status.ts';
@@ -13,7 +14,7 @@ export interface SystemReadings {
 
 /** The gauges' source for a system on `deployment`: its status and routes, its log, and its file's timers and outbox. */
 export function metricsSourceOf(system: SystemReadings, deployment: Deployment, o: ResolvedOptions): MetricsSource {
-  const patterns = new Map(o.components.map((component) => [component.name, component.patterns]));
+  const patterns = new Map(o.components.map((component) => [component.name, [...component.patterns, inputTopicOf(component.name)]]));
   return {
     owner: o.owner,
     now: () => o.clock.now(),

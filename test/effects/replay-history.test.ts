@@ -97,14 +97,15 @@ const view = async (t: TestSystem) => {
 describe('a replay reproduces history: chained children, and timers set and fired outside events', () => {
   afterEach(closeTestSystems);
 
-  it('replays a chain of three journaled children to its end, with an event that came after the chain after it again', async () => {
+  it('replays a chain of three recorded children to its end, with an event that came after the chain after it again', async () => {
     const steps = new Steps();
     const t = await testSystem({ components: [chain(steps)], logger: silentLogger });
     await t.publish('chain.started', { type: 'start' }, { key: 'k' });
     await untilActor(t, 'chain', 'k', (a) => a.value === 'waiting');
     await t.publish('chain.closed', { type: 'close' }, { key: 'k' });
     const first = await view(t);
-    expect(first).toEqual({ value: 'closed', context: { trail: ['first done', 'second done', 'third done', 'closed'] }, seq: 2 });
+    // The close came after the three outcomes' records (seqs 2 to 4).
+    expect(first).toEqual({ value: 'closed', context: { trail: ['first done', 'second done', 'third done', 'closed'] }, seq: 5 });
     expect(steps.calls).toBe(3);
     const logBefore = await t.events();
 
@@ -127,7 +128,8 @@ describe('a replay reproduces history: chained children, and timers set and fire
     await untilActor(t, 'chain', 'k', (a) => a.value === 'waiting');
     await t.advance(TIMEOUT_MS);
     const first = await view(t);
-    expect(first).toEqual({ value: 'timedOut', context: { trail: ['first done', 'second done', 'third done', 'timed out'] }, seq: 1 });
+    // Its last input is the timer's firing record, after the three outcomes' records.
+    expect(first).toEqual({ value: 'timedOut', context: { trail: ['first done', 'second done', 'third done', 'timed out'] }, seq: 5 });
     const logBefore = await t.events();
     expect(logBefore.filter((e) => e.topic === 'timer.timed-out')).toHaveLength(1);
 
@@ -149,7 +151,8 @@ describe('a replay reproduces history: chained children, and timers set and fire
     // Came after the timeout: it meets the actor in timedOut, which ignores it.
     await t.publish('chain.closed', { type: 'close' }, { key: 'k' });
     const first = await view(t);
-    expect(first).toEqual({ value: 'timedOut', context: { trail: ['first done', 'second done', 'third done', 'timed out'] }, seq: 3 });
+    // The close (seq 7) came after the outcomes (2-4), the firing (5) and what the firing emitted (6).
+    expect(first).toEqual({ value: 'timedOut', context: { trail: ['first done', 'second done', 'third done', 'timed out'] }, seq: 7 });
     const logBefore = await t.events();
 
     await t.system.replay('chain', { from: 1 });

@@ -27,10 +27,10 @@ describe('stateful agent example: SIGKILL mid-call, restart, approvals, a durabl
     expect(check.ok, `${check.name}: ${check.detail}`).toBe(true);
   };
 
-  it('kills the first process while a call is in flight, after other outcomes were journaled', () => {
+  it('kills the first process while a call is in flight, after other outcomes were recorded in the log', () => {
     passes('the SIGKILL hit calls in flight');
     expect(proof.kill.inFlight).toContain(proof.kill.key);
-    expect(proof.kill.journaled).toBeGreaterThan(0);
+    expect(proof.kill.recorded).toBeGreaterThan(0);
   });
 
   it('brings every conversation to the end of its story after the restart', () => {

@@ -32,7 +32,8 @@ class Worker {
 }
 
 const cancellations = (report: Report) => report.events.filter((e) => e.topic === 'order.cancelled');
-const timerEvents = (report: Report) => report.events.filter((e) => e.id.startsWith(`order/${ORDER_ID}/timer/`));
+const timerEvents = (report: Report) => report.events.filter((e) => e.id.startsWith(`order/${ORDER_ID}/timer/`) && e.topic !== '$input.order');
+const firings = (report: Report) => report.events.filter((e) => e.topic === '$input.order');
 
 /** The saga is waiting for its payment, and nothing has ended the order. */
 function expectWaiting(report: Report): void {
@@ -51,7 +52,11 @@ function expectTimedOutOnce(report: Report): void {
   expect(cancelled[0]?.id).toMatch(new RegExp(`^order/${ORDER_ID}/timer/${placed?.seq}/[^/]*paymentTimeout[^/]*/0$`));
   expect(cancelled[0]?.time).toBeGreaterThanOrEqual(T + PAYMENT_TIMEOUT_MS);
   expect(timerEvents(report)).toEqual(cancelled);
-  expect(report.events.map((e) => e.topic)).toEqual(['order.placed', 'payment.requested', 'order.cancelled']);
+  // The firing is in the log once, no earlier than the timer was due, before what it emitted.
+  expect(firings(report)).toHaveLength(1);
+  expect(firings(report)[0]?.id).toMatch(new RegExp(`^order/${ORDER_ID}/timer/${placed?.seq}/[^/]*paymentTimeout[^/]*/fired$`));
+  expect(firings(report)[0]?.time).toBeGreaterThanOrEqual(T + PAYMENT_TIMEOUT_MS);
+  expect(report.events.map((e) => e.topic)).toEqual(['order.placed', 'payment.requested', '$input.order', 'order.cancelled']);
 }
 
 describe('payment timeout of the order workflow', () => {
