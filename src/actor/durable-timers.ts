@@ -189,7 +189,11 @@ export class DurableTimers {
     // A sender or receiver outside this actor's tree cannot be found again after a restart.
     if (source && target) this.pending.add(timer);
     const fall = () => {
-      if (!timer.cancelled) this.#onDue(timer);
+      if (timer.cancelled) return;
+      // A timer of the host's may come a millisecond before the wall clock says: never fire early.
+      const left = due - this.#inner.now();
+      if (left > 0) timer.handle = this.#inner.setTimeout(fall, left);
+      else this.#onDue(timer);
     };
     if (due <= now) queueMicrotask(fall);
     else timer.handle = this.#inner.setTimeout(fall, due - now);

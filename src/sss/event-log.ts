@@ -40,6 +40,8 @@ type CommitListener = (envelopes: readonly Envelope[]) => void;
 
 interface QueuedAppend {
   prepared: PreparedAppend[];
+  /** Checked inside the commit's transaction first: a throw refuses this append alone. */
+  fence: (() => void) | undefined;
   resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
 }
@@ -111,8 +113,13 @@ export class EventLog {
     return this.appendMany([input]).then((results) => results[0] as AppendResult);
   }
 
-  /** Appends several events atomically: all are validated first, and all commit together. */
-  appendMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[]): Promise<AppendResult[]> {
+  /**
+   * Appends several events atomically: all are validated first, and all commit together, in
+   * the next group commit. `fence`, if given, runs inside that commit's transaction before they
+   * are inserted (a lease check): if it throws, these events are refused with its error, and
+   * the rest of the group commits.
+   */
+  appendMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[], fence?: () => void): Promise<AppendResult[]> {
     if (this.#closed) return Promise.reject(new RecqError('LOG_CLOSED', 'The event log is closed; no more appends are accepted.'));
     let prepared: PreparedAppend[];
     try {
@@ -121,7 +128,7 @@ export class EventLog {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ prepared, resolve, reject });
+      this.#queue.push({ prepared, fence, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.flush());
@@ -135,15 +142,29 @@ export class EventLog {
     const queue = this.#queue;
     if (queue.length === 0) return;
     this.#queue = [];
-    let results: AppendResult[][];
+    let results: (AppendResult[] | { refused: unknown })[];
     try {
-      results = this.transaction(() => queue.map((item) => this.appendWithinTransaction(item.prepared)));
+      results = this.transaction(() =>
+        queue.map((item) => {
+          try {
+            item.fence?.();
+          } catch (refused) {
+            return { refused };
+          }
+          return this.appendWithinTransaction(item.prepared);
+        }),
+      );
     } catch (error) {
       const failure = error instanceof RecqError ? error : new StorageError('append events to the log', error);
       for (const item of queue) item.reject(failure);
       return;
     }
-    for (let i = 0; i < queue.length; i++) (queue[i] as QueuedAppend).resolve(results[i] as AppendResult[]);
+    for (let i = 0; i < queue.length; i++) {
+      const item = queue[i] as QueuedAppend;
+      const result = results[i] as AppendResult[] | { refused: unknown };
+      if ('refused' in result) item.reject(result.refused);
+      else item.resolve(result);
+    }
   }
 
   /**

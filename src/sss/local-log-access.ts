@@ -48,12 +48,8 @@ export class LocalLogAccess implements LogAccess {
       if (typeof topic === 'string') assertAppendable(topic, appender);
     }
     if (!lease) return this.#log.appendMany(inputs);
-    // A relay's events are fenced by its lease, checked in the transaction that inserts them.
-    const prepared = inputs.map((input) => prepareAppend(input, this.#log.maxPayloadBytes));
-    return this.#log.transaction(() => {
-      this.#leases.assertCurrent(lease);
-      return this.#log.appendWithinTransaction(prepared);
-    });
+    // A relay's or a host's appends are fenced by its lease, checked in the transaction that inserts them.
+    return this.#log.appendMany(inputs, () => this.#leases.assertCurrent(lease));
   }
 
   async register(consumer: string, patterns: readonly string[], owner: string, current?: Lease): Promise<Registration> {

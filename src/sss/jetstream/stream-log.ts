@@ -66,10 +66,11 @@ export class StreamLog extends EventLog {
     };
   }
 
-  override appendMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[]): Promise<AppendResult[]> {
+  override appendMany<TEvent extends EventObject>(inputs: readonly AppendInput<TEvent>[], fence?: () => void): Promise<AppendResult[]> {
     let prepared: PreparedAppend[];
     try {
       prepared = inputs.map((input) => prepareAppend(input, this.maxPayloadBytes));
+      fence?.();
     } catch (error) {
       return Promise.reject(error);
     }
