@@ -13,7 +13,7 @@ import {
   toConsumerRecord,
 } from './tables/consumers.ts';
 import { listDeadLetters, readDeadLetter, readDeadLetterFor, storeDeadLetter } from './tables/dead-letters.ts';
-import { countJournalEntries, readJournalEntry, storeJournalEntry } from './tables/journal.ts';
+import { countJournalEntries, readJournalEntry } from './tables/journal.ts';
 import { countSnapshots, deleteSnapshots, listKeysWithTimers, listOtherVersions, readSnapshot, storeSnapshot } from './tables/snapshots.ts';
 
 export type {
@@ -30,8 +30,8 @@ export type {
 export { type DeadLetterRow, toDeadLetter } from './tables/dead-letters.ts';
 
 /**
- * The Consumer State Store. Offsets, snapshots, journaled outcomes, dead letters and emitted
- * events of one checkpoint are written in a single SQLite transaction, so after a crash a consumer's state
+ * The Consumer State Store. Offsets, snapshots, dead letters and emitted events of one
+ * checkpoint are written in a single SQLite transaction, so after a crash a consumer's state
  * and its progress come back together.
  */
 export class ConsumerStore {
@@ -89,7 +89,6 @@ export class ConsumerStore {
       if (checkpoint.emitted.length > 0) this.#sink.appendWithinTransaction(checkpoint.emitted, consumer);
       for (const s of checkpoint.snapshots) storeSnapshot(this.#db, consumer, s);
       for (const d of checkpoint.deadLetters) storeDeadLetter(this.#db, consumer, d);
-      if (checkpoint.journal) for (const j of checkpoint.journal) storeJournalEntry(this.#db, consumer, j);
       storeOffset(this.#db, consumer, checkpoint.offset, this.#clock.now());
     });
   }

@@ -91,8 +91,6 @@ export interface Checkpoint {
   snapshots: readonly StoredSnapshot[];
   emitted: readonly PreparedAppend[];
   deadLetters: readonly DeadLetter[];
-  /** Outcomes of invoked children delivered since the last checkpoint. */
-  journal?: readonly JournalEntry[];
 }
 
 /** The coarse lifecycle state a host records for `recq status` in other processes. */

@@ -1,4 +1,4 @@
-import { type AppendInput, type AppendResult, type Envelope, prepareAppend } from '../envelope.ts';
+import type { AppendInput, AppendResult, Envelope } from '../envelope.ts';
 import { consumerOf, consumerResource, type Lease } from '../lease.ts';
 import { assertAppendable } from '../topic.ts';
 import type { EventLog, ReadQuery } from './event-log.ts';

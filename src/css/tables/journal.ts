@@ -3,10 +3,10 @@ import { preparedOnce } from '../../sss/tables/prepared.ts';
 import type { JournalEntry } from '../records.ts';
 
 /**
- * The journal: invoked children's outcomes by deterministic id, clustered by (consumer, id)
- * without a rowid, since a child that starts looks its own id up. A replay keeps these rows:
- * they are history, and the replayed children (and timers) find their outcomes in them, with the
- * point of the actor's history (`applied_after`, then `position`) at which to deliver them.
+ * The journal of earlier versions: invoked children's outcomes and timer firings, by
+ * deterministic id, with the point of the actor's history (`applied_after`, then `position`)
+ * at which they were delivered. They are input records in the log now; files written before
+ * keep their rows, which are read (to say so, and to show them), never written.
  */
 export function createJournalTable(db: SqliteDatabase): void {
   db.exec(`
@@ -34,12 +34,6 @@ export function readJournalEntry(db: SqliteDatabase, consumer: string, id: strin
 }
 
 // A child's outcome is written once; a second write under its id (a re-applied batch) keeps the first.
-const insertEntry = preparedOnce('INSERT OR IGNORE INTO journal (consumer, id, key, outcome, value, applied_after, position) VALUES (?, ?, ?, ?, ?, ?, ?)');
-
-/** Journals one child's outcome (or one timer's firing). */
-export function storeJournalEntry(db: SqliteDatabase, consumer: string, entry: JournalEntry): void {
-  insertEntry(db).run(consumer, entry.id, entry.key, entry.outcome, entry.value, entry.appliedAfter, entry.position ?? 0);
-}
 
 const selectCount = preparedOnce('SELECT COUNT(*) FROM journal WHERE consumer = ?', { pluck: true });
 
