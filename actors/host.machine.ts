@@ -157,6 +157,19 @@ const endIfAsked = [
 /** Between batches, the first of these that holds decides where a waiting host goes. */
 const takeAsked = [...endIfAsked, { guard: 'replayAsked', target: '#host.lifecycle.live.work.replaying' }] as const;
 
+/** A hold: commit what was applied, then wait until `until` holds (or something asked is taken); a due checkpoint commits again. */
+const holdUntil = (until: 'unblocked' | 'resumed') =>
+  ({
+    initial: 'saving',
+    states: {
+      saving: { invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: failOnError } },
+      holding: {
+        always: [...takeAsked, { guard: until, target: '#host.lifecycle.live.work.idle' }],
+        on: { 'commit.due': 'saving' },
+      },
+    },
+  }) as const;
+
 /**
  * The component host lifecycle, in two regions. `lifecycle`: restoring (registering → the
  * replays queued while it was down → opening the actors; ⇄ standby while another worker owns the
@@ -388,33 +401,13 @@ export const hostMachine = setup({
                 },
                 // The operator's answer is accepted while the commit runs too; `holding` leaves once it has come.
                 blocked: {
-                  initial: 'saving',
+                  ...holdUntil('unblocked'),
                   on: {
                     'deadLetter.retry': { guard: 'blockedOnLetter', actions: ['retryLetter', 'unblock'] },
                     'deadLetter.skip': { guard: 'blockedOnLetter', actions: ['skipLetter', 'unblock'] },
                   },
-                  states: {
-                    saving: {
-                      invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: failOnError },
-                    },
-                    holding: {
-                      always: [...takeAsked, { guard: 'unblocked', target: '#host.lifecycle.live.work.idle' }],
-                      on: { 'commit.due': 'saving' },
-                    },
-                  },
                 },
-                paused: {
-                  initial: 'saving',
-                  states: {
-                    saving: {
-                      invoke: { src: 'commit', input: withWork, onDone: 'holding', onError: failOnError },
-                    },
-                    holding: {
-                      always: [...takeAsked, { guard: 'resumed', target: '#host.lifecycle.live.work.idle' }],
-                      on: { 'commit.due': 'saving' },
-                    },
-                  },
-                },
+                paused: holdUntil('resumed'),
                 replaying: {
                   // A replay starts over from the log: the letter it was blocked on is met again.
                   entry: 'unblock',
