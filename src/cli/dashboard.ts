@@ -17,19 +17,21 @@ export const dashboardCommand = defineCommand({
 Serves a live web page of a recq database: the log (head, events/s, a filterable tail),
 each consumer (host state, offset, lag, actors, lease, pause and resume), the dead letters
 (event, error, stack; retry and skip) and any actor (its state, context, pending timers,
-journaled effects and history). Reads the file read-only, so it is safe while a system runs
-on it; its buttons queue commands for the system running the consumer, as "recq pause" and
-"recq dlq retry" do.
+effects and history). An actor's effects are its input records in the log (its timers'
+firings, its children's outcomes, events and values), shown among its events as what they
+are. Reads the file read-only, so it is safe while a system runs on it; its buttons queue
+commands for the system running the consumer, as "recq pause" and "recq dlq retry" do.
 
 Give the system's <module> (the one "recq run" takes; it is loaded, not started) and the
 page draws each actor's statechart with its current states highlighted, and can step back
-through an actor's history: its events replayed through its machine in memory.
+through an actor's history: its events and input records replayed from the log through its
+machine in memory, with no child run.
 
 With --nats, shows a running cluster instead, as "recq status --nats" and "recq events --nats"
-see it: the log from its supervisor, the consumers from its workers, an actor's state from the
-worker running it, and each consumer's newest dead letters from that worker; Pause, Resume,
-Retry and Skip go to that worker at once. What only a worker's file holds (pending timers, the
-journal) the page says it cannot show.
+see it: the log (with each actor's history, effects and time travel) from its supervisor, the
+consumers from its workers, an actor's state from the worker running it, and each consumer's
+newest dead letters from that worker; Pause, Resume, Retry and Skip go to that worker at once.
+Pending timers are kept in a worker's file, which the page says rather than showing them.
 
 It listens on 127.0.0.1 only, unless --host names another address, which needs --token:
 then open the address it prints (with ?token=...). Stop it with Ctrl-C.

@@ -5,6 +5,7 @@ import { SupervisorUnreachableError } from '../errors.ts';
 import { connectTo, type NatsTarget } from '../operator/nats-target.ts';
 import { type EventPage, StoreReader } from '../operator/store-reader.ts';
 import { NatsLogAccess } from '../sss/nats/log-client.ts';
+import { compilePatterns, isInputTopic } from '../topic.ts';
 import { defineCommand, parseCount, parsePatterns } from './command.ts';
 import { DEFAULT_DB, dbOrNatsFlags, FLAGS } from './flags.ts';
 import { isoTime } from './format.ts';
@@ -28,11 +29,16 @@ export const eventsCommand = defineCommand({
   name: 'events',
   summary: 'list the event log, filtered by topic; --follow to tail it; --nats from a supervisor',
   about: `Usage: recq events [--db FILE | --nats URL [--namespace NS]] [--topic PATTERN ...] [--after SEQ]
-                   [--limit N] [--follow] [--json]
+                   [--limit N] [--inputs] [--follow] [--json]
 
 Lists the event log in seq order. Opens the database read-only, so it is safe to run while a
 system is running on the same file. With --nats, reads the log from the running supervisor of
 a distributed system instead, a page at a time.
+
+Input records are left out unless asked for: what a consumer's host appends on
+$input.<consumer> when a timer of one of its actors fires, or an invoked child settles, sends an
+event back or emits a value. --inputs lists them all too; --topic '$input.<consumer>' lists one
+consumer's (no wildcard matches them).
 
 Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
 `,
@@ -44,6 +50,11 @@ Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
       usage: '--topic PATTERN',
       help: 'only events whose topic matches; NATS wildcards: \'*\' is one token,\na final \'>\' is one or more ("orders.*", "payments.>"). Repeatable:\nan event matching any of them is listed',
     },
+    inputs: {
+      type: 'boolean',
+      usage: '--inputs',
+      help: "also list input records ($input.<consumer>: timers fired, children's\noutcomes, events and values), whatever --topic says",
+    },
     after: { type: 'string', usage: '--after SEQ', help: 'only events with seq greater than SEQ (default 0)' },
     limit: { type: 'string', usage: '--limit N', help: 'stop after N events' },
     follow: {
@@ -54,7 +65,7 @@ Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
     json: { ...FLAGS.json, help: 'print each event as one JSON envelope per line' },
   },
   async run({ values }) {
-    const patterns = parsePatterns('events', values.topic);
+    const { read, keep } = selectionOf(parsePatterns('events', values.topic), values.inputs === true);
     const after = parseCount('events', '--after', values.after) ?? 0;
     const limit = parseCount('events', '--limit', values.limit) ?? Number.POSITIVE_INFINITY;
     const print = values.json ? (e: Envelope) => JSON.stringify(e) : formatEvent;
@@ -74,11 +85,13 @@ Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
         try {
           // Drain everything committed so far, a page at a time.
           for (;;) {
-            const wanted = Math.min(PAGE_SIZE, remaining);
-            const page = await source.page(cursor, patterns, wanted);
+            // A page the listing filters may hold fewer to print than it read: read whole pages then.
+            const wanted = keep ? PAGE_SIZE : Math.min(PAGE_SIZE, remaining);
+            const page = await source.page(cursor, read, wanted);
             cursor = page.lastSeq;
-            remaining -= page.envelopes.length;
-            if (page.envelopes.length > 0) process.stdout.write(`${page.envelopes.map(print).join('\n')}\n`);
+            const shown = (keep ? page.envelopes.filter(keep) : page.envelopes).slice(0, remaining);
+            remaining -= shown.length;
+            if (shown.length > 0) process.stdout.write(`${shown.map(print).join('\n')}\n`);
             if (page.envelopes.length < wanted || remaining <= 0) break;
           }
           if (waitingSince !== undefined) process.stderr.write('recq: the supervisor answers again\n');
@@ -106,6 +119,25 @@ Each line: seq  time (ISO)  topic  key ("-" if none)  id  event as JSON
     return 0;
   },
 });
+
+/** What a listing reads (`read`, the patterns sent to the log) and which of those it prints (`keep`, when not all). */
+interface Selection {
+  read: readonly string[];
+  keep?: (envelope: Envelope) => boolean;
+}
+
+/**
+ * Input records are listed with `--inputs`, or where a pattern names their topic (no wildcard
+ * matches one). Without patterns, the log gives every topic, input records too; with
+ * `--inputs` and patterns, it gives every topic, and the listing keeps what they match and
+ * every input record.
+ */
+function selectionOf(patterns: readonly string[], inputs: boolean): Selection {
+  if (patterns.length === 0) return inputs ? { read: [] } : { read: [], keep: (e) => !isInputTopic(e.topic) };
+  if (!inputs) return { read: patterns };
+  const matches = compilePatterns(patterns);
+  return { read: [], keep: (e) => isInputTopic(e.topic) || matches(e.topic) };
+}
 
 function fileSource(db: string): EventSource {
   const reader = StoreReader.open(db);

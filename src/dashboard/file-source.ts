@@ -4,7 +4,7 @@ import { consumerResource } from '../lease.ts';
 import { ConsumerControl, type Delivery } from '../operator/consumer-control.ts';
 import { StoreReader } from '../operator/store-reader.ts';
 import { chartOf } from './chart.ts';
-import { effectsOf, eventOf, letterOf, recentHistoryOf, timersOf } from './records.ts';
+import { letterOf, logEventsOf, recentRecordsOf, timersOf } from './records.ts';
 import type { DashboardSource, LogReader } from './source.ts';
 import { replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardConsumer } from './wire.ts';
@@ -24,6 +24,7 @@ const WRITE_WAIT_MS = 0;
 export function fileSource(db: string, components: readonly Component[] = []): DashboardSource {
   const reader = StoreReader.open(db);
   const definitions = new Map(components.map((c) => [c.name, c]));
+  const logEvent = logEventsOf(definitions);
   const read: LogReader = async (after, patterns, limit) => reader.readEvents(after, patterns, limit).envelopes;
 
   async function command(consumer: string, name: 'pause' | 'resume' | 'retry' | 'skip', arg: number | undefined, what: string): Promise<string> {
@@ -72,7 +73,7 @@ export function fileSource(db: string, components: readonly Component[] = []): D
       };
     },
     async events(after, limit) {
-      return reader.readEvents(after, [], limit).envelopes.map(eventOf);
+      return reader.readEvents(after, [], limit).envelopes.map(logEvent);
     },
     async components() {
       const names = [...new Set([...reader.consumers().map((c) => c.component), ...definitions.keys()])];
@@ -84,7 +85,14 @@ export function fileSource(db: string, components: readonly Component[] = []): D
       const stored = reader.snapshot(consumer, key ?? '');
       if (!row || !stored) throw new UnknownKeyError(component, key);
       const snapshot = JSON.parse(stored.snapshot) as { value?: unknown; context?: unknown; status: string };
-      const history = await recentHistoryOf(read, reader.head(), row.patterns, key, definitions.get(component)?.keyOf);
+      const definition = definitions.get(component);
+      const { history, effects } = await recentRecordsOf(read, reader.head(), {
+        patterns: row.patterns,
+        consumer,
+        key,
+        keyOf: definition?.keyOf,
+        logic: definition?.logic,
+      });
       return {
         component,
         key,
@@ -94,13 +102,13 @@ export function fileSource(db: string, components: readonly Component[] = []): D
         seq: stored.seq,
         timers: timersOf(stored.timers),
         history,
-        journal: effectsOf(reader.journal(consumer, key ?? ''), definitions.get(component)?.logic),
+        effects,
         unavailable: {},
       };
     },
     async replay(component, key) {
       const consumer = consumerOf(component);
-      return replayActor({ definition: definitions.get(component), component, key, read, journal: reader.journal(consumer, key ?? '') });
+      return replayActor({ definition: definitions.get(component), component, consumer, key, read });
     },
     async retry(id) {
       const letter = withControl((control) => control.letter('retry', id));

@@ -8,7 +8,7 @@ import type { NatsTarget } from '../operator/nats-target.ts';
 import { askWorker } from '../operator/worker-control.ts';
 import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { chartOf } from './chart.ts';
-import { actorOf, eventOf, letterOf, recentHistoryOf } from './records.ts';
+import { actorOf, letterOf, logEventsOf, recentRecordsOf } from './records.ts';
 import type { DashboardSource } from './source.ts';
 import { replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
@@ -20,13 +20,15 @@ const inWorkerFile = (what: string, owner: string) => `Over NATS, ${what} ${owne
  * The dashboard's view of a system over NATS, as `recq status --nats` and `recq events --nats`
  * see it: the log, head and leases from the supervisor, each consumer's state from the workers'
  * status replies, an actor's state from the worker that holds its lease (as `recq query --nats`).
+ * An actor's history, its effects (its input records) and its time travel come from the log.
  * Each consumer's dead letters (its newest, see `fitLetters`) come from the worker that holds
  * its lease. Its buttons send operator commands to that worker, which applies them at once.
- * What only a worker's own file holds (timers, the journal) the page says it cannot show.
+ * What only a worker's own file holds (pending timers) the page says it cannot show.
  */
 export function natsSource(connection: NatsConnection, target: NatsTarget, components: readonly Component[] = []): DashboardSource {
   const access = new NatsLogAccess({ connection, namespace: target.namespace });
   const definitions = new Map(components.map((c) => [c.name, c]));
+  const logEvent = logEventsOf(definitions);
   const read = (after: number, patterns: readonly string[], limit: number) => access.read({ after, limit, ...(patterns.length > 0 ? { patterns } : {}) });
 
   async function command(consumer: string, name: ConsumerCommandName, arg: number | undefined, what: string): Promise<string> {
@@ -93,7 +95,7 @@ export function natsSource(connection: NatsConnection, target: NatsTarget, compo
       };
     },
     async events(after, limit) {
-      return (await access.read({ after, limit })).map(eventOf);
+      return (await access.read({ after, limit })).map(logEvent);
     },
     async components() {
       const status = await readClusterStatus(connection, target);
@@ -111,22 +113,17 @@ export function natsSource(connection: NatsConnection, target: NatsTarget, compo
       const owner = await leaseHolder(access, component);
       const view = await askWorker(connection, target.namespace, owner, { op: 'query', component, ...(key === undefined ? {} : { key }) });
       const definition = definitions.get(component);
-      const history = await recentHistoryOf(read, await access.head(), definition?.patterns ?? [], view.key, definition?.keyOf);
-      return actorOf(component, view, {
-        timers: [],
-        history,
-        journal: [],
-        unavailable: { timers: inWorkerFile('pending timers are kept in', owner), journal: inWorkerFile('the journal is kept in', owner) },
+      const { history, effects } = await recentRecordsOf(read, await access.head(), {
+        patterns: definition?.patterns ?? [],
+        consumer: component,
+        key: view.key,
+        keyOf: definition?.keyOf,
+        logic: definition?.logic,
       });
+      return actorOf(component, view, { timers: [], history, effects, unavailable: { timers: inWorkerFile('pending timers are kept in', owner) } });
     },
     async replay(component, key) {
-      return replayActor({
-        definition: definitions.get(component),
-        component,
-        key,
-        read,
-        journal: { unavailable: inWorkerFile('the journal is kept in', 'the worker') },
-      });
+      return replayActor({ definition: definitions.get(component), component, consumer: component, key, read });
     },
     retry: (id, component) => letterCommand('retry', id, component),
     skip: (id, component) => letterCommand('skip', id, component),

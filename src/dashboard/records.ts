@@ -1,15 +1,67 @@
 import type { ActorView } from '../actor/actor-view.ts';
 import type { StoredTimer } from '../actor/durable-timers.ts';
-import type { DeadLetter, JournalEntry } from '../css/records.ts';
+import { inputRecordOf } from '../actor/input-records.ts';
+import type { DeadLetter } from '../css/records.ts';
 import type { Envelope } from '../envelope.ts';
-import { compilePatterns } from '../topic.ts';
+import { compilePatterns, consumerOfInput, inputTopicOf, isInputTopic } from '../topic.ts';
 import { HISTORY_LIMIT, HISTORY_WINDOW, type LogReader } from './source.ts';
-import type { DashboardActor, DashboardDeadLetter, DashboardEffect, DashboardEvent, DashboardTimer } from './wire.ts';
+import type { DashboardActor, DashboardDeadLetter, DashboardEffect, DashboardEvent, DashboardInput, DashboardTimer } from './wire.ts';
 
 // How the sources turn recq's records into what the page reads.
 
-export function eventOf(envelope: Envelope): DashboardEvent {
-  return { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time, event: envelope.event };
+/** An event of the log as the page reads it; an input record also says what it holds (`sources`: the invokes of its actor's machine, for each child's `src`). */
+export function eventOf(envelope: Envelope, sources?: ReadonlyMap<string, string>): DashboardEvent {
+  const event: DashboardEvent = { seq: envelope.seq, id: envelope.id, topic: envelope.topic, key: envelope.key, time: envelope.time, event: envelope.event };
+  const input = isInputTopic(envelope.topic) ? inputOf(consumerOfInput(envelope.topic), envelope.event, sources) : undefined;
+  return input ? { ...event, input } : event;
+}
+
+/**
+ * Events of the whole log as the page reads them: an input record names its child's `src`
+ * where `definitions` has the machine of the consumer it is for (a consumer is named after its component).
+ */
+export function logEventsOf(definitions: ReadonlyMap<string, { logic: unknown }>): (envelope: Envelope) => DashboardEvent {
+  const sources = new Map<string, Map<string, string>>();
+  return (envelope) => {
+    if (!isInputTopic(envelope.topic)) return eventOf(envelope);
+    const consumer = consumerOfInput(envelope.topic);
+    let known = sources.get(consumer);
+    if (!known) {
+      known = invokeSources(definitions.get(consumer)?.logic);
+      sources.set(consumer, known);
+    }
+    return eventOf(envelope, known);
+  };
+}
+
+/** What an input record of `consumer`'s says, or undefined if it is not one this version knows. */
+export function inputOf(consumer: string, event: unknown, sources?: ReadonlyMap<string, string>): DashboardInput | undefined {
+  const record = inputRecordOf(event);
+  if (!record) return undefined;
+  if (record.type === 'recq.timer.fired') return { consumer, kind: 'timer', name: timerIdOf(record.timer), effect: record.timer, value: null };
+  const name = childPathOf(record.child);
+  const src = sources?.get(name);
+  const child = { consumer, name, effect: record.child, ...(src === undefined ? {} : { src }) };
+  switch (record.type) {
+    case 'recq.child.done':
+      return { ...child, kind: record.outcome, value: record.value === null ? null : parseJson(record.value) };
+    case 'recq.child.event':
+      return { ...child, kind: 'event', n: record.n, value: record.event };
+    case 'recq.child.next':
+      return { ...child, kind: 'value', n: record.n, value: record.value === null ? null : parseJson(record.value) };
+  }
+}
+
+/** An effect id's child path: `component/key/<tag>/invoke/<path>/<n>` → `<path>`. */
+export function childPathOf(effect: string): string {
+  const at = effect.lastIndexOf('/invoke/');
+  return at < 0 ? effect : effect.slice(at + '/invoke/'.length, effect.lastIndexOf('/'));
+}
+
+/** A timer tag's delayed event: `timer/<seq or cause>/<id>` → `<id>` (an `after` id, or a delayed send's). */
+function timerIdOf(tag: string): string {
+  const after = tag.indexOf('/xstate.after.');
+  return after >= 0 ? tag.slice(after + 1) : tag.slice(tag.lastIndexOf('/') + 1);
 }
 
 export function letterOf(letter: DeadLetter & { id: number }): DashboardDeadLetter {
@@ -38,68 +90,49 @@ export function timersOf(json: string | null | undefined): DashboardTimer[] {
   return (timers as StoredTimer[]).map((t) => ({ id: t.id, event: t.event, due: t.due })).sort((a, b) => a.due - b.due);
 }
 
-/**
- * The events among `envelopes` that reached one actor: on its consumer's topics and, for a
- * keyed one, of its key; the most recent `HISTORY_LIMIT`, oldest first.
- */
-export function historyOf(
-  envelopes: readonly Envelope[],
-  patterns: readonly string[],
-  key: string | undefined,
-  keyOf: (envelope: Envelope) => string | undefined = (e) => e.key,
-): DashboardEvent[] {
-  const matches = patterns.length === 0 ? () => true : compilePatterns(patterns);
-  const mine = envelopes.filter((e) => matches(e.topic) && (key === undefined || keyOf(e) === key));
-  return mine.slice(-HISTORY_LIMIT).map(eventOf);
+/** What the log holds of one actor: its history (events and input records) and its effects (the input records alone). */
+export interface ActorRecords {
+  history: DashboardEvent[];
+  effects: DashboardEffect[];
 }
 
-/** The events of one actor (see `historyOf`) among the last `HISTORY_WINDOW` of the log up to `head`. */
-export async function recentHistoryOf(
-  read: LogReader,
-  head: number,
-  patterns: readonly string[],
-  key: string | undefined,
-  keyOf?: (envelope: Envelope) => string | undefined,
-): Promise<DashboardEvent[]> {
+/** Where an actor's records are and how to tell its own: its consumer's topics and input topic, its key, and its machine for the children's `src`. */
+export interface ActorTopics {
+  patterns: readonly string[];
+  consumer: string;
+  key: string | undefined;
+  keyOf?: ((envelope: Envelope) => string | undefined) | undefined;
+  logic?: unknown;
+}
+
+/**
+ * The events among `envelopes` that reached one actor: on its consumer's topics and on its
+ * input topic (`$input.<consumer>`) and, for a keyed one, of its key; the most recent
+ * `HISTORY_LIMIT` of each list, oldest first.
+ */
+export function recordsOf(envelopes: readonly Envelope[], actor: ActorTopics): ActorRecords {
+  const own = inputTopicOf(actor.consumer);
+  const subscribed = actor.patterns.length === 0 ? (topic: string) => !isInputTopic(topic) : compilePatterns(actor.patterns);
+  const keyOf = actor.keyOf ?? ((e: Envelope) => e.key);
+  const sources = invokeSources(actor.logic);
+  const mine = envelopes
+    .filter((e) => (e.topic === own || subscribed(e.topic)) && (actor.key === undefined || keyOf(e) === actor.key))
+    .map((e) => eventOf(e, sources));
+  const effects = mine.filter((e): e is DashboardEffect => e.input !== undefined);
+  return { history: mine.slice(-HISTORY_LIMIT), effects: effects.slice(-HISTORY_LIMIT) };
+}
+
+/** The records of one actor (see `recordsOf`) among the last `HISTORY_WINDOW` events of the log up to `head`. */
+export async function recentRecordsOf(read: LogReader, head: number, actor: ActorTopics): Promise<ActorRecords> {
+  // No pattern reads the whole log, input records too.
+  const patterns = actor.patterns.length === 0 ? [] : [...actor.patterns, inputTopicOf(actor.consumer)];
   const window = await read(Math.max(0, head - HISTORY_WINDOW), patterns, HISTORY_WINDOW);
-  return historyOf(window, patterns, key, keyOf);
+  return recordsOf(window, actor);
 }
 
 /** An actor as the page shows it: its state as its host reports it, and what the source could read of the rest. */
-export function actorOf(component: string, view: ActorView, rest: Pick<DashboardActor, 'timers' | 'history' | 'journal' | 'unavailable'>): DashboardActor {
+export function actorOf(component: string, view: ActorView, rest: Pick<DashboardActor, 'timers' | 'history' | 'effects' | 'unavailable'>): DashboardActor {
   return { component, key: view.key, value: view.value, context: view.context, status: view.status, seq: view.seq, ...rest };
-}
-
-/** A journal id's child path (`…/invoke/<path>/<n>`) or timer name (`…/timer/<cause>/<name>/fired`). */
-export function effectOf(entry: JournalEntry): DashboardEffect {
-  const timer = entry.outcome === 'fired';
-  const at = entry.id.lastIndexOf('/invoke/');
-  const name = timer
-    ? (entry.id.slice(0, -'/fired'.length).split('/').pop() ?? entry.id)
-    : at < 0
-      ? entry.id
-      : entry.id.slice(at + '/invoke/'.length, entry.id.lastIndexOf('/'));
-  return {
-    id: entry.id,
-    kind: timer ? 'timer' : 'child',
-    name,
-    outcome: entry.outcome,
-    value: entry.value === null ? null : parseJson(entry.value),
-    appliedAfter: entry.appliedAfter,
-  };
-}
-
-/** An actor's journal as the page lists it: the most recent `HISTORY_LIMIT` entries, in delivery order, each child with its `src` where `logic` names it. */
-export function effectsOf(entries: readonly JournalEntry[], logic?: unknown): DashboardEffect[] {
-  const sources = invokeSources(logic);
-  return [...entries]
-    .sort(deliveryOrder)
-    .slice(-HISTORY_LIMIT)
-    .map((entry) => {
-      const effect = effectOf(entry);
-      const src = effect.kind === 'child' ? sources.get(effect.name) : undefined;
-      return src === undefined ? effect : { ...effect, src };
-    });
 }
 
 interface InvokingNode {
@@ -118,11 +151,6 @@ export function invokeSources(logic: unknown): Map<string, string> {
   };
   visit((logic as { root?: InvokingNode } | null | undefined)?.root);
   return sources;
-}
-
-/** In the order the actor was given them: by the event after which they came, then by position. */
-export function deliveryOrder(a: JournalEntry, b: JournalEntry): number {
-  return a.appliedAfter - b.appliedAfter || (a.position ?? 0) - (b.position ?? 0);
 }
 
 function parseJson(text: string): unknown {

@@ -4,12 +4,12 @@ import { InvalidCommandError, UnknownComponentError } from '../errors.ts';
 import type { StoreReader } from '../operator/store-reader.ts';
 import type { System } from '../system/system.ts';
 import { chartOf } from './chart.ts';
-import { actorOf, effectsOf, eventOf, letterOf, recentHistoryOf, timersOf } from './records.ts';
+import { actorOf, letterOf, logEventsOf, recentRecordsOf, timersOf } from './records.ts';
 import type { DashboardSource, LogReader } from './source.ts';
-import { type ReplayInputs, replayActor } from './time-travel.ts';
+import { replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
 
-const NO_FILE = "The dashboard was not given the system's file (serveDashboard's db option), where they are kept";
+const NO_FILE = "The dashboard was not given the system's file (serveDashboard's db option), where they are kept as of each actor's last checkpoint";
 
 export interface SystemSourceOptions {
   /** The components' definitions, for their statecharts and exact history (each actor's key and topics). */
@@ -24,6 +24,7 @@ export interface SystemSourceOptions {
  */
 export function systemSource(system: System, options: SystemSourceOptions = {}): DashboardSource {
   const definitions = new Map((options.components ?? []).map((c) => [c.name, c]));
+  const logEvent = logEventsOf(definitions);
   const read: LogReader = (after, patterns, limit) => system.events({ after, patterns, limit });
 
   function letters(): DashboardDeadLetter[] {
@@ -48,11 +49,6 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
     if (!system.components.includes(component)) throw new UnknownComponentError(component, system.components);
   }
 
-  /** The actor's journal, from the system's file when the dashboard was given it. */
-  function journalOf(component: string, key: string | undefined): ReplayInputs['journal'] {
-    return options.reader ? options.reader.journal(component, key ?? '') : { unavailable: NO_FILE };
-  }
-
   return {
     async overview() {
       const [status, routes] = await Promise.all([system.status(), system.routes()]);
@@ -63,7 +59,7 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
       return { source: 'running system', writes: 'direct', head: status.head, supervisor: status.supervisor, consumers, deadLetters: letters() };
     },
     async events(after, limit) {
-      return (await system.events({ after, limit })).map(eventOf);
+      return (await system.events({ after, limit })).map(logEvent);
     },
     async components() {
       const status = await system.status();
@@ -79,7 +75,13 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
       known(component);
       const view = await system.query(component, key);
       const definition = definitions.get(component);
-      const history = await recentHistoryOf(read, await system.head(), definition?.patterns ?? [], view.key, definition?.keyOf);
+      const { history, effects } = await recentRecordsOf(read, await system.head(), {
+        patterns: definition?.patterns ?? [],
+        consumer: component,
+        key: view.key,
+        keyOf: definition?.keyOf,
+        logic: definition?.logic,
+      });
       let stored: StoredSnapshot | undefined;
       try {
         stored = options.reader?.snapshot(component, view.key ?? '');
@@ -89,13 +91,13 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
       return actorOf(component, view, {
         timers: timersOf(stored?.timers),
         history,
-        journal: options.reader ? effectsOf(options.reader.journal(component, view.key ?? ''), definition?.logic) : [],
-        unavailable: options.reader ? {} : { timers: NO_FILE, journal: NO_FILE },
+        effects,
+        unavailable: options.reader ? {} : { timers: NO_FILE },
       });
     },
     async replay(component, key) {
       known(component);
-      return replayActor({ definition: definitions.get(component), component, key, read, journal: journalOf(component, key) });
+      return replayActor({ definition: definitions.get(component), component, consumer: component, key, read });
     },
     async retry(id) {
       waitingLetter('retry', id);

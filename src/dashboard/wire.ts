@@ -91,7 +91,44 @@ export interface DashboardEvent {
   key: string | undefined;
   time: number;
   event: unknown;
+  /** Set when the event is an input record (on `$input.<consumer>`): what it says happened to the actor. */
+  input?: DashboardInput;
 }
+
+/**
+ * What an input record says, as the page shows it. A consumer's host appends one on
+ * `$input.<consumer>`, keyed by the actor's key, whenever something besides its subscribed
+ * events changes the actor, and the actor takes it in at its seq, like any event.
+ *
+ * @example
+ * // { type: 'recq.child.done', child: 'orders/o-1/1/invoke/0.order.pricing/0', outcome: 'done', value: '{"total":20}' } reads as
+ * const input: DashboardInput = {
+ *   consumer: 'orders', kind: 'done', name: '0.order.pricing', src: 'quote',
+ *   effect: 'orders/o-1/1/invoke/0.order.pricing/0', value: { total: 20 },
+ * };
+ */
+export interface DashboardInput {
+  /** The consumer whose actor it is for (today, its component's name). */
+  consumer: string;
+  /**
+   * `timer`: a delayed event fell due; `done` or `error`: an invoked child's outcome; `event`:
+   * an event a callback child sent back; `value`: a value an observable child emitted.
+   */
+  kind: 'timer' | 'done' | 'error' | 'event' | 'value';
+  /** The timer's delayed event (`xstate.after.<delay>.<state id>`, or a delayed send's id), or the child's path (its invoke id). */
+  name: string;
+  /** The child's effect id (`component/key/<tag>/invoke/<path>/<n>`, also its idempotency key), or the timer's tag (`timer/<seq>/<id>`). */
+  effect: string;
+  /** The child's logic as the machine's `setup` names it, where the dashboard has the machine. */
+  src?: string;
+  /** For `event` and `value`: which of the child's events or values, from 0. */
+  n?: number;
+  /** The child's output or error, the event it sent, or the value, parsed from the record; null for a timer, or when there is none. */
+  value: unknown;
+}
+
+/** An input record of an actor, as its effects list shows it. */
+export type DashboardEffect = DashboardEvent & { input: DashboardInput };
 
 /** The head of the log at one instant of the dashboard's clock: the chart of events/s is drawn from these. */
 export interface HeadSample {
@@ -131,42 +168,25 @@ export interface DashboardActor {
   seq: number;
   /** Its pending delayed events, as of its last checkpoint. */
   timers: DashboardTimer[];
-  /** Events of the log on its topics and key, oldest first (the most recent ones). */
+  /** Events of the log on its topics and key, and its input records, oldest first (the most recent ones). */
   history: DashboardEvent[];
-  /** Its invoked children's journaled outcomes and its journaled timer firings, in the order they were delivered. */
-  journal: DashboardEffect[];
-  /** The sections this source cannot fill, and why (over NATS, timers and the journal are in the worker's file). */
-  unavailable: { timers?: string; journal?: string };
+  /** Its input records in the log (timers fired, children's outcomes, events and values), in seq order (the most recent ones). */
+  effects: DashboardEffect[];
+  /** The sections this source cannot fill, and why (over NATS, pending timers are in the worker's file). */
+  unavailable: { timers?: string };
 }
 
-/** One journaled input of an actor: a child's outcome (`done`, `error`, ...) or a delayed event's firing. */
-export interface DashboardEffect {
-  /** The journal id: `component/key/<invoking seq or timer>/invoke/<child path>/<n>`. */
-  id: string;
-  kind: 'child' | 'timer';
-  /** The child's path (its invoke id), or the timer's name. */
-  name: string;
-  /** The child's logic as the machine's `setup` names it, where the dashboard has the machine. */
-  src?: string;
-  outcome: string;
-  /** The output or error, parsed from the journal's JSON; null when there is none. */
-  value: unknown;
-  /** Delivered once the actor had applied this seq. */
-  appliedAfter: number;
-}
-
-/** The actor after one event of its history, rebuilt by replaying the log through its machine in memory. */
+/** The actor after one event or input record of its history, rebuilt by replaying the log through its machine in memory. */
 export interface DashboardStep {
+  /** The event or input record (then with `input`) taken in at this step. */
   event: DashboardEvent;
   value: unknown;
   context: unknown;
   status: string;
   /** Why the event failed here: the system dead-lettered it and the actor went on without it. */
   failed?: string;
-  /** Journaled child outcomes and timer firings delivered right after the event, as they were the first time. */
-  delivered: string[];
-  /** What the replay could not reconstruct at this step. */
-  gaps: string[];
+  /** What else is true at this step: an input record that changed nothing (its timer was no longer pending, its child had stopped). */
+  notes: string[];
 }
 
 /** An actor's history replayed: where it started, and each step after it. */
@@ -176,7 +196,7 @@ export interface DashboardReplay {
   start: { value: unknown; context: unknown; status: string };
   /** The most recent steps, oldest first. */
   steps: DashboardStep[];
-  /** What holds for the whole replay: events left out, history the log no longer has, timers not fired. */
+  /** What holds for the whole replay: history the log no longer has, events left out, children and timers still pending at the end. */
   notes: string[];
 }
 

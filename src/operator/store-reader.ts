@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConsumerCommand } from '../css/commands.ts';
-import type { DeadLetterStatus, JournalEntry, StoredSnapshot } from '../css/consumer-store.ts';
+import type { DeadLetterStatus, StoredSnapshot } from '../css/consumer-store.ts';
 import { readCommandListener } from '../css/tables/command-listeners.ts';
 import { listAllQueuedCommands } from '../css/tables/commands.ts';
 import { listConsumers } from '../css/tables/consumers.ts';
@@ -194,16 +194,6 @@ export class StoreReader {
   snapshot(consumer: string, key: string): StoredSnapshot | undefined {
     if (!this.#hasTable('snapshots')) return undefined;
     return readSnapshot(this.#db, consumer, key);
-  }
-
-  /** The journal of `consumer`'s actor under `key` ('' for a singleton): its children's outcomes and its timers' firings, in delivery order. */
-  journal(consumer: string, key: string): JournalEntry[] {
-    if (!this.#hasTable('journal')) return [];
-    return this.#db
-      .prepare(
-        'SELECT id, key, outcome, value, applied_after AS appliedAfter, position FROM journal WHERE consumer = ? AND key = ? ORDER BY applied_after, position',
-      )
-      .all(consumer, key) as JournalEntry[];
   }
 
   /** Every consumer in the CSS, by name (none before a system has run on the file). */

@@ -48,7 +48,7 @@ describe('dashboard over NATS, in headless Chromium', () => {
     files?.remove();
   });
 
-  it("shows the cluster's consumers and log, an actor from its worker, says what only the worker's file holds, and pauses the consumer", async () => {
+  it("shows the cluster's consumers and log, an actor from its worker with its effects and time travel from the log, says what only the worker's file holds, and pauses the consumer", async () => {
     const page = await browser.newPage();
     await page.goto(`${dashboard.url}#component=orders&key=o-1`);
     const row = page.locator('[data-consumer="orders"]');
@@ -58,7 +58,7 @@ describe('dashboard over NATS, in headless Chromium', () => {
 
     await worker.publish('orders.placed', { type: 'place', amount: 4 }, { key: 'o-1' });
     await worker.settled();
-    await page.locator('[data-testid="head"]', { hasText: 'head 1' }).waitFor();
+    await page.locator('[data-testid="head"]', { hasText: 'head 2' }).waitFor();
     // The events/s chart saw the head move between two samples.
     await page
       .locator('[data-testid="rate"]')
@@ -67,13 +67,20 @@ describe('dashboard over NATS, in headless Chromium', () => {
     await page.locator('[data-state="order.priced"][data-active="true"]').waitFor();
     expect(JSON.parse((await page.locator('[data-testid="context"]').textContent()) ?? '')).toEqual({ total: 8 });
     await page.locator('.actor .gap', { hasText: "Over NATS, pending timers are kept in worker-1's file" }).waitFor();
-    await page.locator('.actor .gap', { hasText: "Over NATS, the journal is kept in worker-1's file" }).waitFor();
+    // The quote's outcome is an input record in the log, which the supervisor serves.
+    const effect = page.locator('[data-effect="quote"]');
+    await effect.locator('[data-testid="effect-outcome"]', { hasText: 'done' }).waitFor();
+    expect(await effect.locator('.json').textContent()).toBe('{"total":8}');
+    expect(await page.locator('.actor .gap').count()).toBe(1);
 
-    // Without the journal the replay cannot give the quote its outcome, and says so at that step.
+    // Time travel reads the log from the supervisor too: the place, then the quote's outcome.
     await page.getByRole('button', { name: 'Time travel' }).click();
-    await page.locator('[data-testid="travel-step"]', { hasText: 'Step 1 of 1' }).waitFor();
+    const step = page.locator('[data-testid="travel-step"]');
+    await step.filter({ hasText: 'Step 2 of 2: after #2' }).filter({ hasText: 'child quote' }).waitFor();
+    await page.locator('[data-testid="time-travel"]', { hasText: 'The replay ends where the actor is now.' }).waitFor();
+    await page.getByRole('button', { name: 'Previous step' }).click();
     await page.locator('[data-state="order.pricing"][data-active="true"]').waitFor();
-    await page.locator('.travel .gap', { hasText: 'child quote (0.order.pricing) was invoked here' }).waitFor();
+    expect(await page.locator('.travel .gap').count()).toBe(0);
     await page.getByRole('button', { name: 'Back to now' }).click();
 
     await row.getByRole('button', { name: 'Pause' }).click();

@@ -2,16 +2,20 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REVIEW_DEADLINE_MS } from '../../examples/statechart/document.machine.ts';
 import { documents } from '../../examples/statechart/run.ts';
 import { buildPage } from '../../src/dashboard/page/build.ts';
 import { loadPageAssets, type PageAssets } from '../../src/dashboard/page-assets.ts';
-import type { System } from '../../src/index.ts';
+import { SimulatedClock, type System, type SystemOptions } from '../../src/index.ts';
 import { type Dashboard, serveDashboard } from '../../src/public/dashboard.ts';
 import { useScratch } from '../support/scratch.ts';
 import { TempDir } from '../support/temp-dir.ts';
 import { launchChromium, until } from './browser.ts';
-import { ordersComponent } from './orders.ts';
+import { ordersComponent, quotes } from './orders.ts';
 import { payments, paymentsComponent } from './payments.ts';
+
+/** A lease as long as the simulated clock may jump: no renewal falls due on the way. */
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('dashboard in headless Chromium', () => {
   const scratch = useScratch();
@@ -28,11 +32,11 @@ describe('dashboard in headless Chromium', () => {
     pageDir.remove();
   });
 
-  async function open(): Promise<{ system: System; dashboard: Dashboard; page: Page }> {
+  async function open(options: Pick<SystemOptions, 'clock' | 'leaseTtlMs'> = {}): Promise<{ system: System; dashboard: Dashboard; page: Page }> {
     payments.failing = true;
     const db = scratch.file('dashboard.db');
     const components = [documents, paymentsComponent, ordersComponent];
-    const system = await scratch.start({ db, components });
+    const system = await scratch.start({ db, components, ...options });
     const dashboard = await serveDashboard(system, { port: 0, components, db, assets, intervalMs: 100 });
     const page = await browser.newPage();
     closers.push(async () => {
@@ -95,37 +99,98 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('.timeline li', { hasText: 'approve' }).waitFor();
   });
 
-  it("lists an actor's journaled child outcome, and steps back through its history to the state after each event", async () => {
+  it("shows an actor's child outcome as the input record the log holds, and steps through its events and records to the state after each", async () => {
     const { system, dashboard, page } = await open();
     await system.publish('orders.placed', { type: 'place', amount: 10 }, { key: 'o-1' });
-    await until('the quote is journaled', async () => ((await system.query('orders', 'o-1')).value === 'priced' ? true : undefined));
+    await until('the quote is taken in', async () => ((await system.query('orders', 'o-1')).value === 'priced' ? true : undefined));
     await system.publish('orders.shipped', { type: 'ship' }, { key: 'o-1' });
     await system.settled();
     await page.goto(`${dashboard.url}#component=orders&key=o-1`);
     const state = (id: string) => page.locator(`[data-state="${id}"][data-active="true"]`);
     await state('order.shipped').waitFor();
+    // The quote's outcome is record #2, on $input.orders, between the two events.
     const effect = page.locator('[data-effect="quote"]');
     await effect.locator('[data-testid="effect-outcome"]', { hasText: 'done' }).waitFor();
+    expect(await effect.locator('td.num').textContent()).toBe('2');
     expect(await effect.locator('.json').textContent()).toBe('{"total":20}');
+    const record = page.locator('.timeline li.input[data-seq="2"]');
+    await record.getByText('input').first().waitFor();
+    expect(await record.locator('.input-record').textContent()).toContain('child quote 0.order.pricing done');
+    expect(await page.locator('.timeline li').count()).toBe(3);
+    // The log panel marks it as an input record, and can hide it.
+    const tail = page.locator('.tail tr.input', { hasText: 'child quote' });
+    await tail.getByText('$input.orders').waitFor();
+    await page.getByLabel('input records').uncheck();
+    await tail.waitFor({ state: 'detached' });
+    await page.locator('.tail td', { hasText: 'orders.shipped' }).waitFor();
 
     await page.getByRole('button', { name: 'Time travel' }).click();
     const step = page.locator('[data-testid="travel-step"]');
-    await step.filter({ hasText: 'Step 2 of 2' }).waitFor();
-    await page.getByRole('button', { name: 'Previous event' }).click();
-    await step.filter({ hasText: 'after #' }).filter({ hasText: 'place' }).waitFor();
+    await step.filter({ hasText: 'Step 3 of 3' }).waitFor();
+    await page.getByRole('button', { name: 'Previous step' }).click();
+    await step.filter({ hasText: 'Step 2 of 3: after #2' }).filter({ hasText: 'child quote' }).filter({ hasText: 'done' }).waitFor();
     await state('order.priced').waitFor();
     expect(await page.locator('[data-state="order.shipped"]').getAttribute('data-active')).toBe('false');
     expect(JSON.parse((await page.locator('[data-testid="context"]').textContent()) ?? '')).toEqual({ total: 20 });
-    await page.locator('[data-testid="time-travel"]', { hasText: 'from the journal: child quote (0.order.pricing): done' }).waitFor();
-    await page.getByRole('button', { name: 'Previous event' }).click();
-    await step.filter({ hasText: 'Step 0 of 2' }).waitFor();
-    await state('order.open').waitFor();
+    await page.getByRole('button', { name: 'Previous step' }).click();
+    await step.filter({ hasText: 'Step 1 of 3: after #1' }).filter({ hasText: 'place' }).waitFor();
+    await state('order.pricing').waitFor();
     expect(JSON.parse((await page.locator('[data-testid="context"]').textContent()) ?? '')).toEqual({ total: 0 });
+    await page.getByRole('button', { name: 'Previous step' }).click();
+    await step.filter({ hasText: 'Step 0 of 3' }).waitFor();
+    await state('order.open').waitFor();
 
-    await page.getByRole('button', { name: 'Next event' }).click();
-    await page.getByRole('button', { name: 'Next event' }).click();
+    await page.locator('.timeline li.input[data-seq="2"] button').click();
+    await step.filter({ hasText: 'Step 2 of 3' }).waitFor();
+    await page.getByRole('button', { name: 'Next step' }).click();
     await state('order.shipped').waitFor();
     await page.locator('[data-testid="time-travel"]', { hasText: 'The replay ends where the actor is now.' }).waitFor();
+    expect(await page.locator('.travel .gap').count()).toBe(0);
+  });
+
+  it('replays a child whose outcome is not in the log as pending, and says so', async () => {
+    const { system, dashboard, page } = await open();
+    quotes.held = true;
+    try {
+      await system.publish('orders.placed', { type: 'place', amount: 3 }, { key: 'o-2' });
+      await system.settled();
+      await page.goto(`${dashboard.url}#component=orders&key=o-2`);
+      await page.locator('[data-state="order.pricing"][data-active="true"]').waitFor();
+      await page.locator('.actor', { hasText: 'None in the recent log' }).waitFor();
+      await page.getByRole('button', { name: 'Time travel' }).click();
+      await page.locator('[data-testid="travel-step"]', { hasText: 'Step 1 of 1' }).waitFor();
+      await page.locator('.travel .gap', { hasText: 'Child quote (0.order.pricing) is pending at the end: its outcome is not in the log yet.' }).waitFor();
+      await page.locator('[data-testid="time-travel"]', { hasText: 'The replay ends where the actor is now.' }).waitFor();
+    } finally {
+      quotes.held = false;
+    }
+  });
+
+  it("shows a timer's firing from the log, and time travel takes it in at its seq", async () => {
+    const clock = new SimulatedClock(Date.UTC(2026, 0, 5, 9));
+    const { system, dashboard, page } = await open({ clock, leaseTtlMs: DAY_MS });
+    await system.publish('documents.commands', { type: 'submit', amount: 100 }, { key: 'doc-9' });
+    await system.publish('documents.commands', { type: 'approve', region: 'legal', reviewer: 'ann' }, { key: 'doc-9' });
+    await system.settled();
+    clock.advance(REVIEW_DEADLINE_MS);
+    await system.waitFor('documents', 'doc-9', (v) => JSON.stringify(v.value).includes('escalated'), { timeoutMs: 10_000 });
+    await system.settled();
+    await page.goto(`${dashboard.url}#component=documents&key=doc-9`);
+    await page.locator('[data-state="document.review.finance.escalated"][data-active="true"]').waitFor();
+    // Only finance's deadline fired: legal's was cancelled when it was approved.
+    const fired = page.locator('[data-effect="xstate.after.reviewDeadline.document.review.finance.pending"]');
+    await fired.locator('[data-testid="effect-outcome"]', { hasText: 'fired' }).waitFor();
+    expect(await fired.locator('td', { hasText: 'timer' }).textContent()).toBe('timer after reviewDeadline in review.finance.pending');
+    expect(await page.locator('.effects tbody tr').count()).toBe(1);
+    await page.locator('.timeline li.input', { hasText: 'timer after reviewDeadline in review.finance.pending fired' }).waitFor();
+
+    await page.getByRole('button', { name: 'Time travel' }).click();
+    const step = page.locator('[data-testid="travel-step"]');
+    await step.filter({ hasText: 'Step 3 of 3' }).filter({ hasText: 'timer after reviewDeadline in review.finance.pending' }).waitFor();
+    expect(JSON.parse((await page.locator('[data-testid="context"]').textContent()) ?? '')).toMatchObject({ escalations: 1, approvals: ['ann'] });
+    await page.getByRole('button', { name: 'Previous step' }).click();
+    await page.locator('[data-state="document.review.finance.pending"][data-active="true"]').waitFor();
+    await page.locator('.travel .gap', { hasText: 'pending at the end' }).waitFor({ state: 'detached' });
   });
 
   it('refuses cross-origin writes and bad requests with the typed error, changing nothing', async () => {

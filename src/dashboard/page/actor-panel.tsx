@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { DashboardActor, DashboardComponent, DashboardReplay } from '../wire.ts';
 import { getJson, timeOf, timerLabel, typeOf } from './api.ts';
-import { JournalList } from './journal-list.tsx';
+import { EffectsList } from './effects-list.tsx';
+import { InputRecord, inputValue } from './input-record.tsx';
 import { Statechart } from './statechart.tsx';
 import { shownAt, TimeTravelBar, type Travel } from './time-travel.tsx';
 
@@ -10,7 +11,7 @@ export interface ActorChoice {
   key: string | undefined;
 }
 
-/** Search by component and key; the actor's statechart, state, context, pending timers, journal and history, and time travel through it. */
+/** Search by component and key; the actor's statechart, state, context, pending timers, effects (its input records) and history, and time travel through it. */
 export function ActorPanel(props: {
   components: readonly DashboardComponent[];
   watch: ActorChoice | undefined;
@@ -115,8 +116,8 @@ export function ActorPanel(props: {
                 )}
               </>
             )}
-            <h3>Journaled effects</h3>
-            <JournalList effects={actor.journal} unavailable={actor.unavailable.journal} />
+            <h3>Effects</h3>
+            <EffectsList effects={actor.effects} />
             <h3>History</h3>
             {actor.history.length === 0 ? (
               <p class="muted">No events of this actor in the recent log.</p>
@@ -125,18 +126,27 @@ export function ActorPanel(props: {
                 {actor.history.map((e) => {
                   const at = travel ? travel.replay.steps.findIndex((s) => s.event.seq === e.seq) + 1 : 0;
                   const selected = travel !== undefined && at === travel.at;
+                  const label = e.input ? <InputRecord input={e.input} /> : <code>{typeOf(e.event)}</code>;
                   return (
-                    <li key={e.seq} class={`${e.seq <= actor.seq ? 'applied' : 'pending'}${selected ? ' selected' : ''}`}>
+                    <li
+                      key={e.seq}
+                      class={`${e.seq <= actor.seq ? 'applied' : 'pending'}${e.input ? ' input' : ''}${selected ? ' selected' : ''}`}
+                      data-seq={e.seq}
+                    >
                       <span class="seq">#{e.seq}</span>{' '}
                       {at > 0 ? (
                         <button type="button" class="link" onClick={() => moveTo(at)}>
-                          {typeOf(e.event)}
+                          {label}
                         </button>
                       ) : (
-                        <code>{typeOf(e.event)}</code>
+                        label
                       )}{' '}
                       <span class="muted">{timeOf(e.time)}</span>
-                      <div class="json">{JSON.stringify(e.event)}</div>
+                      {e.input?.value !== null && (
+                        <div class="json" title={JSON.stringify(e.event)}>
+                          {e.input ? inputValue(e.input) : JSON.stringify(e.event)}
+                        </div>
+                      )}
                     </li>
                   );
                 })}

@@ -69,9 +69,10 @@ export function App() {
   }, []);
 
   const onKey = useCallback(
-    (key: string) => {
+    (key: string, component?: string) => {
       const keyed = components.find((c) => c.keyed !== false) ?? components[0];
-      if (keyed) onWatch({ component: watch?.component ?? keyed.component, key });
+      if (component !== undefined) onWatch({ component, key });
+      else if (keyed) onWatch({ component: watch?.component ?? keyed.component, key });
     },
     [components, watch, onWatch],
   );

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { DashboardEvent, HeadSample } from '../wire.ts';
 import { timeOf, typeOf } from './api.ts';
+import { InputRecord, inputText, inputValue } from './input-record.tsx';
 
 /** Events per second between consecutive samples, over the window the samples cover. */
 function rates(samples: readonly HeadSample[]): { at: number; rate: number }[] {
@@ -36,12 +37,27 @@ function RateChart({ samples }: { samples: readonly HeadSample[] }) {
   );
 }
 
-/** The log: its head, events/s, and a filterable tail of recent events; a key opens its actor. */
-export function LogPanel(props: { head: number; samples: readonly HeadSample[]; events: readonly DashboardEvent[]; onKey(key: string): void }) {
+/**
+ * The log: its head, events/s, and a filterable tail of recent events; a key opens its actor.
+ * Input records (`$input.<consumer>`) are marked as such, and can be hidden; the key of one
+ * opens the actor of the consumer it names.
+ */
+export function LogPanel(props: {
+  head: number;
+  samples: readonly HeadSample[];
+  events: readonly DashboardEvent[];
+  onKey(key: string, component?: string): void;
+}) {
   const [filter, setFilter] = useState('');
+  const [inputs, setInputs] = useState(true);
   const needle = filter.trim().toLowerCase();
   const shown = props.events
-    .filter((e) => !needle || `${e.topic} ${e.key ?? ''} ${typeOf(e.event)} ${JSON.stringify(e.event)}`.toLowerCase().includes(needle))
+    .filter((e) => inputs || e.input === undefined)
+    .filter(
+      (e) =>
+        !needle ||
+        `${e.topic} ${e.key ?? ''} ${typeOf(e.event)} ${e.input ? inputText(e.input) : ''} ${JSON.stringify(e.event)}`.toLowerCase().includes(needle),
+    )
     .slice(-100)
     .reverse();
   return (
@@ -53,7 +69,12 @@ export function LogPanel(props: { head: number; samples: readonly HeadSample[]; 
         </span>
       </h2>
       <RateChart samples={props.samples} />
-      <input type="search" placeholder="filter by topic, key, type or field" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+      <div class="log-filters">
+        <input type="search" placeholder="filter by topic, key, type or field" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        <label title="timers' firings and children's outcomes, events and values, on $input.<consumer>">
+          <input type="checkbox" checked={inputs} onChange={(e) => setInputs(e.currentTarget.checked)} /> input records
+        </label>
+      </div>
       <table class="tail">
         <thead>
           <tr>
@@ -66,7 +87,7 @@ export function LogPanel(props: { head: number; samples: readonly HeadSample[]; 
         </thead>
         <tbody>
           {shown.map((e) => (
-            <tr key={e.seq}>
+            <tr key={e.seq} class={e.input ? 'input' : undefined}>
               <td class="num">{e.seq}</td>
               <td>{timeOf(e.time)}</td>
               <td>{e.topic}</td>
@@ -74,13 +95,20 @@ export function LogPanel(props: { head: number; samples: readonly HeadSample[]; 
                 {e.key === undefined ? (
                   '–'
                 ) : (
-                  <button type="button" class="link" onClick={() => props.onKey(e.key as string)}>
+                  <button type="button" class="link" onClick={() => props.onKey(e.key as string, e.input?.consumer)}>
                     {e.key}
                   </button>
                 )}
               </td>
               <td class="json" title={JSON.stringify(e.event)}>
-                {JSON.stringify(e.event)}
+                {e.input ? (
+                  <>
+                    <InputRecord input={e.input} />
+                    {e.input.value !== null && ` ${inputValue(e.input)}`}
+                  </>
+                ) : (
+                  JSON.stringify(e.event)
+                )}
               </td>
             </tr>
           ))}

@@ -1,5 +1,6 @@
 import type { DashboardActor, DashboardReplay } from '../wire.ts';
 import { timeOf, typeOf } from './api.ts';
+import { InputRecord, inputValue } from './input-record.tsx';
 
 /** Where the actor view stands in a replay: 0 is the start, n is after the replay's nth step. */
 export interface Travel {
@@ -14,8 +15,9 @@ export function shownAt(travel: Travel): { value: unknown; context: unknown; sta
 }
 
 /**
- * Previous and next buttons and a slider over an actor's replayed history; the panel shows the
- * state after the chosen event. Says what the replay could not rebuild, at that step and overall.
+ * Previous and next buttons and a slider over an actor's replayed history (its events and input
+ * records); the panel shows the state after the chosen one. Says what is worth knowing at that
+ * step (a record that changed nothing) and for the whole replay (what is still pending at its end).
  */
 export function TimeTravelBar(props: { travel: Travel; actor: DashboardActor; onMove(at: number): void; onLeave(): void }) {
   const { replay, at } = props.travel;
@@ -26,11 +28,11 @@ export function TimeTravelBar(props: { travel: Travel; actor: DashboardActor; on
   return (
     <div class="travel" data-testid="time-travel">
       <div class="travel-controls">
-        <button type="button" aria-label="Previous event" disabled={at === 0} onClick={() => props.onMove(at - 1)}>
+        <button type="button" aria-label="Previous step" disabled={at === 0} onClick={() => props.onMove(at - 1)}>
           ◀
         </button>
         <input type="range" aria-label="step" min={0} max={last} value={at} onInput={(e) => props.onMove(Number(e.currentTarget.value))} />
-        <button type="button" aria-label="Next event" disabled={at === last} onClick={() => props.onMove(at + 1)}>
+        <button type="button" aria-label="Next step" disabled={at === last} onClick={() => props.onMove(at + 1)}>
           ▶
         </button>
         <button type="button" onClick={props.onLeave}>
@@ -40,7 +42,15 @@ export function TimeTravelBar(props: { travel: Travel; actor: DashboardActor; on
       <p data-testid="travel-step">
         {step ? (
           <>
-            Step {at} of {last}: after <span class="seq">#{step.event.seq}</span> <code>{typeOf(step.event.event)}</code>{' '}
+            Step {at} of {last}: after <span class="seq">#{step.event.seq}</span>{' '}
+            {step.event.input ? (
+              <>
+                <InputRecord input={step.event.input} />
+                {step.event.input.value !== null && <span class="json"> {inputValue(step.event.input)}</span>}
+              </>
+            ) : (
+              <code>{typeOf(step.event.event)}</code>
+            )}{' '}
             <span class="muted">{timeOf(step.event.time)}</span>
           </>
         ) : (
@@ -48,14 +58,9 @@ export function TimeTravelBar(props: { travel: Travel; actor: DashboardActor; on
         )}
       </p>
       {step?.failed && <p class="error-text">This event failed ({step.failed}): the system dead-lettered it and the actor went on without it.</p>}
-      {step?.delivered.map((d) => (
-        <p class="muted" key={d}>
-          then, from the journal: {d}
-        </p>
-      ))}
-      {step?.gaps.map((g) => (
-        <p class="gap" key={g}>
-          Not reconstructed: {g}.
+      {step?.notes.map((n) => (
+        <p class="gap" key={n}>
+          {n}.
         </p>
       ))}
       {at === last && (
