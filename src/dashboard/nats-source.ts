@@ -8,7 +8,7 @@ import type { NatsTarget } from '../operator/nats-target.ts';
 import { askWorker } from '../operator/worker-control.ts';
 import { NatsLogAccess } from '../sss/nats/log-client.ts';
 import { chartOf } from './chart.ts';
-import { actorOf, letterOf, logEventsOf, recentRecordsOf } from './records.ts';
+import { actorOf, actorTopics, letterOf, logEventsOf, recentRecordsOf } from './records.ts';
 import type { DashboardSource } from './source.ts';
 import { replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
@@ -113,13 +113,7 @@ export function natsSource(connection: NatsConnection, target: NatsTarget, compo
       const owner = await leaseHolder(access, component);
       const view = await askWorker(connection, target.namespace, owner, { op: 'query', component, ...(key === undefined ? {} : { key }) });
       const definition = definitions.get(component);
-      const { history, effects } = await recentRecordsOf(read, await access.head(), {
-        patterns: definition?.patterns ?? [],
-        consumer: component,
-        key: view.key,
-        keyOf: definition?.keyOf,
-        logic: definition?.logic,
-      });
+      const { history, effects } = await recentRecordsOf(read, await access.head(), actorTopics(component, view.key, definition));
       return actorOf(component, view, { timers: [], history, effects, unavailable: { timers: inWorkerFile('pending timers are kept in', owner) } });
     },
     async replay(component, key) {

@@ -1,6 +1,7 @@
 import type { ActorView } from '../actor/actor-view.ts';
 import type { StoredTimer } from '../actor/durable-timers.ts';
 import { inputRecordOf } from '../actor/input-records.ts';
+import type { Component } from '../component/component.ts';
 import type { DeadLetter } from '../css/records.ts';
 import type { Envelope } from '../envelope.ts';
 import { compilePatterns, consumerOfInput, inputTopicOf, isInputTopic } from '../topic.ts';
@@ -103,6 +104,11 @@ export interface ActorTopics {
   key: string | undefined;
   keyOf?: ((envelope: Envelope) => string | undefined) | undefined;
   logic?: unknown;
+}
+
+/** What the dashboard reads an actor's records by, from its component's definition (where it has it). */
+export function actorTopics(component: string, key: string | undefined, definition: Component | undefined): ActorTopics {
+  return { patterns: definition?.patterns ?? [], consumer: component, key, keyOf: definition?.keyOf, logic: definition?.logic };
 }
 
 /**

@@ -4,7 +4,7 @@ import { InvalidCommandError, UnknownComponentError } from '../errors.ts';
 import type { StoreReader } from '../operator/store-reader.ts';
 import type { System } from '../system/system.ts';
 import { chartOf } from './chart.ts';
-import { actorOf, letterOf, logEventsOf, recentRecordsOf, timersOf } from './records.ts';
+import { actorOf, actorTopics, letterOf, logEventsOf, recentRecordsOf, timersOf } from './records.ts';
 import type { DashboardSource, LogReader } from './source.ts';
 import { replayActor } from './time-travel.ts';
 import { consumerRow, type DashboardActor, type DashboardComponent, type DashboardConsumer, type DashboardDeadLetter } from './wire.ts';
@@ -75,13 +75,7 @@ export function systemSource(system: System, options: SystemSourceOptions = {}):
       known(component);
       const view = await system.query(component, key);
       const definition = definitions.get(component);
-      const { history, effects } = await recentRecordsOf(read, await system.head(), {
-        patterns: definition?.patterns ?? [],
-        consumer: component,
-        key: view.key,
-        keyOf: definition?.keyOf,
-        logic: definition?.logic,
-      });
+      const { history, effects } = await recentRecordsOf(read, await system.head(), actorTopics(component, view.key, definition));
       let stored: StoredSnapshot | undefined;
       try {
         stored = options.reader?.snapshot(component, view.key ?? '');

@@ -1,11 +1,12 @@
 import type { InputDraft } from '../actor/input-records.ts';
 import type { Clock } from '../clock.ts';
 import { type AppendInput, prepareAppend } from '../envelope.ts';
-import { StaleEpochError } from '../errors.ts';
+import type { StaleEpochError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import { inputTopicOf } from '../topic.ts';
+import { LeasedAppender } from './leased-appender.ts';
 
 export interface InputRecorderOptions {
   consumer: string;
@@ -19,8 +20,6 @@ export interface InputRecorderOptions {
   onFenced: (error: StaleEpochError) => void;
   /** Nothing is waiting to be appended any more, so waiters can look again. */
   onDrained: () => void;
-  /** Records per append request. */
-  batchSize?: number;
 }
 
 interface Waiting {
@@ -28,33 +27,40 @@ interface Waiting {
   valid: () => boolean;
 }
 
-const FIRST_RETRY_MS = 100;
-const LAST_RETRY_MS = 5_000;
-
 /**
  * Appends a consumer's input records (its timers' firings, its children's outcomes and events)
- * to the log under its lease, in the order they happened: those of one turn go in one append,
- * and an append that fails for any reason but a lost lease is tried again with a growing delay
- * (appending a record twice adds nothing: its id is deterministic). While the consumer catches
- * up with the log the records wait (`hold`): once it is caught up, those that still apply (a
- * timer not cancelled meanwhile, a child not stopped) are appended.
+ * to the log under its lease, in the order they happened (a `LeasedAppender`: those of one turn
+ * in one append, retried with a growing delay). While the consumer catches up with the log the
+ * records wait (`holdUntil`): once it `reached` that seq, those that still apply (a timer not
+ * cancelled meanwhile, a child not stopped) are appended.
  */
 export class InputRecorder {
   readonly #o: InputRecorderOptions;
-  readonly #batchSize: number;
+  readonly #appender: LeasedAppender;
   #waiting: Waiting[] = [];
   #held = true;
   /** The seq the consumer catches up to before what waits is appended. */
   #until = 0;
-  #running = false;
-  #scheduled = false;
-  #retryTimer: unknown;
-  #retryDelay = FIRST_RETRY_MS;
-  #stopped = false;
 
   constructor(options: InputRecorderOptions) {
     this.#o = options;
-    this.#batchSize = options.batchSize ?? 500;
+    const waiting = () => this.#waiting;
+    this.#appender = new LeasedAppender({
+      ...options,
+      what: 'its input records',
+      queue: {
+        peek: (limit) =>
+          waiting()
+            .slice(0, limit)
+            .map((w) => w.input),
+        drop: (count) => {
+          this.#waiting.splice(0, count);
+        },
+        get size() {
+          return waiting().length;
+        },
+      },
+    });
   }
 
   /**
@@ -71,9 +77,8 @@ export class InputRecorder {
     };
     if (key !== undefined) input.key = key;
     prepareAppend(input, this.#o.maxPayloadBytes);
-    if (this.#stopped) return;
     this.#waiting.push({ input, valid });
-    this.#schedule();
+    this.#kick();
   }
 
   /** The consumer catches up with the log to `seq`: records wait until it `reached` it. */
@@ -90,7 +95,7 @@ export class InputRecorder {
     if (!this.#held || offset < this.#until) return false;
     this.#held = false;
     this.#waiting = this.#waiting.filter((w) => w.valid());
-    this.#schedule();
+    this.#kick();
     return true;
   }
 
@@ -100,59 +105,16 @@ export class InputRecorder {
 
   /** True when no record waits to be appended (held ones count: they are not in the log yet). */
   idle(): boolean {
-    return this.#waiting.length === 0 && !this.#running;
+    return this.#waiting.length === 0 && this.#appender.idle();
   }
 
   stop(): void {
-    this.#stopped = true;
     this.#waiting = [];
-    this.#o.clock.clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    this.#appender.stop();
   }
 
-  /** After the current turn: the records of one turn go in one append. */
-  #schedule(): void {
-    if (this.#held || this.#running || this.#scheduled || this.#retryTimer !== undefined || this.#waiting.length === 0) return;
-    this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      void this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    const { log, logger, consumer } = this.#o;
-    this.#running = true;
-    try {
-      while (!this.#held && !this.#stopped && this.#waiting.length > 0) {
-        const lease = this.#o.lease();
-        if (!lease) break;
-        const batch = this.#waiting.slice(0, this.#batchSize);
-        await log.append(
-          batch.map((w) => w.input),
-          lease,
-        );
-        this.#waiting.splice(0, batch.length);
-        this.#retryDelay = FIRST_RETRY_MS;
-      }
-    } catch (error) {
-      if (this.#stopped) return;
-      if (error instanceof StaleEpochError) {
-        this.stop();
-        this.#o.onFenced(error);
-        return;
-      }
-      logger.warn(`consumer ${consumer} could not append its input records to the log; retrying in ${this.#retryDelay} ms`, { consumer, error });
-      this.#retryTimer = this.#o.clock.setTimeout(() => {
-        this.#retryTimer = undefined;
-        this.#schedule();
-      }, this.#retryDelay);
-      this.#retryDelay = Math.min(LAST_RETRY_MS, this.#retryDelay * 2);
-      return;
-    } finally {
-      this.#running = false;
-    }
-    if (this.#waiting.length === 0) this.#o.onDrained();
-    else this.#schedule();
+  #kick(): void {
+    const lease = this.#o.lease();
+    if (!this.#held && lease && this.#waiting.length > 0) this.#appender.kick(lease);
   }
 }

@@ -1,9 +1,9 @@
 import type { Clock } from '../clock.ts';
-import type { Outbox } from '../css/outbox.ts';
-import { StaleEpochError } from '../errors.ts';
-import type { Lease } from '../lease.ts';
+import type { Outbox, OutboxEntry } from '../css/outbox.ts';
+import type { StaleEpochError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { LogAccess } from '../sss/log-access.ts';
+import { type AppendQueue, LeasedAppender } from './leased-appender.ts';
 
 export interface RelayOptions {
   consumer: string;
@@ -19,95 +19,34 @@ export interface RelayOptions {
   onDrained: () => void;
 }
 
-const FIRST_RETRY_MS = 100;
-const LAST_RETRY_MS = 5_000;
+/** A relay: what moves a consumer's emitted events from its outbox to the log. */
+export type Relay = LeasedAppender;
 
 /**
  * Moves one consumer's outbox into the log, in order: appends a batch under the consumer's
- * lease, deletes it once the log has it, and goes on until the outbox is empty. An append
- * that fails for any reason but a lost lease is tried again with a growing delay; appending
- * an entry twice is harmless, since its id is deterministic.
+ * lease (`kick` after each checkpoint and registration), deletes it once the log has it, and
+ * goes on until the outbox is empty; an entry appended twice (a crash between append and
+ * delete) is stored once, its id being deterministic.
+ *
+ * @example
+ * const relay = createRelay({ consumer: 'orders', outbox, log, clock, logger, onFenced, onDrained });
+ * relay.kick(lease);
  */
-export class Relay {
-  readonly #o: RelayOptions;
-  readonly #batchSize: number;
-  #lease: Lease | undefined;
-  #running = false;
-  #again = false;
-  #retryTimer: unknown;
-  #retryDelay = FIRST_RETRY_MS;
-  #stopped = false;
-
-  constructor(options: RelayOptions) {
-    this.#o = options;
-    this.#batchSize = options.batchSize ?? 500;
-  }
-
-  /** Starts (or continues) draining under `lease`, e.g. after each checkpoint. */
-  kick(lease: Lease): void {
-    if (this.#stopped) return;
-    this.#lease = lease;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    // A kick is news (a checkpoint, a new registration): try now rather than wait out a backoff.
-    if (this.#retryTimer !== undefined) {
-      this.#o.clock.clearTimeout(this.#retryTimer);
-      this.#retryTimer = undefined;
-    }
-    void this.#drain();
-  }
-
-  /** True when nothing is waiting to be appended. */
-  idle(): boolean {
-    return !this.#running && this.#retryTimer === undefined && this.#o.outbox.size(this.#o.consumer) === 0;
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    this.#o.clock.clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-  }
-
-  async #drain(): Promise<void> {
-    const { outbox, consumer, log, logger } = this.#o;
-    this.#running = true;
-    try {
-      for (;;) {
-        this.#again = false;
-        const lease = this.#lease;
-        const batch = outbox.pending(consumer, this.#batchSize);
-        if (!lease || batch.length === 0) break;
-        await log.append(
-          batch.map((entry) => entry.input),
-          lease,
-        );
-        if (this.#stopped) return;
-        outbox.remove(consumer, (batch[batch.length - 1] as { position: number }).position);
-        this.#retryDelay = FIRST_RETRY_MS;
-      }
-    } catch (error) {
-      this.#running = false;
-      if (this.#stopped) return;
-      if (error instanceof StaleEpochError) {
-        this.#stopped = true;
-        this.#o.onFenced(error);
-        return;
-      }
-      logger.warn(`consumer ${consumer} could not relay its emitted events to the log; retrying in ${this.#retryDelay} ms`, { consumer, error });
-      this.#retryTimer = this.#o.clock.setTimeout(() => {
-        this.#retryTimer = undefined;
-        void this.#drain();
-      }, this.#retryDelay);
-      this.#retryDelay = Math.min(LAST_RETRY_MS, this.#retryDelay * 2);
-      return;
-    }
-    this.#running = false;
-    if (this.#again && !this.#stopped) {
-      void this.#drain();
-      return;
-    }
-    this.#o.onDrained();
-  }
+export function createRelay(options: RelayOptions): Relay {
+  const { outbox, consumer } = options;
+  let peeked: OutboxEntry[] = [];
+  const queue: AppendQueue = {
+    peek(limit) {
+      peeked = outbox.pending(consumer, limit);
+      return peeked.map((entry) => entry.input);
+    },
+    drop(count) {
+      const last = peeked[count - 1];
+      if (last) outbox.remove(consumer, last.position);
+    },
+    get size() {
+      return outbox.size(consumer);
+    },
+  };
+  return new LeasedAppender({ ...options, queue, what: 'its emitted events' });
 }

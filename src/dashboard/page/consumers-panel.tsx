@@ -1,4 +1,5 @@
 import type { DashboardConsumer } from '../wire.ts';
+import { TableHead } from './table-head.tsx';
 
 /** Each consumer's host state, progress, actors, lease and failures, with pause and resume. */
 export function ConsumersPanel(props: { consumers: readonly DashboardConsumer[]; act(path: string, what: string): void }) {
@@ -9,19 +10,7 @@ export function ConsumersPanel(props: { consumers: readonly DashboardConsumer[];
         <p class="muted">No consumers yet.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th>consumer</th>
-              <th>host</th>
-              <th>offset</th>
-              <th>lag</th>
-              <th>actors (memory / stored)</th>
-              <th>lease</th>
-              <th>restarts</th>
-              <th>last error</th>
-              <th />
-            </tr>
-          </thead>
+          <TableHead columns={['consumer', 'host', 'offset', 'lag', 'actors (memory / stored)', 'lease', 'restarts', 'last error']} />
           <tbody>
             {props.consumers.map((c) => (
               <tr key={c.consumer} data-consumer={c.consumer}>

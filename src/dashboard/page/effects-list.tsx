@@ -1,6 +1,7 @@
 import type { DashboardEffect } from '../wire.ts';
 import { timeOf, timerLabel } from './api.ts';
 import { inputOutcome, inputValue } from './input-record.tsx';
+import { TableHead } from './table-head.tsx';
 
 /**
  * The actor's effects, as its input records in the log hold them: each timer's firing, and each
@@ -12,15 +13,7 @@ export function EffectsList(props: { effects: readonly DashboardEffect[] }) {
   }
   return (
     <table class="effects">
-      <thead>
-        <tr>
-          <th>seq</th>
-          <th>time</th>
-          <th>effect</th>
-          <th>outcome</th>
-          <th>value</th>
-        </tr>
-      </thead>
+      <TableHead columns={['seq', 'time', 'effect', 'outcome', 'value']} />
       <tbody>
         {props.effects.map(({ seq, time, input }) => (
           <tr key={seq} data-effect={input.kind === 'timer' ? input.name : (input.src ?? input.name)} title={input.effect}>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { DashboardEvent, HeadSample } from '../wire.ts';
 import { timeOf, typeOf } from './api.ts';
 import { InputRecord, inputText, inputValue } from './input-record.tsx';
+import { TableHead } from './table-head.tsx';
 
 /** Events per second between consecutive samples, over the window the samples cover. */
 function rates(samples: readonly HeadSample[]): { at: number; rate: number }[] {
@@ -76,15 +77,7 @@ export function LogPanel(props: {
         </label>
       </div>
       <table class="tail">
-        <thead>
-          <tr>
-            <th>seq</th>
-            <th>time</th>
-            <th>topic</th>
-            <th>key</th>
-            <th>event</th>
-          </tr>
-        </thead>
+        <TableHead columns={['seq', 'time', 'topic', 'key', 'event']} />
         <tbody>
           {shown.map((e) => (
             <tr key={e.seq} class={e.input ? 'input' : undefined}>

@@ -1,7 +1,7 @@
 import type { NatsConnection } from 'nats';
 import { Outbox } from '../../css/outbox.ts';
 import { openDatabase, type SqliteDatabase } from '../../db.ts';
-import { Relay } from '../../host/relay.ts';
+import { createRelay } from '../../host/relay.ts';
 import { connectNats } from '../../nats/connection.ts';
 import { SupervisorTrust } from '../../nats/supervisor-trust.ts';
 import { serveWorkerControl } from '../../operator/worker-control.ts';
@@ -105,7 +105,7 @@ export async function distributedDeployment(
         // The lease table is in the supervisor's file: no checkpoint transaction here can see it, so
         // a checkpoint is refused once the lease may have expired without a renewal.
         fence: (held) => () => held.assertValid(),
-        relay: (consumer, hooks) => new Relay({ consumer, outbox, log: hostLog, clock: o.clock, logger: o.logger, ...hooks }),
+        relay: (consumer, hooks) => createRelay({ consumer, outbox, log: hostLog, clock: o.clock, logger: o.logger, ...hooks }),
         pending: (consumer) => outbox.size(consumer),
       },
       attach(deploymentEvents, hosts) {
