@@ -1,5 +1,6 @@
 import { type ActorRefFrom, assign, enqueueActions, raise, type StateValue, setup } from 'xstate';
-import { type HostReport, type HostState, type HostWork, hostMachine } from './host.machine.ts';
+import { hostMachine } from './host.machine.ts';
+import type { HostReport, HostState, HostWork } from './host.work.ts';
 
 /** How the runner restarts failed hosts. */
 export interface RestartPolicy {

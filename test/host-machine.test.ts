@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Actor, type AnyActorRef, assign, createActor, SimulatedClock, setup, waitFor } from 'xstate';
-import { type HostReport, type HostState, type HostWork, hostMachine, hostStateOf } from '../actors/host.machine.ts';
+import { hostMachine, hostStateOf } from '../actors/host.machine.ts';
+import type { HostReport, HostState, HostWork } from '../actors/host.work.ts';
 import { FenceError, Gate, ScriptedWork } from './support/scripted-work.ts';
 
 /** A parent for the host, as the runner is: it keeps every report the host sends up. */

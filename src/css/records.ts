@@ -1,4 +1,4 @@
-import type { HostState } from '../../actors/host.machine.ts';
+import type { HostState } from '../../actors/host.work.ts';
 import type { AppendInput, PreparedAppend } from '../envelope.ts';
 
 // The records of the Consumer State Store, apart from the tables and classes that store them,

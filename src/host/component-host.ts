@@ -1,4 +1,4 @@
-import type { BatchOutcome, HostLink, HostState, HostView, HostWork, Registered } from '../../actors/host.machine.ts';
+import type { BatchOutcome, HostLink, HostState, HostView, HostWork, Registered } from '../../actors/host.work.ts';
 import type { ActorCell, CellOwner } from '../actor/actor-cell.ts';
 import type { ActorTable } from '../actor/actor-table.ts';
 import { type ActorView, queryActor } from '../actor/actor-view.ts';

@@ -1,4 +1,4 @@
-import type { BatchOutcome } from '../../actors/host.machine.ts';
+import type { BatchOutcome } from '../../actors/host.work.ts';
 import type { ActorCell } from '../actor/actor-cell.ts';
 import type { ActorTable } from '../actor/actor-table.ts';
 import type { Clock } from '../clock.ts';

@@ -1,4 +1,4 @@
-import type { HostCommand, HostView } from '../../actors/host.machine.ts';
+import type { HostCommand, HostView } from '../../actors/host.work.ts';
 import type { ConsumerStore, DeadLetter } from '../css/consumer-store.ts';
 import { InvalidCommandError } from '../errors.ts';
 import type { DeadLetterBook } from './dead-letter-book.ts';

@@ -1,4 +1,4 @@
-import type { BatchOutcome, HeldLetter } from '../../actors/host.machine.ts';
+import type { BatchOutcome, HeldLetter } from '../../actors/host.work.ts';
 import type { Envelope } from '../envelope.ts';
 import type { LogAccess } from '../sss/log-access.ts';
 import { Inbox } from './inbox.ts';

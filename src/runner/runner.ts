@@ -1,5 +1,5 @@
 import { type Actor, createActor } from 'xstate';
-import type { HostWork } from '../../actors/host.machine.ts';
+import type { HostWork } from '../../actors/host.work.ts';
 import { type HostRecord, type RunnerActor, type RunnerInput, type RunnerReport, type RunnerState, runnerMachine } from '../../actors/runner.machine.ts';
 import { type Awaited, type WaitForOptions, waitForActor } from '../actor/actor-wait.ts';
 import type { Clock } from '../clock.ts';

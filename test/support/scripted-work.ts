@@ -1,4 +1,4 @@
-import type { BatchOutcome, HeldLetter, HostCommand, HostLink, HostState, HostView, HostWork, Registered } from '../../actors/host.machine.ts';
+import type { BatchOutcome, HeldLetter, HostCommand, HostLink, HostState, HostView, HostWork, Registered } from '../../actors/host.work.ts';
 
 /** An error the scripted work calls fencing: another owner holds the consumer. */
 export class FenceError extends Error {}
