@@ -3,6 +3,8 @@
  *
  *   node --import tsx test/crash/worker.ts <dbFile> <total> <checkpointMaxEvents> <resultFile>
  *
+ * (the test runs it bundled into one script, with the same arguments).
+ *
  * It publishes every producer event with its fixed id (after a restart the ones already in the
  * log are deduplicated), waits until the system has settled, writes the final log, snapshots
  * and offsets to `resultFile` as JSON, and prints `final`. Along the way it prints one line
