@@ -211,9 +211,13 @@ export class ComponentRunner {
       hosts: this.#hosts,
       progress: () =>
         new Promise<void>((resolve) => {
-          this.#waiters.push(resolve);
           // A backstop for waits no host reports (a restart's backoff, a relay's retry).
-          setTimeout(resolve, 50).unref();
+          const backstop = setTimeout(resolve, 50);
+          backstop.unref();
+          this.#waiters.push(() => {
+            clearTimeout(backstop);
+            resolve();
+          });
         }),
     });
   }

@@ -23,6 +23,9 @@ export interface SettleInput {
  */
 export async function settle(input: SettleInput): Promise<void> {
   for (;;) {
+    // A turn of the event loop each time round: hosts progress in microtasks, and waiting on them
+    // alone would hold back every timer (durable timers, leases) and all I/O until settled.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (input.isStopped()) throw new SystemStoppedError('wait for the system to settle');
     input.flushLog?.();
     const before = await input.log.routes();
