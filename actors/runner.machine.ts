@@ -96,8 +96,9 @@ export type RunnerState = 'starting' | 'running' | 'degraded' | 'stopping' | 'st
  * It spawns one host per consumer, restarts a failed host after an exponential backoff, and
  * gives up on a host (marking it failed, with the reason) after `maxRestarts` failures within
  * `windowMs`, or at once when its error is `permanent` (restarting cannot fix it). An operator's
- * replay (`revive`) starts a failed host again. A fenced host (its lease taken by another owner)
- * is never restarted here.
+ * replay (`revive`) starts a failed host again. A fenced host (its lease taken by another owner,
+ * or not renewed in time) starts again too, after the first restart delay: it stands by while
+ * another owner holds the consumer, and takes it back otherwise.
  */
 export const runnerMachine = setup({
   types: {
@@ -150,6 +151,23 @@ export const runnerMachine = setup({
       const record = context.hosts[event.consumer];
       context.report({ level: 'error', consumer: event.consumer, message: `host ${event.consumer} lost its lease and stopped: ${message(event.error)}` });
       return record ? { hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'fenced' as const, lastError: message(event.error) } } } : {};
+    }),
+    // Another owner may hold the consumer, or the lease could not be renewed in time: the host
+    // starts again, and stands by while another owner's lease lasts. A fence is never final.
+    restartFenced: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'host.fenced') return;
+      const record = context.hosts[event.consumer];
+      if (!record) return;
+      const lastError = message(event.error);
+      const delay = restartDelay(context.policy, 1, context.random);
+      context.report({
+        level: 'warn',
+        consumer: event.consumer,
+        error: event.error,
+        message: `host ${event.consumer} gave its consumer up (${lastError}); it starts again in ${delay} ms, and stands by while another owner holds it`,
+      });
+      enqueue.assign({ hosts: { ...context.hosts, [event.consumer]: { ...record, status: 'restarting', lastError } } });
+      enqueue(raise({ type: 'restart', consumer: event.consumer }, { delay }));
     }),
     recordFailure: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'host.failed') return;
@@ -231,7 +249,7 @@ export const runnerMachine = setup({
   initial: 'starting',
   on: {
     restart: { actions: 'spawnHost' },
-    'host.fenced': { target: '.degraded', actions: 'markFenced' },
+    'host.fenced': { target: '.degraded', actions: 'restartFenced' },
     'host.standby': { actions: 'markStandby' },
     stop: { target: '.stopping' },
   },

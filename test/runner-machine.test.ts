@@ -107,17 +107,21 @@ describe('runner machine', () => {
     expect(works.orders).toHaveLength(2);
   });
 
-  it('never restarts a fenced host: another owner holds its consumer', async () => {
-    const { clock, until, status, works, settle } = startRunner(['orders'], (work) => {
-      work.inbox = 1;
-      work.batches = [new FenceError('lease taken')];
+  it('starts a fenced host again after the first restart delay, and it stands by while the other owner holds the consumer', async () => {
+    const { clock, until, status, works, reports, settle } = startRunner(['orders'], (work, generation) => {
+      if (generation === 1) {
+        work.inbox = 1;
+        work.batches = [new FenceError('lease taken')];
+      } else work.registrations = [{ registered: false, standbyMs: 60_000 }];
     });
     await until('degraded');
     await settle();
-    expect(status('orders')).toBe('fenced');
-    clock.increment(POLICY.maxDelayMs * 10);
-    await settle();
-    expect(works.orders).toHaveLength(1);
+    expect(status('orders')).toBe('restarting');
+    expect(reports.at(-1)).toMatchObject({ level: 'warn', message: expect.stringMatching(/gave its consumer up \(lease taken\); it starts again in 750 ms/) });
+    clock.increment(restartDelay(POLICY, 1, () => 0.5));
+    await until('running');
+    expect(status('orders')).toBe('standby');
+    expect(works.orders).toHaveLength(2);
   });
 
   it('stops every host, each committing and shutting down, and is stopped once all have ended', async () => {

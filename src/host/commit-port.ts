@@ -34,4 +34,9 @@ export interface CommitPort {
   relay?(consumer: string, hooks: RelayHooks): Relay;
   /** Emitted events of `consumer` committed but not yet in the log; absent where the sink is the log. */
   pending?(consumer: string): number;
+  /**
+   * True where the lease table is in another process: a host then gives its consumer up (and
+   * stands by) as soon as its lease may have lapsed unrenewed, instead of at its next checkpoint.
+   */
+  readonly leaseWatchdog?: boolean;
 }

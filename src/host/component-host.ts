@@ -5,7 +5,7 @@ import { type ActorView, queryActor } from '../actor/actor-view.ts';
 import type { InputDraft } from '../actor/input-records.ts';
 import type { Component } from '../component/component.ts';
 import type { DeadLetter } from '../css/consumer-store.ts';
-import { HaltedError, NotRegisteredError, StaleEpochError } from '../errors.ts';
+import { HaltedError, LeaseExpiredError, NotRegisteredError, StaleEpochError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import { eventFields } from '../logging/event-fields.ts';
 import type { LogFields } from '../logging/logger.ts';
@@ -58,6 +58,8 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   readonly #relay: Relay | undefined;
   readonly #recorder: InputRecorder;
   #unroute: (() => void) | undefined;
+  /** The lease this host held when it stopped, for the next host of its consumer to present. */
+  #lastLease: Lease | undefined;
   #link: HostLink<DeadLetter> | undefined;
   #view: HostView<DeadLetter> = NOT_STARTED;
   /** The idle machine's wake-up, while it waits for work. */
@@ -116,7 +118,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   }
 
   isFencing(error: unknown): boolean {
-    return error instanceof StaleEpochError || this.#checkpoint.refusedBy !== undefined;
+    return error instanceof StaleEpochError || error instanceof LeaseExpiredError || this.#checkpoint.refusedBy !== undefined;
   }
 
   async register(): Promise<Registered> {
@@ -234,7 +236,7 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
   }
 
   /** Another owner holds the consumer now: stop writing, and end as fenced. */
-  fence(error: StaleEpochError): void {
+  fence(error: StaleEpochError | LeaseExpiredError): void {
     this.#checkpoint.refuse(error);
     this.#link?.send({ type: 'fenced', error });
   }
@@ -357,7 +359,13 @@ export class ComponentHost implements HostWork<DeadLetter>, CellOwner, Commanded
     this.#unroute?.();
     this.#unroute = undefined;
     this.#actors.clear();
-    return this.#lease.release();
+    this.#lastLease = this.#lease.release() ?? this.#lastLease;
+    return this.#lastLease;
+  }
+
+  /** The lease this host last held, once it stopped (for the next host of its consumer to present). */
+  get lastLease(): Lease | undefined {
+    return this.#lastLease;
   }
 
   /** The fields of a line about this consumer. */

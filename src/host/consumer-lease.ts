@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import { LeaseHeldError, RecqError, StaleEpochError, SupervisorUnreachableError } from '../errors.ts';
+import { LeaseExpiredError, LeaseHeldError, type RecqError, StaleEpochError, SupervisorUnreachableError } from '../errors.ts';
 import type { Lease } from '../lease.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { LogAccess, Registration } from '../sss/log-access.ts';
@@ -14,20 +14,37 @@ export interface ConsumerLeaseOptions {
   leaseTtlMs: number;
   /** Each renewal reports the last seq routed to the consumer; the tick is also when queued commands run. */
   onRenewed: (lastRouted: number) => void;
-  /** Another owner has the consumer now. */
-  onLost: (error: StaleEpochError) => void;
+  /** Another owner has the consumer now (`StaleEpochError`), or may have (`LeaseExpiredError`: not renewed in time). */
+  onLost: (error: StaleEpochError | LeaseExpiredError) => void;
+  /**
+   * Give the consumer up as soon as the lease may have expired without a renewal, rather than
+   * at the next checkpoint: where the lease table is in another process (a worker), nothing
+   * else would stop a host that cannot reach it from applying events no one else may apply.
+   */
+  watchdog?: boolean;
+  /**
+   * The lease an earlier host of this process held on the consumer (it gave the consumer up, or
+   * failed): presented at the first registration, so the consumer comes back at its epoch when no
+   * other owner took it meanwhile (a new supervisor term adopts it too).
+   */
+  previous?: Lease | undefined;
 }
 
 /**
  * A host's hold on its consumer: it registers (taking the lease and the route), renews the
  * lease every third of its time-to-live, and knows until when, by the local clock, the lease
- * is surely still held: renewals count from when they were sent.
+ * is surely still held: renewals count from when they were sent. One loop of renewals runs
+ * from a registration until the release, whatever re-registrations replace the lease on the
+ * way; with `watchdog`, a lease not renewed by then is given up (`onLost`).
  */
 export class ConsumerLease {
   readonly #o: ConsumerLeaseOptions;
   #lease: Lease | undefined;
   #validUntil = Number.POSITIVE_INFINITY;
   #timer: unknown;
+  #watchdog: unknown;
+  /** Which loop of renewals is the current one: a release, or a new registration, ends the one before. */
+  #loop = 0;
   /** Registrations refused in a row because the supervisor did not answer. */
   #unreachable = 0;
 
@@ -50,7 +67,7 @@ export class ConsumerLease {
     const sentAt = clock.now();
     let registration: Registration;
     try {
-      registration = await log.register(consumer, this.#o.patterns, this.#o.owner);
+      registration = await log.register(consumer, this.#o.patterns, this.#o.owner, this.#o.previous);
     } catch (error) {
       // Another worker owns the consumer: wait as a standby until its lease may have expired.
       if (error instanceof LeaseHeldError) return { standbyMs: Math.min(leaseTtlMs, Math.max(100, error.expiresAt - clock.now())) };
@@ -63,7 +80,8 @@ export class ConsumerLease {
     if (this.#unreachable > 0) logger.info(`consumer ${consumer} reached the supervisor`, { consumer });
     this.#unreachable = 0;
     this.#held(registration.lease, sentAt);
-    this.#schedule();
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#schedule(++this.#loop);
     return registration;
   }
 
@@ -87,15 +105,14 @@ export class ConsumerLease {
   /** Throws unless the lease is surely still held by the local clock (for a CSS the lease table cannot fence). */
   assertValid(): void {
     if (this.#o.clock.now() < this.#validUntil) return;
-    throw new RecqError(
-      'LEASE_EXPIRED',
-      `consumer ${this.#o.consumer} could not renew its lease in time, so another worker may own it now; it stops writing and registers again`,
-    );
+    throw new LeaseExpiredError(this.#o.consumer);
   }
 
   /** Stops renewing; returns the lease that was held. */
   release(): Lease | undefined {
+    this.#loop++;
     this.#o.clock.clearTimeout(this.#timer);
+    this.#o.clock.clearTimeout(this.#watchdog);
     const lease = this.#lease;
     this.#lease = undefined;
     return lease;
@@ -104,34 +121,51 @@ export class ConsumerLease {
   #held(lease: Lease, sentAt: number): void {
     this.#lease = lease;
     this.#validUntil = sentAt + this.#o.leaseTtlMs;
+    this.#arm();
   }
 
-  #schedule(): void {
-    const { clock, log, leaseTtlMs, logger } = this.#o;
-    this.#timer = clock.setTimeout(
+  /** With `watchdog`: when the lease may lapse unrenewed, it is given up. */
+  #arm(): void {
+    if (!this.#o.watchdog) return;
+    const { clock } = this.#o;
+    clock.clearTimeout(this.#watchdog);
+    this.#watchdog = clock.setTimeout(
       () => {
-        const lease = this.#lease;
-        if (!lease) return;
-        const sentAt = clock.now();
-        log.heartbeat(lease).then(
-          (lastRouted) => {
-            if (this.#lease !== lease) return;
-            this.#validUntil = sentAt + leaseTtlMs;
-            this.#schedule();
-            this.#o.onRenewed(lastRouted);
-          },
-          (error: unknown) => {
-            if (this.#lease !== lease) return;
-            if (error instanceof StaleEpochError) {
-              this.#o.onLost(error);
-              return;
-            }
-            logger.warn(`consumer ${this.#o.consumer} could not renew its lease; retrying`, { consumer: this.#o.consumer, error });
-            this.#schedule();
-          },
-        );
+        if (!this.#lease || clock.now() < this.#validUntil) return;
+        this.#o.logger.warn(`consumer ${this.#o.consumer} could not renew its lease within its time-to-live; it stops applying and stands by`, {
+          consumer: this.#o.consumer,
+        });
+        this.#o.onLost(new LeaseExpiredError(this.#o.consumer));
       },
-      Math.max(1, Math.floor(leaseTtlMs / 3)),
+      Math.max(1, this.#validUntil - clock.now()),
     );
+  }
+
+  /** The next renewal of loop `loop`, a third of a time-to-live from now. */
+  #schedule(loop: number): void {
+    this.#timer = this.#o.clock.setTimeout(() => void this.#renew(loop), Math.max(1, Math.floor(this.#o.leaseTtlMs / 3)));
+  }
+
+  async #renew(loop: number): Promise<void> {
+    const { clock, log, leaseTtlMs, logger, consumer } = this.#o;
+    const lease = this.#lease;
+    if (!lease || loop !== this.#loop) return;
+    const sentAt = clock.now();
+    try {
+      const lastRouted = await log.heartbeat(lease);
+      // A re-registration replaced the lease meanwhile: it renews from here on, this answer is stale.
+      if (this.#lease === lease) {
+        this.#validUntil = sentAt + leaseTtlMs;
+        this.#arm();
+        this.#o.onRenewed(lastRouted);
+      }
+    } catch (error) {
+      if (this.#lease === lease && error instanceof StaleEpochError) {
+        this.#o.onLost(error);
+        return;
+      }
+      if (this.#lease === lease) logger.warn(`consumer ${consumer} could not renew its lease; retrying`, { consumer, error: error as RecqError });
+    }
+    if (loop === this.#loop && this.#lease) this.#schedule(loop);
   }
 }

@@ -4,6 +4,7 @@ import type { RetryPolicy } from '../component/retry-policy.ts';
 import type { CommandQueue } from '../css/commands.ts';
 import type { ConsumerStore } from '../css/consumer-store.ts';
 import type { InspectionListener } from '../inspect/inspect-option.ts';
+import type { Lease } from '../lease.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ConsumerProbe } from '../metrics/probe.ts';
 import type { LogAccess } from '../sss/log-access.ts';
@@ -29,6 +30,8 @@ export interface HostOptions {
   maxPayloadBytes: number;
   /** Where checkpoints go: the deployment's emit sink, fence and relay. */
   commits: CommitPort;
+  /** The lease the previous host of this consumer in this process held, presented at registration. */
+  previousLease?: Lease | undefined;
   /** Called after each batch and each checkpoint, so waiters can look again. */
   onProgress: () => void;
   /** Where every actor's inspection events go (the system's `inspect` option). */

@@ -1,6 +1,6 @@
 import type { CellOwner } from '../actor/actor-cell.ts';
 import { ActorTable } from '../actor/actor-table.ts';
-import type { StaleEpochError } from '../errors.ts';
+import type { LeaseExpiredError, StaleEpochError } from '../errors.ts';
 import { inputTopicOf } from '../topic.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { ConsumerLease } from './consumer-lease.ts';
@@ -35,8 +35,8 @@ export interface PartsHolder {
   cells: CellOwner;
   /** The lease was renewed; the route has reached `lastRouted`. */
   renewed: (lastRouted: number) => void;
-  /** Another owner holds the consumer now (found by a renewal or a commit). */
-  fenced: (error: StaleEpochError) => void;
+  /** Another owner holds the consumer now, or may (found by a renewal, a commit, or the lease's watchdog). */
+  fenced: (error: StaleEpochError | LeaseExpiredError) => void;
   /** A checkpoint is due: the machine commits after the step under way. */
   commitDue: () => void;
   /** Queues work for the next batch and wakes the machine. */
@@ -60,6 +60,8 @@ export function assembleHost(options: HostOptions, relay: Relay | undefined, hol
     leaseTtlMs: options.leaseTtlMs,
     onRenewed: holder.renewed,
     onLost: holder.fenced,
+    watchdog: options.commits.leaseWatchdog === true,
+    previous: options.previousLease,
   });
   // A gap holds the consumer's own input records as well as the events it subscribes to.
   const reads = [...component.patterns, inputTopicOf(consumer)];

@@ -1,10 +1,20 @@
 import type { Component } from '../component/component.ts';
 import type { CommandQueue } from '../css/commands.ts';
 import { ComponentHost } from '../host/component-host.ts';
+import type { Lease } from '../lease.ts';
 import type { RunnerOptions } from './runner-options.ts';
 
-/** A fresh host for one of a runner's consumers, on its deployment's commit port, taking the commands queued for it in the file. */
-export function buildHost(r: RunnerOptions, component: Component, commands: CommandQueue | undefined, progress: () => void): ComponentHost {
+/**
+ * A fresh host for one of a runner's consumers, on its deployment's commit port, taking the
+ * commands queued for it in the file, and presenting the lease its previous host held.
+ */
+export function buildHost(
+  r: RunnerOptions,
+  component: Component,
+  commands: CommandQueue | undefined,
+  progress: () => void,
+  previousLease: Lease | undefined,
+): ComponentHost {
   const o = r.options;
   return new ComponentHost({
     component,
@@ -24,6 +34,7 @@ export function buildHost(r: RunnerOptions, component: Component, commands: Comm
     readPageSize: o.readPageSize,
     maxPayloadBytes: o.maxPayloadBytes,
     onProgress: progress,
+    previousLease,
     probe: o.probe.consumer(component.name),
     ...(commands ? { commands } : {}),
     ...(o.inspect ? { inspect: o.inspect } : {}),

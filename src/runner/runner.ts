@@ -332,7 +332,8 @@ export class ComponentRunner {
 
   #createHost(consumer: string): HostWork<DeadLetter> {
     if (this.#hosts.has(consumer)) this.#o.options.probe.consumer(consumer).restarted();
-    const host = buildHost(this.#o, this.#components.get(consumer) as Component, this.#commands, () => this.#progress(consumer));
+    const previous = this.#hosts.get(consumer)?.lastLease;
+    const host = buildHost(this.#o, this.#components.get(consumer) as Component, this.#commands, () => this.#progress(consumer), previous);
     this.#hosts.set(consumer, host);
     return host;
   }

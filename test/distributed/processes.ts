@@ -47,6 +47,7 @@ export class NodeProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #child: Child;
   readonly #replies = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; cmd: string }>();
+  readonly #watchers = new Set<() => void>();
   #nextId = 1;
 
   constructor(entry: 'supervisor' | 'worker', config: NodeConfig) {
@@ -88,6 +89,12 @@ export class NodeProcess {
   /** Resolves once `check` returns something other than undefined, looking again after each line. */
   until<T>(check: () => T | undefined, what: string): Promise<T> {
     return this.#child.until(check, what);
+  }
+
+  /** Calls `watcher` after each line arrives, until the returned function is called. */
+  watch(watcher: () => void): () => void {
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
   }
 
   /** Runs a command in the child and resolves with its value; rejects with a `RemoteError` if it failed there. */
@@ -154,6 +161,7 @@ export class NodeProcess {
       return;
     }
     this.lines.push(line);
+    for (const watcher of this.#watchers) watcher();
     if (line.type === 'reply') {
       const pending = this.#replies.get(line.id);
       this.#replies.delete(line.id);
@@ -290,11 +298,49 @@ export function useCluster(): () => Promise<Cluster> {
  */
 export async function quiet(supervisor: NodeProcess, workers: readonly NodeProcess[]): Promise<number> {
   for (;;) {
+    await owned(workers);
     const before = await supervisor.call<number>('head');
     for (const worker of workers) await worker.call('settled');
     const after = await supervisor.call<number>('head');
     if (after === before) return after;
   }
+}
+
+/** States in which a host does not hold its consumer yet, or has just let it go: it will try again. */
+const BETWEEN_OWNERS = new Set(['restoring', 'standby', 'failing', 'fenced']);
+
+/**
+ * Waits until every consumer the workers report is held by one of them: a host that gave its
+ * consumer up (its lease lapsed while the supervisor was away) stands by and registers again
+ * with backoff, and `settled()` does not wait for a consumer no host of its worker holds.
+ */
+function owned(workers: readonly NodeProcess[]): Promise<void> {
+  const unheld = (): string[] => {
+    const states = new Map<string, string[]>();
+    for (const worker of workers) {
+      const last = new Map<string, string>();
+      for (const line of worker.lines) if (line.type === 'host') last.set(line.consumer as string, line.state as string);
+      for (const [consumer, state] of last) states.set(consumer, [...(states.get(consumer) ?? []), state]);
+    }
+    return [...states].filter(([, held]) => held.every((state) => BETWEEN_OWNERS.has(state))).map(([consumer]) => consumer);
+  };
+  return new Promise((resolve, reject) => {
+    const unwatch = workers.map((worker) => worker.watch(() => look()));
+    const done = () => {
+      clearTimeout(timer);
+      for (const stop of unwatch) stop();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`waited ${WAIT_MS} ms for a host to hold ${unheld().join(', ')}`));
+    }, WAIT_MS);
+    const look = () => {
+      if (unheld().length > 0) return;
+      done();
+      resolve();
+    };
+    look();
+  });
 }
 
 /** Every event in the log, in seq order, as the supervisor serves it. */

@@ -107,6 +107,7 @@ export async function distributedDeployment(
         fence: (held) => () => held.assertValid(),
         relay: (consumer, hooks) => createRelay({ consumer, outbox, log: hostLog, clock: o.clock, logger: o.logger, ...hooks }),
         pending: (consumer) => outbox.size(consumer),
+        leaseWatchdog: true,
       },
       attach(deploymentEvents, hosts) {
         events = deploymentEvents;
