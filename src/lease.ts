@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * A held lease on a resource (the log, or one consumer): at most one owner holds it at a
@@ -42,16 +42,33 @@ export function publicLease(lease: Lease): Lease {
   return visible;
 }
 
+const PROOF_PREFIX = 'sha256:';
+
+/**
+ * What a supervisor may write where others can read it (the log's stream) so that a later
+ * supervisor can still check a token: its SHA-256, marked as such. Stored in place of a
+ * token, it is matched by the token it was made from.
+ *
+ * @example
+ * entry.proof = leaseProof(lease.token);
+ */
+export const leaseProof = (token: string | undefined): string =>
+  `${PROOF_PREFIX}${createHash('sha256')
+    .update(token ?? '')
+    .digest('hex')}`;
+
 /**
  * True when `presented` carries the owner and the token of `held` (compared in constant time).
- * A lease stored without a token (by an older version) is matched by its owner alone.
+ * `held` may keep the token's proof instead (a lease a new term restored from the log's
+ * stream). A lease stored without a token (by an older version) is matched by its owner alone.
  *
  * @example
  * if (!presentsHolder(held, request.lease)) throw new LeaseNotHeldError(...);
  */
 export function presentsHolder(held: Lease, presented: Pick<Lease, 'owner' | 'token'>): boolean {
   if (held.owner !== presented.owner) return false;
+  const proof = held.token?.startsWith(PROOF_PREFIX) === true;
   const expected = Buffer.from(held.token ?? '');
-  const given = Buffer.from(presented.token ?? '');
+  const given = Buffer.from(proof ? leaseProof(presented.token) : (presented.token ?? ''));
   return expected.length === given.length && timingSafeEqual(expected, given);
 }

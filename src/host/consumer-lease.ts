@@ -131,7 +131,9 @@ export class ConsumerLease {
     clock.clearTimeout(this.#watchdog);
     this.#watchdog = clock.setTimeout(
       () => {
-        if (!this.#lease || clock.now() < this.#validUntil) return;
+        if (!this.#lease) return;
+        // A timer may fire a moment before the clock reaches its due time: look again then.
+        if (clock.now() < this.#validUntil) return this.#arm();
         this.#o.logger.warn(`consumer ${this.#o.consumer} could not renew its lease within its time-to-live; it stops applying and stands by`, {
           consumer: this.#o.consumer,
         });

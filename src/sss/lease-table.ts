@@ -85,6 +85,14 @@ export class LeaseTable {
     expireLease(this.#db, lease.resource, lease.epoch);
   }
 
+  /**
+   * Resolves once `lease`, as granted, would survive this supervisor: at once here, where the
+   * grant is in the file next to the log, written in the transaction that took it.
+   */
+  whenDurable(_lease: Lease): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Every lease, for status views: without their tokens. */
   list(): Lease[] {
     return listLeases(this.#db).map(publicLease);

@@ -58,6 +58,8 @@ export class LocalLogAccess implements LogAccess {
       current && current.resource === resource && current.owner === owner
         ? this.#leases.reacquire(current, this.#leaseTtlMs)
         : this.#leases.acquire(resource, owner, this.#leaseTtlMs);
+    // Answered only once the grant would outlive this supervisor: its successor knows the lease.
+    await this.#leases.whenDurable(lease);
     const watermark = this.#log.head();
     this.#router.register(consumer, patterns, watermark);
     return { lease, watermark };

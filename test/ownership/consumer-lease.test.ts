@@ -30,8 +30,14 @@ const settle = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
-function hold(watchdog = false) {
-  const clock = new SimulatedClock(0);
+/** Node's timers may fire a millisecond before `Date.now()` reaches their due time: this clock's always do. */
+class EarlyClock extends SimulatedClock {
+  override setTimeout(fn: () => void, ms: number): unknown {
+    return super.setTimeout(fn, ms > 1 ? ms - 1 : ms);
+  }
+}
+
+function hold(watchdog = false, clock: SimulatedClock = new SimulatedClock(0)) {
   const supervisor = new Supervisor();
   const lost: unknown[] = [];
   const lease = new ConsumerLease({
@@ -99,6 +105,17 @@ describe("a host's hold on its consumer", () => {
     expect(lost).toHaveLength(1);
     expect(lost[0]).toBeInstanceOf(LeaseExpiredError);
     expect(() => lease.assertValid()).toThrow(LeaseExpiredError);
+  });
+
+  it('gives the consumer up even when its timer fires a moment early', async () => {
+    const { clock, supervisor, lease, lost } = hold(true, new EarlyClock(0));
+    await lease.register();
+    // The supervisor is gone: no heartbeat is ever answered.
+    clock.advance(TTL - 1);
+    expect(lost).toEqual([]);
+    clock.advance(1);
+    expect(lost).toHaveLength(1);
+    expect(supervisor.beats.length).toBeGreaterThan(0);
   });
 
   it('keeps the consumer, without a watchdog, until a checkpoint finds the lease lapsed', async () => {

@@ -1,12 +1,12 @@
 import type { SqliteDatabase } from '../../db.ts';
 import type { Envelope, PreparedAppend } from '../../envelope.ts';
 import { createEventsTable, insertEvent, readEvent, readEventRange, readHead, readSeqOfId } from '../tables/events.ts';
-import type { StreamRecord } from './stream-record.ts';
+import type { LeaseEntry, StreamRecord } from './stream-record.ts';
 
 /** Why a record of the stream is not an event readers see. */
-export type SkippedKind = 'epoch' | 'stale' | 'duplicate' | 'unreadable';
+export type SkippedKind = 'epoch' | 'lease' | 'stale' | 'duplicate' | 'unreadable';
 
-/** A record of the stream that readers skip: an epoch record, or one they must ignore. */
+/** A record of the stream that readers skip: an epoch or a lease record, or one they must ignore. */
 export interface SkippedRecord {
   seq: number;
   kind: SkippedKind;
@@ -23,6 +23,14 @@ const SCHEMA = `
     owner TEXT,
     time INTEGER NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS stream_leases (
+    resource TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    proof TEXT NOT NULL,
+    released INTEGER NOT NULL,
+    time INTEGER NOT NULL
+  );
 `;
 
 /**
@@ -30,6 +38,8 @@ const SCHEMA = `
  * the events in the same `events` table the SQLite log uses (so reads, filters and the id
  * index work alike), and every other record in `stream_records`. Each stream sequence is in
  * exactly one of the two tables, so the log stays gap-free while readers see only events.
+ * Lease records also keep, per consumer, the newest lease a leader granted or saw released
+ * (`leases()`): what a new leader's term starts from.
  *
  * Readers ignore two kinds of record, which a correct leader never writes but the rule makes
  * harmless: an event of an older epoch after a newer epoch record (`stale`), and an event
@@ -59,6 +69,12 @@ export class StreamIndex {
     this.#epoch = last?.epoch ?? 0;
     this.#leader = last?.owner;
     const skip = db.prepare('INSERT INTO stream_records (seq, kind, epoch, owner, time) VALUES (?, ?, ?, ?, ?)');
+    // A lease's epoch only goes up: a grant or a release of an older one changes nothing.
+    const keepLease = db.prepare(
+      `INSERT INTO stream_leases (resource, owner, epoch, proof, released, time) VALUES (@resource, @owner, @epoch, @proof, @released, @time)
+       ON CONFLICT (resource) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch, proof = excluded.proof, released = excluded.released, time = excluded.time
+       WHERE excluded.epoch > stream_leases.epoch OR (excluded.epoch = stream_leases.epoch AND excluded.released = 1)`,
+    );
     this.#apply = db.transaction((records: readonly StreamRecord[]) => {
       const events: Envelope[] = [];
       for (const record of records) {
@@ -72,6 +88,10 @@ export class StreamIndex {
           }
         } else if (record.kind === 'unreadable') {
           skip.run(record.seq, 'unreadable', 0, null, 0);
+        } else if (record.kind === 'lease') {
+          const stale = record.epoch < this.#epoch;
+          skip.run(record.seq, stale ? 'stale' : 'lease', record.epoch, record.lease.owner, record.lease.time);
+          if (!stale) keepLease.run({ ...record.lease, released: record.lease.released ? 1 : 0 });
         } else if (record.epoch < this.#epoch) {
           skip.run(record.seq, 'stale', record.epoch, null, record.envelope.time);
         } else if (!insertEvent(db, record.seq, record.envelope.time, preparedOf(record.envelope))) {
@@ -126,7 +146,16 @@ export class StreamIndex {
     return readEventRange(this.#db, range).envelopes;
   }
 
-  /** The records readers skip, in seq order (epoch records, and any stale or duplicate ones). */
+  /** Every consumer's newest lease, as the lease records of the stream left it. */
+  leases(): LeaseEntry[] {
+    const rows = this.#db.prepare('SELECT resource, owner, epoch, proof, released, time FROM stream_leases ORDER BY resource').all() as (Omit<
+      LeaseEntry,
+      'released'
+    > & { released: number })[];
+    return rows.map((row) => ({ ...row, released: row.released === 1 }));
+  }
+
+  /** The records readers skip, in seq order (epoch and lease records, and any stale or duplicate ones). */
   skipped(): SkippedRecord[] {
     return this.#db.prepare('SELECT seq, kind, epoch, owner, time FROM stream_records ORDER BY seq').all() as SkippedRecord[];
   }

@@ -118,7 +118,6 @@ export class StreamNode implements SupervisorWork {
     const epoch = await this.#claim.won();
     this.#claim = undefined;
     if (this.#closed) throw new SystemStoppedError('lead the log');
-    this.leases.beginTerm(epoch, this.#o.leaseTtlMs);
     const writer = new StreamWriter({
       js: this.#js,
       subject: this.#o.place.subject,
@@ -130,6 +129,8 @@ export class StreamNode implements SupervisorWork {
       deposed: (error) => this.#deposed(error),
     });
     this.#writer = writer;
+    // The consumers' leases are those the stream holds: their holders keep them, at their epochs.
+    this.leases.beginTerm(epoch, this.#o.leaseTtlMs, this.index.leases(), (entry) => writer.recordLease(entry));
     this.log.lead(writer);
     this.#o.logger.warn(`leads the log at epoch ${epoch}, from seq ${this.index.head}`, {});
     await liveness.beat({ owner: this.#o.owner, epoch }).catch((error: unknown) => this.#o.logger.warn('could not write the liveness entry', { error }));
@@ -189,6 +190,7 @@ export class StreamNode implements SupervisorWork {
     if (this.#closed) return;
     this.#closed = true;
     this.#claim?.cancel();
+    this.leases.endTerm();
     const writer = this.#writer;
     await this.#service?.stop();
     await this.#tail.stop();
@@ -204,6 +206,7 @@ export class StreamNode implements SupervisorWork {
     if (this.#closed) return;
     this.#closed = true;
     this.#claim?.cancel();
+    this.leases.endTerm();
     this.log.abandon(new SystemStoppedError('publish (the system was halted)'));
     await this.#service?.stop();
     await this.#tail.stop();
@@ -217,6 +220,7 @@ export class StreamNode implements SupervisorWork {
   #deposed(error: NotLeadingError): void {
     this.#writer = undefined;
     this.#wasDeposed = true;
+    this.leases.endTerm();
     this.log.lead(undefined, () => error);
     this.#o.logger.warn(`steps down from epoch ${error.epoch}: ${error.message}`, { error });
     for (const listener of this.#deposedListeners) listener(error);

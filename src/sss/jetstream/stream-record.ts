@@ -4,21 +4,46 @@ import { readTraceContext } from '../../trace-context.ts';
 
 /** The header naming the epoch of the leader that wrote a record. */
 export const EPOCH_HEADER = 'Recq-Epoch';
-/** The header saying what a record is: `event`, or `epoch` (a leader's first record). */
+/** The header saying what a record is: `event`, `epoch` (a leader's first record) or `lease`. */
 export const KIND_HEADER = 'Recq-Kind';
 
 /**
+ * A consumer's lease as the leader granted or released it, kept in the log's stream so that
+ * the next leader knows every holder: the owner, the lease's epoch, and a proof of its token
+ * (`leaseProof`), never the token itself.
+ */
+export interface LeaseEntry {
+  resource: string;
+  owner: string;
+  epoch: number;
+  proof: string;
+  /** Given up by its holder: the next owner may take it at once. */
+  released: boolean;
+  time: number;
+}
+
+/**
  * A record of the log's stream. Every record takes one stream sequence, which is its seq:
- * an event, or the epoch record a supervisor appends when it starts to lead.
+ * an event, the epoch record a supervisor appends when it starts to lead, or a lease the
+ * leader granted or saw released (its `epoch` is the leader's; the lease's is in `lease`).
  */
 export type StreamRecord =
   | { kind: 'event'; seq: number; epoch: number; envelope: Envelope }
   | { kind: 'epoch'; seq: number; epoch: number; owner: string; time: number }
+  | { kind: 'lease'; seq: number; epoch: number; lease: LeaseEntry }
   /** Not a record recq wrote: it keeps its seq, and readers skip it. */
   | { kind: 'unreadable'; seq: number; epoch: 0; reason: string };
 
 /** The `Nats-Msg-Id` of an epoch record: unique per epoch, so a retried claim cannot land twice. */
 export const epochMsgId = (epoch: number): string => `recq.epoch.${epoch}`;
+
+/** The `Nats-Msg-Id` of a lease record: one grant, or one release, per lease epoch. */
+export const leaseMsgId = (entry: LeaseEntry): string => `recq.lease.${entry.resource}.${entry.epoch}${entry.released ? '.released' : ''}`;
+
+/** The body of a lease record. */
+export function encodeLeaseBody(entry: LeaseEntry): string {
+  return JSON.stringify(entry);
+}
 
 /** Headers of a record written at `epoch`. */
 export function recordHeaders(kind: StreamRecord['kind'], epoch: number): MsgHdrs {
@@ -69,6 +94,14 @@ function readRecord(seq: number, hdrs: MsgHdrs | undefined, data: Uint8Array): S
   if (kind === 'epoch') {
     if (typeof body.owner !== 'string' || typeof body.time !== 'number') return 'an epoch record without owner and time';
     return { kind, seq, epoch, owner: body.owner, time: body.time };
+  }
+  if (kind === 'lease') {
+    const { resource, owner, epoch: leaseEpoch, proof, released, time } = body;
+    if (typeof resource !== 'string' || !resource.startsWith('consumer:')) return 'a lease record without a consumer';
+    if (typeof owner !== 'string' || typeof proof !== 'string' || typeof released !== 'boolean' || typeof time !== 'number')
+      return 'a lease record without owner, proof, released and time';
+    if (!Number.isSafeInteger(leaseEpoch) || (leaseEpoch as number) < 1) return 'a lease record without an epoch';
+    return { kind, seq, epoch, lease: { resource, owner, epoch: leaseEpoch as number, proof, released, time } };
   }
   if (kind !== 'event') return `its ${KIND_HEADER} header is ${JSON.stringify(kind ?? null)}`;
   const { id, topic, time, event, key, causation, correlationId, trace } = body;

@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.ts';
 import type { AppendResult, Envelope, PreparedAppend } from '../../envelope.ts';
 import { NotLeadingError } from '../../errors.ts';
 import type { StreamIndex } from './stream-index.ts';
-import { encodeEventBody, envelopeOf, epochMsgId, recordHeaders, type StreamRecord } from './stream-record.ts';
+import { encodeEventBody, encodeLeaseBody, envelopeOf, epochMsgId, type LeaseEntry, leaseMsgId, recordHeaders, type StreamRecord } from './stream-record.ts';
 
 /** JetStream's error codes for a publish whose expected last sequence, or last message id, is not the stream's last. */
 const WRONG_LAST = new Set([10071, 10070]);
@@ -22,12 +22,17 @@ export interface StreamWriterOptions {
   deposed: (error: NotLeadingError) => void;
 }
 
+/** What a slot of the chain publishes: an event, or a lease granted or released. */
+type Draft = { kind: 'event'; prepared: PreparedAppend } | { kind: 'lease'; entry: LeaseEntry };
+
 interface Slot {
   seq: number;
-  prepared: PreparedAppend;
+  draft: Draft;
+  /** Its `Nats-Msg-Id`. */
+  id: string;
   time: number;
   acked: boolean;
-  resolve: (result: AppendResult) => void;
+  resolve: (seq: number) => void;
   reject: (error: unknown) => void;
 }
 
@@ -39,7 +44,8 @@ interface Slot {
  * leader's epoch record). The seq alone is not enough for a pipeline: once one append is
  * refused, a later one can still expect exactly the seq another writer's record took, and
  * land after it. An event is indexed and acknowledged only after JetStream's ack, in seq
- * order, and the acks that arrive together are indexed in one transaction.
+ * order, and the acks that arrive together are indexed in one transaction. Lease records
+ * (`recordLease`) take their place in the same chain.
  *
  * A refused or unconfirmed publish (no ack in time: the stream may be electing a leader)
  * breaks the chain: the writer rejects everything not yet acknowledged with
@@ -83,6 +89,12 @@ export class StreamWriter {
     return Promise.all(prepared.map((p) => this.#appendOne(p, time)));
   }
 
+  /** Publishes a lease granted or released; resolves with its seq once it is acknowledged and indexed. */
+  recordLease(entry: LeaseEntry): Promise<number> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return this.#publish({ kind: 'lease', entry }, leaseMsgId(entry), encodeLeaseBody(entry), this.#o.clock.now());
+  }
+
   /** Stops writing: what is not acknowledged yet is rejected with `reason`. */
   stop(reason: NotLeadingError): void {
     this.#fail(reason, false);
@@ -93,19 +105,25 @@ export class StreamWriter {
     if (seq !== undefined) return Promise.resolve({ seq, id: p.id, duplicate: true });
     const pending = this.#inFlight.get(p.id);
     if (pending) return pending.then((result) => ({ ...result, duplicate: true }));
+    const result = this.#publish({ kind: 'event', prepared: p }, p.id, encodeEventBody(p, time), time).then((at) => ({ seq: at, id: p.id, duplicate: false }));
+    this.#inFlight.set(p.id, result);
+    return result;
+  }
+
+  /** Takes the next slot of the chain and publishes into it, expecting the record before it as the stream's last. */
+  #publish(draft: Draft, id: string, body: string, time: number): Promise<number> {
     const slotSeq = ++this.#lastSent;
     const previousId = this.#lastSentId;
-    this.#lastSentId = p.id;
-    const result = new Promise<AppendResult>((resolve, reject) => {
-      this.#slots.set(slotSeq, { seq: slotSeq, prepared: p, time, acked: false, resolve, reject });
+    this.#lastSentId = id;
+    const result = new Promise<number>((resolve, reject) => {
+      this.#slots.set(slotSeq, { seq: slotSeq, draft, id, time, acked: false, resolve, reject });
     });
-    this.#inFlight.set(p.id, result);
     // js.publish sends before its first await, so publishes leave in seq order.
     this.#o.js
-      .publish(this.#o.subject, encodeEventBody(p, time), {
-        msgID: p.id,
+      .publish(this.#o.subject, body, {
+        msgID: id,
         expect: { lastSequence: slotSeq - 1, lastMsgID: previousId },
-        headers: recordHeaders('event', this.epoch),
+        headers: recordHeaders(draft.kind, this.epoch),
         timeout: this.#o.ackTimeoutMs,
       })
       .then(
@@ -121,8 +139,8 @@ export class StreamWriter {
     if (ack.seq !== seq || ack.duplicate) {
       // JetStream checks duplicates before the expected sequence: a newer leader wrote this id, or the index is behind the stream.
       const reason = ack.duplicate
-        ? `the stream already holds event ${slot.prepared.id} at seq ${ack.seq}, written since by another supervisor`
-        : `the stream placed event ${slot.prepared.id} at seq ${ack.seq}, not ${seq}`;
+        ? `the stream already holds ${slot.draft.kind} ${slot.id} at seq ${ack.seq}, written since by another supervisor`
+        : `the stream placed ${slot.draft.kind} ${slot.id} at seq ${ack.seq}, not ${seq}`;
       this.#fail(new NotLeadingError('append', this.epoch, reason), true);
       return;
     }
@@ -153,12 +171,11 @@ export class StreamWriter {
       ready.push(slot);
     }
     if (ready.length === 0) return;
-    const records: StreamRecord[] = ready.map((slot) => ({
-      kind: 'event',
-      seq: slot.seq,
-      epoch: this.epoch,
-      envelope: envelopeOf(slot.prepared, slot.seq, slot.time),
-    }));
+    const records: StreamRecord[] = ready.map(({ draft, seq, time }) =>
+      draft.kind === 'event'
+        ? { kind: 'event', seq, epoch: this.epoch, envelope: envelopeOf(draft.prepared, seq, time) }
+        : { kind: 'lease', seq, epoch: this.epoch, lease: draft.entry },
+    );
     let events: Envelope[];
     try {
       events = this.#o.index.apply(records);
@@ -168,8 +185,8 @@ export class StreamWriter {
     }
     for (const slot of ready) {
       this.#slots.delete(slot.seq);
-      this.#inFlight.delete(slot.prepared.id);
-      slot.resolve({ seq: slot.seq, id: slot.prepared.id, duplicate: false });
+      this.#inFlight.delete(slot.id);
+      slot.resolve(slot.seq);
     }
     if (events.length > 0) this.#o.committed(events);
   }
