@@ -116,6 +116,17 @@ export function epochsLed(node: NodeProcessType, from = 0): number[] {
   });
 }
 
+/** The supervisor that leads now, by what each said last of its role (leads, steps down, stands by). */
+export function currentLeader(nodes: readonly NodeProcessType[]): NodeProcessType {
+  const leading = nodes.filter((node) => {
+    const roles = node.lines.flatMap((line) => (line.type === 'log' && /^(leads the log|steps down|stands by)/.test(line.message) ? [line.message] : []));
+    return roles.at(-1)?.startsWith('leads the log') === true;
+  });
+  const leader = leading.sort((a, b) => (epochsLed(b).at(-1) ?? 0) - (epochsLed(a).at(-1) ?? 0))[0];
+  if (!leader) throw new Error(`no supervisor leads: ${nodes.map((node) => node.name).join(', ')}`);
+  return leader;
+}
+
 /** Waits until one of `nodes` says it leads (after its line `from[i]`); resolves with it. */
 export async function waitForLeader(nodes: readonly NodeProcessType[], from: readonly number[] = []): Promise<NodeProcessType> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/index.ts';
 import { acknowledged, type NodeProcess, quiet, readLog, waitForAcks } from '../distributed/processes.ts';
-import { epochsLed, type SkippedRow, StreamCluster, skippedRecords, streamRecords, waitForLeader } from './stream-cluster.ts';
+import { currentLeader, epochsLed, type SkippedRow, StreamCluster, skippedRecords, streamRecords, waitForLeader } from './stream-cluster.ts';
 import { expectExactStreamOutcome } from './stream-reference.ts';
 
 const EVENTS = 1500;
@@ -44,12 +44,11 @@ describe('the nats-server that leads the log stream SIGKILLed during appends', (
 
     await waitForAcks(producer, 450);
     killed = await streamLeader(cluster.nats.servers);
-    const marks = supervisors.map((s) => s.mark());
     await cluster.nats.node(killed).kill();
-    // Unconfirmed appends break the leader's chain: a supervisor (the same or the other) claims the next epoch.
-    leader = await waitForLeader(supervisors, marks);
-
+    // The leader sends its unconfirmed appends again until the stream, led from another server, answers;
+    // a standby may claim the next epoch meanwhile if the liveness bucket is unavailable too.
     await producer.waitFor((line) => line.type === 'produced', 'the producer to finish');
+    leader = currentLeader(supervisors);
     head = await quiet(leader, [recorderWorker, producer]);
     log = await readLog(leader);
     skipped = skippedRecords(cluster.file(leader.name));
@@ -65,8 +64,8 @@ describe('the nats-server that leads the log stream SIGKILLed during appends', (
     await cluster?.cleanup();
   });
 
-  it('has a supervisor lead at a newer epoch on the two servers left', async () => {
-    expect(epochsLed(leader).at(-1)).toBeGreaterThan(1);
+  it('has a supervisor lead, at the newest epoch, with the stream led from one of the two servers left', async () => {
+    expect(epochsLed(leader).at(-1)).toBe(Math.max(...supervisors.flatMap((s) => epochsLed(s))));
     expect(
       await streamLeader(
         cluster?.nats.nodes

@@ -32,7 +32,7 @@ const settle = async () => {
 
 /** Node's timers may fire a millisecond before `Date.now()` reaches their due time: this clock's always do. */
 class EarlyClock extends SimulatedClock {
-  override setTimeout(fn: () => void, ms: number): unknown {
+  override setTimeout(fn: () => void, ms: number): number {
     return super.setTimeout(fn, ms > 1 ? ms - 1 : ms);
   }
 }

@@ -45,6 +45,8 @@ export class EpochClaim {
   /** The newest epoch the index knew at the last look, and since when (by this process's clock). */
   #epoch: number;
   #epochSince = Number.NEGATIVE_INFINITY;
+  /** The tail's start while it is under way. */
+  #starting: Promise<void> | undefined;
 
   constructor(options: EpochClaimOptions) {
     this.#o = options;
@@ -57,8 +59,8 @@ export class EpochClaim {
     let said = false;
     for (;;) {
       if (this.#cancelled) throw new SystemStoppedError('stand by for the log');
-      await this.#o.tail.start().catch((error: unknown) => logger.warn('could not read the log stream; trying again', { error }));
-      const leader = await this.#o.liveness.leader().catch(() => 'unknown' as const);
+      this.#startTail();
+      const leader = await this.#look();
       this.#noteEpoch();
       this.#o.onLook?.();
       if (this.#mayClaim(leader)) {
@@ -84,6 +86,32 @@ export class EpochClaim {
     if (leader === 'unknown') return false;
     const { index, owner } = this.#o;
     return this.#o.claimOwnEntry && leader.owner === owner && leader.epoch === index.epoch && index.leader === owner;
+  }
+
+  /**
+   * Starts tailing the stream unless it runs or is starting: in the background, so that a
+   * slow start (JetStream requests wait out their timeout while a server restarts) does not
+   * hold back the looks at the leader's entry.
+   */
+  #startTail(): void {
+    if (this.#starting || this.#o.tail.running) return;
+    this.#starting = this.#o.tail
+      .start()
+      .catch((error: unknown) => this.#o.logger.warn('could not read the log stream; trying again', { error }))
+      .finally(() => {
+        this.#starting = undefined;
+      });
+  }
+
+  /** The leader's entry, or 'unknown' if the bucket does not answer within a look's interval. */
+  #look(): Promise<LeaderEntry | undefined | 'unknown'> {
+    const { clock, checkEveryMs } = this.#o;
+    let timer: unknown;
+    const late = new Promise<'unknown'>((resolve) => {
+      timer = clock.setTimeout(() => resolve('unknown'), checkEveryMs);
+    });
+    const entry = this.#o.liveness.leader().catch(() => 'unknown' as const);
+    return Promise.race([entry, late]).finally(() => clock.clearTimeout(timer));
   }
 
   cancel(): void {

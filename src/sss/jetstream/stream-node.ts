@@ -127,6 +127,10 @@ export class StreamNode implements SupervisorWork {
       ackTimeoutMs: this.#o.place.ackTimeoutMs,
       committed: (envelopes) => this.log.announce(envelopes),
       deposed: (error) => this.#deposed(error),
+      onUnconfirmed: (cause) =>
+        this.#o.logger.warn(`an append at epoch ${epoch} was not confirmed; sending the unconfirmed records again, in order, until the stream answers`, {
+          error: cause,
+        }),
     });
     this.#writer = writer;
     // The consumers' leases are those the stream holds: their holders keep them, at their epochs.

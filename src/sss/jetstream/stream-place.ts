@@ -15,7 +15,7 @@ export interface JetStreamOptions {
   bucket?: string;
   /** How long the leader's liveness entry lives without a renewal before a standby may take over. Default `leaseTtlMs`. */
   livenessTtlMs?: number;
-  /** How long an append waits for the stream's acknowledgement before the leader steps down. Default 5000 ms. */
+  /** How long an append waits for the stream's acknowledgement before the leader sends it again (same id and expectations). Default 5000 ms. */
   ackTimeoutMs?: number;
 }
 

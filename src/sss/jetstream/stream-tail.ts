@@ -37,13 +37,19 @@ export class StreamTail {
     return this.#messages !== undefined;
   }
 
-  /** Starts reading after the index head. */
+  /** Starts reading after the index head. A `stop()` while it starts ends that reading too. */
   async start(): Promise<void> {
     if (this.#messages) return;
     const generation = ++this.#generation;
     const consumer = await this.#o.js.consumers.get(this.#o.stream, { opt_start_seq: this.#o.index.head + 1 });
     if (generation !== this.#generation) return;
-    this.#messages = await consumer.consume({ max_messages: 1000, callback: (msg) => this.#receive(generation, msg) });
+    const messages = await consumer.consume({ max_messages: 1000, callback: (msg) => this.#receive(generation, msg) });
+    // Stopped (or started again) while it was being set up: this reading is over before it began.
+    if (generation !== this.#generation) {
+      await messages.close().catch(() => {});
+      return;
+    }
+    this.#messages = messages;
   }
 
   /** Stops reading; what arrived is indexed first, so the index head is the tail read. */

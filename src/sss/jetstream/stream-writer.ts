@@ -18,9 +18,15 @@ export interface StreamWriterOptions {
   ackTimeoutMs: number;
   /** Hears each group of events indexed after their acks, in seq order (the router). */
   committed: (envelopes: readonly Envelope[]) => void;
-  /** Hears, once, that an append was refused or could not be confirmed: this leader must step down. */
+  /** Hears, once, that an append was refused: another supervisor wrote the stream, this leader must step down. */
   deposed: (error: NotLeadingError) => void;
+  /** Hears that a publish went unconfirmed, and the writer re-sends the chain from there. */
+  onUnconfirmed?: (cause: unknown) => void;
 }
+
+/** The first pause between re-sends of an unconfirmed slot; it doubles up to the second. */
+const RESEND_FIRST_PAUSE_MS = 100;
+const RESEND_MAX_PAUSE_MS = 1000;
 
 /** What a slot of the chain publishes: an event, or a lease granted or released. */
 type Draft = { kind: 'event'; prepared: PreparedAppend } | { kind: 'lease'; entry: LeaseEntry };
@@ -30,6 +36,9 @@ interface Slot {
   draft: Draft;
   /** Its `Nats-Msg-Id`. */
   id: string;
+  /** The `Nats-Msg-Id` of the slot before it, which the stream must hold last. */
+  previousId: string;
+  body: string;
   time: number;
   acked: boolean;
   resolve: (seq: number) => void;
@@ -47,10 +56,13 @@ interface Slot {
  * order, and the acks that arrive together are indexed in one transaction. Lease records
  * (`recordLease`) take their place in the same chain.
  *
- * A refused or unconfirmed publish (no ack in time: the stream may be electing a leader)
- * breaks the chain: the writer rejects everything not yet acknowledged with
- * `NotLeadingError`, and the supervisor steps down and reads the stream again. Producers
- * retry with the same ids; whatever did land is found in the index then.
+ * An unconfirmed publish (no ack in time, or no stream leader to answer: the stream may be
+ * electing one) does not end the term: the writer sends the chain again from the first slot
+ * not acknowledged, one slot at a time with the same ids and expectations, and pipelines again
+ * once it is through. A refused publish (another supervisor has written since) breaks the
+ * chain: the writer rejects everything not yet acknowledged with `NotLeadingError`, and the
+ * supervisor steps down and reads the stream again. Producers retry with the same ids;
+ * whatever did land is found in the index then.
  */
 export class StreamWriter {
   readonly epoch: number;
@@ -63,6 +75,8 @@ export class StreamWriter {
   readonly #inFlight = new Map<string, Promise<AppendResult>>();
   #drainScheduled = false;
   #failure: NotLeadingError | undefined;
+  /** Set while unconfirmed slots are re-sent in order: new slots wait for it. */
+  #resending = false;
 
   constructor(options: StreamWriterOptions) {
     this.#o = options;
@@ -112,53 +126,107 @@ export class StreamWriter {
 
   /** Takes the next slot of the chain and publishes into it, expecting the record before it as the stream's last. */
   #publish(draft: Draft, id: string, body: string, time: number): Promise<number> {
-    const slotSeq = ++this.#lastSent;
+    const seq = ++this.#lastSent;
     const previousId = this.#lastSentId;
     this.#lastSentId = id;
+    let slot: Slot | undefined;
     const result = new Promise<number>((resolve, reject) => {
-      this.#slots.set(slotSeq, { seq: slotSeq, draft, id, time, acked: false, resolve, reject });
+      slot = { seq, draft, id, previousId, body, time, acked: false, resolve, reject };
     });
-    // js.publish sends before its first await, so publishes leave in seq order.
-    this.#o.js
-      .publish(this.#o.subject, body, {
-        msgID: id,
-        expect: { lastSequence: slotSeq - 1, lastMsgID: previousId },
-        headers: recordHeaders(draft.kind, this.epoch),
-        timeout: this.#o.ackTimeoutMs,
-      })
-      .then(
-        (ack) => this.#acked(slotSeq, ack),
-        (error: unknown) => this.#refused(slotSeq, error),
-      );
+    this.#slots.set(seq, slot as Slot);
+    // While the chain is being re-sent, the new slot waits its turn there.
+    if (!this.#resending) void this.#send(slot as Slot);
     return result;
   }
 
-  #acked(seq: number, ack: PubAck): void {
-    const slot = this.#slots.get(seq);
-    if (!slot || this.#failure) return;
-    if (ack.seq !== seq || ack.duplicate) {
+  /**
+   * Publishes `slot` (again, when re-sending: the same id and expectations) and says how it
+   * went. js.publish sends before its first await, so publishes leave in seq order.
+   */
+  async #send(slot: Slot): Promise<'acked' | 'unconfirmed' | 'failed'> {
+    const resend = this.#resending;
+    try {
+      const ack = await this.#o.js.publish(this.#o.subject, slot.body, {
+        msgID: slot.id,
+        expect: { lastSequence: slot.seq - 1, lastMsgID: slot.previousId },
+        headers: recordHeaders(slot.draft.kind, this.epoch),
+        timeout: this.#o.ackTimeoutMs,
+      });
+      return this.#acked(slot, ack, resend) ? 'acked' : 'failed';
+    } catch (error) {
+      if (this.#failure || slot.acked) return 'failed';
+      const code = (error as { api_error?: { err_code?: number } }).api_error?.err_code;
+      // An earlier slot unconfirmed explains a refusal of this one: re-send the chain from there.
+      if (code === undefined || this.#unackedBefore(slot.seq)) {
+        if (!this.#resending) void this.#resend(error);
+        return 'unconfirmed';
+      }
+      const reason = WRONG_LAST.has(code)
+        ? `the stream refused seq ${slot.seq}: another supervisor has written since (${(error as Error).message})`
+        : `the stream refused seq ${slot.seq}: ${(error as Error).message}`;
+      this.#fail(new NotLeadingError('append', this.epoch, reason, error), true);
+      return 'failed';
+    }
+  }
+
+  /**
+   * Re-sends, one at a time and in seq order, every slot not acknowledged yet, each with its
+   * own id and expectations, until each is acknowledged, or one is refused (another supervisor
+   * wrote the stream: step down), or the writer stops. A slot that did land is acknowledged as
+   * a duplicate at its own seq. The stream may be electing a leader: unconfirmed sends are
+   * tried again after a pause that doubles up to a second.
+   */
+  async #resend(cause: unknown): Promise<void> {
+    this.#resending = true;
+    this.#o.onUnconfirmed?.(cause);
+    let pause = RESEND_FIRST_PAUSE_MS;
+    try {
+      for (;;) {
+        if (this.#failure) return;
+        const next = this.#firstUnacked();
+        if (!next) return;
+        const outcome = await this.#send(next);
+        if (outcome === 'failed' && !next.acked) return;
+        if (outcome === 'unconfirmed') {
+          await new Promise<void>((resolve) => this.#o.clock.setTimeout(() => resolve(), pause));
+          pause = Math.min(RESEND_MAX_PAUSE_MS, pause * 2);
+        } else pause = RESEND_FIRST_PAUSE_MS;
+      }
+    } finally {
+      this.#resending = false;
+    }
+  }
+
+  #firstUnacked(): Slot | undefined {
+    let first: Slot | undefined;
+    for (const slot of this.#slots.values()) if (!slot.acked && (!first || slot.seq < first.seq)) first = slot;
+    return first;
+  }
+
+  #unackedBefore(seq: number): boolean {
+    for (const slot of this.#slots.values()) if (slot.seq < seq && !slot.acked) return true;
+    return false;
+  }
+
+  /** Marks `slot` acknowledged; false (and the writer failed) if the stream put it anywhere else. */
+  #acked(slot: Slot, ack: PubAck, resend: boolean): boolean {
+    if (this.#failure) return false;
+    if (slot.acked) return true;
+    // A re-sent slot that had landed comes back as a duplicate of itself.
+    if (ack.seq !== slot.seq || (ack.duplicate && !resend)) {
       // JetStream checks duplicates before the expected sequence: a newer leader wrote this id, or the index is behind the stream.
       const reason = ack.duplicate
         ? `the stream already holds ${slot.draft.kind} ${slot.id} at seq ${ack.seq}, written since by another supervisor`
-        : `the stream placed ${slot.draft.kind} ${slot.id} at seq ${ack.seq}, not ${seq}`;
+        : `the stream placed ${slot.draft.kind} ${slot.id} at seq ${ack.seq}, not ${slot.seq}`;
       this.#fail(new NotLeadingError('append', this.epoch, reason), true);
-      return;
+      return false;
     }
     slot.acked = true;
     if (!this.#drainScheduled) {
       this.#drainScheduled = true;
       setImmediate(() => this.#drain());
     }
-  }
-
-  #refused(seq: number, error: unknown): void {
-    if (this.#failure) return;
-    const code = (error as { api_error?: { err_code?: number } }).api_error?.err_code;
-    const reason =
-      code !== undefined && WRONG_LAST.has(code)
-        ? `the stream refused seq ${seq}: another supervisor has written since (${(error as Error).message})`
-        : `seq ${seq} was not confirmed: ${(error as Error)?.message ?? String(error)}`;
-    this.#fail(new NotLeadingError('append', this.epoch, reason, error), true);
+    return true;
   }
 
   /** Indexes the acknowledged slots that follow the index head, in one transaction, and acknowledges them. */
